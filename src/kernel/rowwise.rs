@@ -1,0 +1,91 @@
+//! Driver for losses defined on rows of an `(N, C)` array (softmax
+//! cross-entropy and its relatives).
+//!
+//! The loss supplies a function of one contiguous row (and the matching
+//! target row and gradient row, if any); the driver walks the rows, hands out
+//! contiguous slices (copying strided rows through a scratch buffer, the only
+//! allocation, and only for strided input), and accumulates the row values
+//! accurately.
+
+use ndarray::{Array1, ArrayRef, Axis, Ix2};
+
+use super::sum::Stream;
+use crate::float::Float;
+
+/// One row as the loss sees it: index, logits, target row (empty when the
+/// target is not a matrix) and the gradient row to fill (if requested).
+pub(crate) type RowFn<'f, A> = dyn FnMut(usize, &[A], &[A], Option<&mut [A]>) -> A + 'f;
+
+/// Sum of `f` over all rows. The caller has checked every shape and value.
+pub(crate) fn sum_rows<A: Float>(
+    pred: &ArrayRef<A, Ix2>,
+    target: Option<&ArrayRef<A, Ix2>>,
+    mut grad: Option<&mut ArrayRef<A, Ix2>>,
+    f: &mut RowFn<'_, A>,
+) -> A {
+    let cols = pred.ncols();
+    let mut scratch_x: Vec<A> = Vec::new();
+    let mut scratch_t: Vec<A> = Vec::new();
+    let mut scratch_g: Vec<A> = Vec::new();
+    let mut stream = Stream::new();
+    for i in 0..pred.nrows() {
+        let x_view = pred.index_axis(Axis(0), i);
+        let x: &[A] = match x_view.to_slice() {
+            Some(s) => s,
+            None => {
+                refill(&mut scratch_x, x_view.iter().copied());
+                &scratch_x
+            }
+        };
+        let t: &[A] = match target {
+            None => &[],
+            Some(t) => {
+                let t_view = t.index_axis(Axis(0), i);
+                match t_view.to_slice() {
+                    Some(s) => s,
+                    None => {
+                        refill(&mut scratch_t, t_view.iter().copied());
+                        &scratch_t
+                    }
+                }
+            }
+        };
+        let value = match grad.as_deref_mut() {
+            None => f(i, x, t, None),
+            Some(g) => {
+                let mut g_row = g.index_axis_mut(Axis(0), i);
+                match g_row.as_slice_mut() {
+                    Some(s) => f(i, x, t, Some(s)),
+                    None => {
+                        scratch_g.resize(cols, A::zero());
+                        let v = f(i, x, t, Some(&mut scratch_g));
+                        g_row.iter_mut().zip(&scratch_g).for_each(|(d, &s)| *d = s);
+                        v
+                    }
+                }
+            }
+        };
+        stream.push(value);
+    }
+    stream.total()
+}
+
+/// `f` for every row, without gradients: the unreduced loss.
+pub(crate) fn map_rows<A: Float>(
+    pred: &ArrayRef<A, Ix2>,
+    target: Option<&ArrayRef<A, Ix2>>,
+    f: &mut RowFn<'_, A>,
+) -> Array1<A> {
+    let mut out = Array1::zeros(pred.nrows());
+    sum_rows(pred, target, None, &mut |r, x, t, g| {
+        let v = f(r, x, t, g);
+        out[r] = v;
+        v
+    });
+    out
+}
+
+fn refill<A: Copy>(buf: &mut Vec<A>, it: impl Iterator<Item = A>) {
+    buf.clear();
+    buf.extend(it);
+}

@@ -1,0 +1,114 @@
+//! Drivers over parameter sets: validation of (params, grads, state) and the
+//! fused per-element passes optimizers and regularizers run.
+
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+use super::sum::{map_sum_long, Stream};
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::params::Params;
+
+/// Errors unless `grads` has as many arrays as `params`, each of its shape.
+pub(crate) fn check_pair<A, P: Params<A>, G: Params<A>>(params: &P, grads: &G) -> Result<()> {
+    if params.len() != grads.len() {
+        return Err(Error::ParamCountMismatch {
+            params: params.len(),
+            grads: grads.len(),
+        });
+    }
+    for slot in 0..params.len() {
+        let (p, g) = (params.array(slot), grads.array(slot));
+        if p.shape() != g.shape() {
+            return Err(Error::ParamShapeMismatch {
+                slot,
+                param: p.shape().to_vec(),
+                grad: g.shape().to_vec(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Errors unless `params` has exactly the slots (count and shapes) in `shapes`.
+pub(crate) fn check_state<A, P: Params<A>>(params: &P, shapes: &[Vec<usize>]) -> Result<()> {
+    if params.len() != shapes.len() {
+        return Err(Error::StateMismatch {
+            slot: shapes.len().min(params.len()),
+            state: vec![shapes.len()],
+            found: vec![params.len()],
+        });
+    }
+    for (slot, shape) in shapes.iter().enumerate() {
+        let v = params.array(slot);
+        if v.shape() != shape.as_slice() {
+            return Err(Error::StateMismatch {
+                slot,
+                state: shape.clone(),
+                found: v.shape().to_vec(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The shapes of every array of a set.
+pub(crate) fn shapes<A, P: Params<A>>(params: &P) -> Vec<Vec<usize>> {
+    (0..params.len()).map(|i| params.array(i).shape().to_vec()).collect()
+}
+
+/// `Σ f(x)` over one array, accurately.
+pub(crate) fn sum_map<A: Float>(x: &ArrayViewD<'_, A>, f: impl Fn(A) -> A + Copy) -> A {
+    if let Some(s) = x.as_slice_memory_order() {
+        return map_sum_long(s, f);
+    }
+    let mut stream = Stream::new();
+    x.iter().for_each(|&v| stream.push(f(v)));
+    stream.total()
+}
+
+/// One fused pass over a parameter, its gradient and `K` state buffers (each
+/// stored in the parameter's logical, row-major order):
+/// `p ← f(p, g, &mut [s₁, …, s_K])`.
+///
+/// The caller has checked that the shapes agree and every state buffer has
+/// `param.len()` elements.
+#[inline]
+pub(crate) fn update<A: Float, const K: usize>(
+    mut param: ArrayViewMutD<'_, A>,
+    grad: ArrayViewD<'_, A>,
+    state: [&mut [A]; K],
+    f: impl Fn(A, A, &mut [A; K]) -> A,
+) {
+    let n = param.len();
+    debug_assert!(state.iter().all(|s| s.len() == n));
+    if let (Some(p), Some(g)) = (param.as_slice_mut(), grad.as_slice()) {
+        for i in 0..n.min(p.len()).min(g.len()) {
+            let mut s: [A; K] = std::array::from_fn(|k| state[k][i]);
+            p[i] = f(p[i], g[i], &mut s);
+            for k in 0..K {
+                state[k][i] = s[k];
+            }
+        }
+        return;
+    }
+    for (i, (p, &g)) in param.iter_mut().zip(grad.iter()).enumerate() {
+        let mut s: [A; K] = std::array::from_fn(|k| state[k][i]);
+        *p = f(*p, g, &mut s);
+        for k in 0..K {
+            state[k][i] = s[k];
+        }
+    }
+}
+
+/// `x ← f(x, y)` over two arrays of the same shape (logical order).
+pub(crate) fn zip_apply<A: Float>(
+    mut x: ArrayViewMutD<'_, A>,
+    y: ArrayViewD<'_, A>,
+    f: impl Fn(A, A) -> A,
+) {
+    if let (Some(xs), Some(ys)) = (x.as_slice_mut(), y.as_slice()) {
+        xs.iter_mut().zip(ys).for_each(|(a, &b)| *a = f(*a, b));
+        return;
+    }
+    x.iter_mut().zip(y.iter()).for_each(|(a, &b)| *a = f(*a, b));
+}

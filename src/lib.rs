@@ -1,0 +1,29 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod error;
+mod float;
+mod kernel;
+pub mod loss;
+pub mod optim;
+pub mod params;
+pub mod regularize;
+
+pub use error::{Error, Result};
+pub use float::Float;
+
+/// Everything a training loop needs, in one import.
+///
+/// ```
+/// use ndloss::prelude::*;
+/// let _ = (Mse::new(), CrossEntropy::new(), Adam::<f32>::new(1e-3), L2::new(1e-4));
+/// ```
+pub mod prelude {
+    pub use crate::error::{Error, Result};
+    pub use crate::float::Float;
+    pub use crate::loss::{Bce, BceWithLogits, CrossEntropy, Loss, Mae, Mse, Reduction};
+    pub use crate::optim::{Adam, Optimizer, Sgd};
+    pub use crate::params::{Params, ParamsMut};
+    pub use crate::regularize::{ElasticNet, Regularized, Regularizer, L1, L2};
+}

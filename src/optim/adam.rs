@@ -1,0 +1,199 @@
+use super::{non_negative, validate, Optimizer, SlotState};
+use crate::error::{check_hyper, Result};
+use crate::float::Float;
+use crate::kernel::update::update;
+use crate::params::{Params, ParamsMut};
+
+/// Adam, PyTorch's `torch.optim.Adam` (with `decoupled_weight_decay=False`).
+///
+/// ```text
+/// t ← t + 1
+/// g ← −g                          if maximize
+/// g ← g + weight_decay·θ          (coupled, L2-style)
+/// m ← lerp(m, g, 1 − β₁)          v ← β₂·v + (1 − β₂)·g²
+/// v̂ ← max(v̂, v) if amsgrad, else v      (the raw v, as PyTorch)
+/// θ ← θ − lr/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + eps)
+/// ```
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `lr` | — (PyTorch 1e-3) | finite, ≥ 0 |
+/// | `betas` (β₁, β₂) | (0.9, 0.999) | each in [0, 1) |
+/// | `eps` | 1e-8 | finite, ≥ 0 |
+/// | `weight_decay` | 0 | finite, ≥ 0 |
+/// | `amsgrad` | false | |
+/// | `maximize` | false | |
+///
+/// State: the step count `t` (shared by all slots, incremented once per
+/// [`step`](Optimizer::step)) and per slot `m`, `v` (and `v̂` with AMSGrad).
+/// Bias corrections are computed in `f64`, as PyTorch computes them in Python
+/// floats. Keras' `Adam` defaults to `epsilon = 1e-7` and scales it by
+/// `√(1 − β₂ᵗ)`; optax's `adam` equals this one.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let mut w = array![1.0_f64];
+/// let mut adam = Adam::new(0.1);
+/// adam.step(&mut w, &array![4.0])?;
+/// // First step: m̂ = g, v̂ = g², so θ moves by lr·g/(|g| + eps) ≈ lr.
+/// assert!((w[0] - (1.0 - 0.1 * 4.0 / (4.0 + 1e-8))).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adam<A> {
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    weight_decay: f64,
+    amsgrad: bool,
+    maximize: bool,
+    /// Per slot: `[m, v, v̂]` (`v̂` empty until AMSGrad is used).
+    state: Option<SlotState<A, 3>>,
+    steps: u64,
+}
+
+impl<A: Float> Adam<A> {
+    /// Adam with learning rate `lr` and PyTorch's other defaults.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            amsgrad: false,
+            maximize: false,
+            state: None,
+            steps: 0,
+        }
+    }
+
+    /// Decay rates of the first and second moment estimates (default (0.9, 0.999)).
+    #[must_use]
+    pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
+    }
+
+    /// Term added to the denominator (default 1e-8).
+    #[must_use]
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    /// Coupled weight decay, added to the gradient (default 0). For decoupled
+    /// decay use AdamW.
+    #[must_use]
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// The AMSGrad variant: the denominator uses the running maximum of `v` (default false).
+    #[must_use]
+    pub fn amsgrad(mut self, amsgrad: bool) -> Self {
+        self.amsgrad = amsgrad;
+        self
+    }
+
+    /// Ascend instead of descend (default false).
+    #[must_use]
+    pub fn maximize(mut self, maximize: bool) -> Self {
+        self.maximize = maximize;
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        non_negative("lr", self.lr)?;
+        non_negative("eps", self.eps)?;
+        non_negative("weight_decay", self.weight_decay)?;
+        for (name, b) in [("beta1", self.beta1), ("beta2", self.beta2)] {
+            check_hyper(name, b, (0.0..1.0).contains(&b), "a value in [0, 1)")?;
+        }
+        Ok(())
+    }
+}
+
+/// PyTorch's `lerp`: `a + w·(b − a)` for `|w| < ½`, else `b − (b − a)·(1 − w)`.
+#[inline(always)]
+pub(crate) fn lerp<A: Float>(a: A, b: A, w: A) -> A {
+    let half = A::from_f64(0.5);
+    if w.abs() < half {
+        a + w * (b - a)
+    } else {
+        b - (b - a) * (A::one() - w)
+    }
+}
+
+impl<A: Float> Optimizer<A> for Adam<A> {
+    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
+        self.check()?;
+        validate(&params, &grads, self.state.as_ref())?;
+
+        let t = (self.steps + 1) as f64;
+        let bias1 = 1.0 - self.beta1.powf(t);
+        let bias2 = 1.0 - self.beta2.powf(t);
+        let neg_step = A::from_f64(-(self.lr / bias1));
+        let bias2_sqrt = A::from_f64(bias2.sqrt());
+        let w1 = A::from_f64(1.0 - self.beta1);
+        let b2 = A::from_f64(self.beta2);
+        let w2 = A::from_f64(1.0 - self.beta2);
+        let eps = A::from_f64(self.eps);
+        let wd = A::from_f64(self.weight_decay);
+        let (maximize, amsgrad) = (self.maximize, self.amsgrad);
+
+        let state = self.state.get_or_insert_with(|| SlotState::zeros(&params));
+        for (i, [m, v, v_max]) in state.buffers.iter_mut().enumerate() {
+            let grad = grads.array(i);
+            let param = params.array_mut(i);
+            let moments = |p: A, g: A, m: &mut A, v: &mut A| {
+                let g = if maximize { -g } else { g };
+                let g = if wd != A::zero() { g + wd * p } else { g };
+                *m = lerp(*m, g, w1);
+                *v = *v * b2 + w2 * g * g;
+            };
+            let apply = |p: A, m: A, v: A| p + (neg_step * m) / (v.sqrt() / bias2_sqrt + eps);
+            if amsgrad {
+                if v_max.len() != m.len() {
+                    *v_max = vec![A::zero(); m.len()];
+                }
+                update(param, grad, [m, v, v_max], |p, g, [m, v, vm]| {
+                    moments(p, g, m, v);
+                    *vm = if *v > *vm { *v } else { *vm };
+                    apply(p, *m, *vm)
+                });
+            } else {
+                update(param, grad, [m, v], |p, g, [m, v]| {
+                    moments(p, g, m, v);
+                    apply(p, *m, *v)
+                });
+            }
+        }
+        self.steps += 1;
+        Ok(())
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
+    fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    fn reset(&mut self) {
+        self.state = None;
+        self.steps = 0;
+    }
+}

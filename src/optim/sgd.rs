@@ -1,0 +1,180 @@
+use super::{non_negative, validate, Optimizer, SlotState};
+use crate::error::{check_hyper, Result};
+use crate::float::Float;
+use crate::kernel::update::update;
+use crate::params::{Params, ParamsMut};
+
+/// Stochastic gradient descent with momentum, PyTorch's `torch.optim.SGD`.
+///
+/// ```text
+/// g ← −g                       if maximize
+/// g ← g + weight_decay·θ
+/// b ← g                        first step (no dampening, as in PyTorch)
+/// b ← μ·b + (1 − dampening)·g  later steps
+/// g ← g + μ·b if nesterov, else b        (only when μ ≠ 0)
+/// θ ← θ − lr·g
+/// ```
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `lr` | — | finite, ≥ 0 |
+/// | `momentum` (μ) | 0 | finite, ≥ 0 |
+/// | `dampening` | 0 | finite |
+/// | `weight_decay` | 0 | finite, ≥ 0 (coupled: an L2 term of `wd/2·‖θ‖²`) |
+/// | `nesterov` | false | needs μ > 0 and dampening = 0 |
+/// | `maximize` | false | |
+///
+/// State: one momentum buffer per slot when μ ≠ 0, created on the first step.
+/// Keras' `SGD` puts the learning rate inside the buffer; the two agree while
+/// the learning rate is constant.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let mut w = array![1.0_f64, -1.0];
+/// let g = array![0.5_f64, 0.5];
+/// let mut sgd = Sgd::new(0.1).momentum(0.9);
+/// sgd.step(&mut w, &g)?; // buffer = g
+/// sgd.step(&mut w, &g)?; // buffer = 0.9·g + g
+/// assert!((w[0] - (1.0 - 0.1 * 0.5 - 0.1 * 0.95)).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sgd<A> {
+    lr: f64,
+    momentum: f64,
+    dampening: f64,
+    weight_decay: f64,
+    nesterov: bool,
+    maximize: bool,
+    /// Momentum buffers; `initialized[i]` is false until slot `i`'s first step.
+    state: Option<SlotState<A, 1>>,
+    initialized: bool,
+    steps: u64,
+}
+
+impl<A: Float> Sgd<A> {
+    /// Plain SGD with learning rate `lr`.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            momentum: 0.0,
+            dampening: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+            maximize: false,
+            state: None,
+            initialized: false,
+            steps: 0,
+        }
+    }
+
+    /// Momentum factor μ (default 0).
+    #[must_use]
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// Dampening of the gradient in the momentum buffer (default 0).
+    #[must_use]
+    pub fn dampening(mut self, dampening: f64) -> Self {
+        self.dampening = dampening;
+        self
+    }
+
+    /// Coupled weight decay: adds `weight_decay·θ` to the gradient (default 0).
+    #[must_use]
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// Nesterov momentum (default false).
+    #[must_use]
+    pub fn nesterov(mut self, nesterov: bool) -> Self {
+        self.nesterov = nesterov;
+        self
+    }
+
+    /// Ascend instead of descend (default false).
+    #[must_use]
+    pub fn maximize(mut self, maximize: bool) -> Self {
+        self.maximize = maximize;
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        non_negative("lr", self.lr)?;
+        non_negative("momentum", self.momentum)?;
+        non_negative("weight_decay", self.weight_decay)?;
+        check_hyper("dampening", self.dampening, self.dampening.is_finite(), "a finite value")?;
+        if self.nesterov {
+            check_hyper("momentum", self.momentum, self.momentum > 0.0, "> 0 with nesterov")?;
+            check_hyper("dampening", self.dampening, self.dampening == 0.0, "0 with nesterov")?;
+        }
+        Ok(())
+    }
+}
+
+impl<A: Float> Optimizer<A> for Sgd<A> {
+    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
+        self.check()?;
+        validate(&params, &grads, self.state.as_ref())?;
+
+        let lr = A::from_f64(-self.lr);
+        let wd = A::from_f64(self.weight_decay);
+        let maximize = self.maximize;
+        let decayed = move |p: A, g: A| {
+            let g = if maximize { -g } else { g };
+            if wd != A::zero() {
+                g + wd * p
+            } else {
+                g
+            }
+        };
+        if self.momentum == 0.0 {
+            for i in 0..params.len() {
+                update(params.array_mut(i), grads.array(i), [], |p, g, _| p + lr * decayed(p, g));
+            }
+        } else {
+            let mu = A::from_f64(self.momentum);
+            let keep = A::from_f64(1.0 - self.dampening);
+            let nesterov = self.nesterov;
+            let first = !self.initialized;
+            let state = self.state.get_or_insert_with(|| SlotState::zeros(&params));
+            for (i, [buf]) in state.buffers.iter_mut().enumerate() {
+                update(params.array_mut(i), grads.array(i), [buf], |p, g, [b]| {
+                    let g = decayed(p, g);
+                    *b = if first { g } else { *b * mu + keep * g };
+                    let g = if nesterov { g + mu * *b } else { *b };
+                    p + lr * g
+                });
+            }
+            self.initialized = true;
+        }
+        self.steps += 1;
+        Ok(())
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
+    fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    fn reset(&mut self) {
+        self.state = None;
+        self.initialized = false;
+        self.steps = 0;
+    }
+}
