@@ -384,7 +384,7 @@ cross_entropy_impl!(A, Ix2, prob_rows, Some);
 ///
 /// ```text
 /// ℓᵢ = −[tᵢ·max(ln pᵢ, −100) + (1 − tᵢ)·max(ln(1 − pᵢ), −100)]
-/// ∂ℓᵢ/∂pᵢ = (pᵢ − tᵢ) / max((1 − pᵢ)·pᵢ, 1e-12)
+/// ∂ℓᵢ/∂pᵢ = (pᵢ − tᵢ) / max((1 − pᵢ)·pᵢ, 1e-12)     (1e-12 rounded to f32, as PyTorch)
 /// ```
 ///
 /// The logarithms are clamped at −100 exactly as PyTorch does, so `p = 0`
@@ -456,7 +456,9 @@ impl<A: Float> PointMath<A> for BceMath {
     }
     #[inline(always)]
     fn value_grad(self, p: A, t: A) -> (A, A) {
-        let d = (p - t) / at_least((A::one() - p) * p, A::from_f64(1e-12));
+        // PyTorch's floor is the f32 value of 1e-12 for every dtype
+        // (9.99999996e-13): matching it matters at p = 0 or 1.
+        let d = (p - t) / at_least((A::one() - p) * p, A::from_f64(f64::from(1e-12_f32)));
         (self.value(p, t), d)
     }
 }

@@ -1,0 +1,145 @@
+//! Shared helpers for the integration suites: reading the committed PyTorch
+//! references, comparing arrays with a tolerance, strided copies, and the
+//! proptest strategies.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use ndarray::{Array, ArrayD, ArrayViewD, Axis, Dimension, IxDyn, ShapeBuilder};
+use ndloss::Float;
+use serde_json::Value;
+
+/// Parses `tests/data/<name>`.
+pub fn load(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// A JSON float (numbers, or the strings "nan", "inf", "-inf").
+pub fn num(v: &Value) -> f64 {
+    match v {
+        Value::Number(n) => n.as_f64().expect("number"),
+        Value::String(s) if s == "nan" => f64::NAN,
+        Value::String(s) if s == "inf" => f64::INFINITY,
+        Value::String(s) if s == "-inf" => f64::NEG_INFINITY,
+        other => panic!("not a float: {other}"),
+    }
+}
+
+/// `{"shape": [...], "data": [...]}` as an f64 array.
+pub fn array(v: &Value) -> ArrayD<f64> {
+    let shape: Vec<usize> = v["shape"].as_array().expect("shape").iter().map(|d| d.as_u64().unwrap() as usize).collect();
+    let data: Vec<f64> = v["data"].as_array().expect("data").iter().map(num).collect();
+    ArrayD::from_shape_vec(IxDyn(&shape), data).expect("consistent shape")
+}
+
+/// `{"shape": [...], "data": [...]}` of integers.
+pub fn index_array(v: &Value) -> ArrayD<usize> {
+    let shape: Vec<usize> = v["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
+    let data: Vec<usize> = v["data"].as_array().unwrap().iter().map(|d| d.as_u64().expect("non-negative index") as usize).collect();
+    ArrayD::from_shape_vec(IxDyn(&shape), data).unwrap()
+}
+
+/// Converts an f64 array to `A` (exact for data generated in `A`).
+pub fn cast<A: Float, D: Dimension>(a: &Array<f64, D>) -> Array<A, D> {
+    a.mapv(A::from_f64)
+}
+
+/// The same values in a non-contiguous layout: every other element of a
+/// buffer twice as large along the last axis.
+pub fn strided<A: Float>(a: &ArrayD<A>) -> ArrayD<A> {
+    let mut shape = a.shape().to_vec();
+    shape.push(2);
+    let mut big = ArrayD::<A>::from_elem(IxDyn(&shape), A::nan());
+    big.index_axis_mut(Axis(a.ndim()), 0).assign(a);
+    big
+}
+
+/// The same values stored column-major (Fortran order).
+pub fn fortran<A: Float>(a: &ArrayD<A>) -> ArrayD<A> {
+    let mut f = ArrayD::<A>::zeros(IxDyn(a.shape()).f());
+    f.assign(a);
+    f
+}
+
+/// Asserts `|actual − expected| ≤ rtol·max(|expected|, floor)` elementwise.
+pub fn assert_close<A: Float>(actual: ArrayViewD<'_, A>, expected: &ArrayD<f64>, rtol: f64, floor: f64, ctx: &str) {
+    assert_eq!(actual.shape(), expected.shape(), "{ctx}: shape");
+    for ((idx, &e), &a) in expected.indexed_iter().zip(actual.iter()) {
+        let a = a.to_f64();
+        if e.is_nan() {
+            assert!(a.is_nan(), "{ctx} at {idx:?}: expected NaN, got {a}");
+            continue;
+        }
+        let allowed = rtol * e.abs().max(floor);
+        assert!(
+            (a - e).abs() <= allowed || a == e,
+            "{ctx} at {idx:?}: got {a:e}, expected {e:e} (diff {:e}, allowed {allowed:e})",
+            (a - e).abs()
+        );
+    }
+}
+
+/// Asserts a scalar is within `rtol` relative of the reference.
+pub fn assert_scalar<A: Float>(actual: A, expected: f64, rtol: f64, ctx: &str) {
+    let a = actual.to_f64();
+    assert!(
+        (a - expected).abs() <= rtol * expected.abs().max(1e-30) || a == expected,
+        "{ctx}: got {a:e}, expected {expected:e}"
+    );
+}
+
+/// Relative tolerance per dtype name, as the foundation issue sets them.
+pub fn rtol(dtype: &str) -> f64 {
+    match dtype {
+        "f64" => 1e-10,
+        "f32" => 2e-5,
+        other => panic!("dtype {other}"),
+    }
+}
+
+/// Central finite differences of `f` at `x` (f64), step `h` scaled per element.
+pub fn finite_diff(x: &ArrayD<f64>, f: impl Fn(&ArrayD<f64>) -> f64) -> ArrayD<f64> {
+    let mut g = ArrayD::zeros(x.raw_dim());
+    let mut xp = x.clone();
+    for (i, &xi) in x.iter().enumerate() {
+        let h = 1e-6 * xi.abs().max(1.0);
+        xp.as_slice_mut().unwrap()[i] = xi + h;
+        let up = f(&xp);
+        xp.as_slice_mut().unwrap()[i] = xi - h;
+        let down = f(&xp);
+        xp.as_slice_mut().unwrap()[i] = xi;
+        g.as_slice_mut().unwrap()[i] = (up - down) / (2.0 * h);
+    }
+    g
+}
+
+pub mod strategies {
+    //! Proptest strategies: shapes and values.
+    use ndarray::{ArrayD, IxDyn};
+    use proptest::prelude::*;
+
+    /// A shape of 1 to 3 axes with 1 to 6 elements each.
+    pub fn shape() -> impl Strategy<Value = Vec<usize>> {
+        prop::collection::vec(1usize..6, 1..4)
+    }
+
+    /// An f64 array of the given shape with values in `range`.
+    pub fn array_in(shape: Vec<usize>, lo: f64, hi: f64) -> impl Strategy<Value = ArrayD<f64>> {
+        let n: usize = shape.iter().product();
+        prop::collection::vec(lo..hi, n).prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
+    }
+
+    /// Two arrays of one random shape, values in `range`.
+    pub fn pair(lo: f64, hi: f64) -> impl Strategy<Value = (ArrayD<f64>, ArrayD<f64>)> {
+        shape().prop_flat_map(move |s| (array_in(s.clone(), lo, hi), array_in(s, lo, hi)))
+    }
+
+    /// Logits `(n, c)` and class indices `< c`.
+    pub fn logits_and_classes() -> impl Strategy<Value = (ArrayD<f64>, Vec<usize>)> {
+        (1usize..6, 2usize..7).prop_flat_map(|(n, c)| {
+            (array_in(vec![n, c], -5.0, 5.0), prop::collection::vec(0..c, n))
+        })
+    }
+}
