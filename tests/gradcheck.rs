@@ -1,0 +1,183 @@
+//! Every loss and regularizer: the analytic gradient equals central finite
+//! differences (f64, random shapes and values), plus the invariants the math
+//! promises.
+
+mod common;
+
+use common::finite_diff;
+use common::strategies::{array_in, logits_and_classes, pair, shape};
+use ndarray::{Array1, ArrayD, Axis, Dimension, Ix2, IxDyn};
+use ndloss::prelude::*;
+use proptest::prelude::*;
+
+/// |analytic − numeric| ≤ 1e-6·max(1, |numeric|) elementwise.
+fn assert_grad_matches(analytic: &ArrayD<f64>, numeric: &ArrayD<f64>) -> Result<(), TestCaseError> {
+    for (a, n) in analytic.iter().zip(numeric) {
+        prop_assert!((a - n).abs() <= 1e-6 * n.abs().max(1.0), "analytic {a} vs numeric {n}");
+    }
+    Ok(())
+}
+
+fn check_elementwise<L: Loss<f64, IxDyn> + Clone>(loss: L, p: &ArrayD<f64>, t: &ArrayD<f64>) -> Result<(), TestCaseError> {
+    let (_, g) = loss.forward_grad(p, t).unwrap();
+    let numeric = finite_diff(p, |x| loss.forward(x, t).unwrap());
+    assert_grad_matches(&g, &numeric)
+}
+
+fn reductions() -> impl Strategy<Value = Reduction> {
+    prop_oneof![Just(Reduction::Mean), Just(Reduction::Sum)]
+}
+
+proptest! {
+    #[test]
+    fn mse_gradient((p, t) in pair(-10.0, 10.0), r in reductions()) {
+        check_elementwise(Mse::new().reduction(r), &p, &t)?;
+    }
+
+    #[test]
+    fn mae_gradient((p, t) in pair(-10.0, 10.0), r in reductions()) {
+        // Away from the kink at p = t, where the derivative jumps.
+        prop_assume!(p.iter().zip(&t).all(|(a, b)| (a - b).abs() > 1e-3));
+        check_elementwise(Mae::new().reduction(r), &p, &t)?;
+    }
+
+    #[test]
+    fn bce_gradient(s in shape(), r in reductions(), seed in any::<u64>()) {
+        let n: usize = s.iter().product();
+        let p = ArrayD::from_shape_fn(IxDyn(&s), |i| 0.05 + 0.9 * frac(seed, i.slice()));
+        let t = ArrayD::from_shape_fn(IxDyn(&s), |i| frac(seed ^ 0x9e37, i.slice()));
+        prop_assert_eq!(p.len(), n);
+        check_elementwise(Bce::new().reduction(r), &p, &t)?;
+    }
+
+    #[test]
+    fn bce_with_logits_gradient(
+        (x, t01) in pair(-8.0, 8.0),
+        r in reductions(),
+        pw in prop::option::of(0.1f64..5.0),
+    ) {
+        let t = t01.mapv(|v| (v + 8.0) / 16.0); // soft targets in [0, 1]
+        let loss = match pw {
+            Some(pw) => BceWithLogits::new().pos_weight(pw),
+            None => BceWithLogits::new(),
+        };
+        check_elementwise(loss.reduction(r), &x, &t)?;
+    }
+
+    #[test]
+    fn cross_entropy_index_gradient(
+        (x, y) in logits_and_classes(),
+        r in reductions(),
+        eps in prop_oneof![Just(0.0), 0.0f64..1.0],
+        weighted in any::<bool>(),
+        ignore_first in any::<bool>(),
+    ) {
+        let x = x.into_dimensionality::<Ix2>().unwrap();
+        let c = x.ncols();
+        let mut y = Array1::from(y);
+        let mut ce = CrossEntropy::new().label_smoothing(eps).reduction(r);
+        if weighted {
+            ce = ce.class_weights(Array1::from_shape_fn(c, |k| 0.5 + k as f64 / c as f64));
+        }
+        if ignore_first && y.len() > 1 {
+            y[0] = usize::MAX;
+            ce = ce.ignore_index(usize::MAX);
+        }
+        let (_, g) = ce.forward_grad(&x, &y).unwrap();
+        let xd = x.clone().into_dyn();
+        let numeric = finite_diff(&xd, |v| {
+            ce.forward(&v.view().into_dimensionality::<Ix2>().unwrap(), &y).unwrap()
+        });
+        assert_grad_matches(&g.into_dyn(), &numeric)?;
+    }
+
+    #[test]
+    fn cross_entropy_probability_gradient(
+        (x, _) in logits_and_classes(),
+        r in reductions(),
+        eps in 0.0f64..1.0,
+        weighted in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let x = x.into_dimensionality::<Ix2>().unwrap();
+        let (n, c) = x.dim();
+        let raw = ndarray::Array2::from_shape_fn((n, c), |(i, k)| frac(seed, &[i, k]) + 0.01);
+        let t = &raw / &raw.sum_axis(Axis(1)).insert_axis(Axis(1));
+        let mut ce = CrossEntropy::new().label_smoothing(eps).reduction(r);
+        if weighted {
+            ce = ce.class_weights(Array1::from_shape_fn(c, |k| 2.0 - k as f64 / c as f64));
+        }
+        let (_, g) = ce.forward_grad(&x, &t).unwrap();
+        let numeric = finite_diff(&x.clone().into_dyn(), |v| {
+            ce.forward(&v.view().into_dimensionality::<Ix2>().unwrap(), &t).unwrap()
+        });
+        assert_grad_matches(&g.into_dyn(), &numeric)?;
+    }
+
+    #[test]
+    fn regularizer_gradients(w in shape().prop_flat_map(|s| array_in(s, -3.0, 3.0)), l1 in 0.0f64..2.0, l2 in 0.0f64..2.0) {
+        prop_assume!(w.iter().all(|v| v.abs() > 1e-3)); // away from |w|'s kink
+        fn check<R: Regularizer>(reg: R, w: &ArrayD<f64>) -> Result<(), TestCaseError> {
+            let mut g = ArrayD::zeros(w.raw_dim());
+            reg.add_grad(w, &mut g).unwrap();
+            let numeric = finite_diff(w, |v| reg.penalty(v).unwrap());
+            assert_grad_matches(&g, &numeric)
+        }
+        check(L1::new(l1), &w)?;
+        check(L2::new(l2), &w)?;
+        check(ElasticNet::new(l1, l2), &w)?;
+    }
+
+    #[test]
+    fn prox_is_the_proximal_minimiser(w in -3.0f64..3.0, l1 in 0.0f64..1.0, l2 in 0.0f64..1.0, step in 0.0f64..2.0) {
+        // argmin_v ½(v − w)² + step·(l1|v| + l2·v²), checked against a fine grid.
+        let mut v = Array1::from(vec![w]);
+        ElasticNet::new(l1, l2).prox(&mut v, step).unwrap();
+        let obj = |u: f64| 0.5 * (u - w).powi(2) + step * (l1 * u.abs() + l2 * u * u);
+        let best = (-40_000..=40_000).map(|i| i as f64 * 1e-4).fold(f64::INFINITY, |m, u| m.min(obj(u)));
+        prop_assert!(obj(v[0]) <= best + 1e-9, "prox {} gives {}, grid best {}", v[0], obj(v[0]), best);
+    }
+
+    #[test]
+    fn mse_is_non_negative_and_zero_iff_equal((p, t) in pair(-1e3, 1e3)) {
+        let mse = Mse::new();
+        prop_assert!(mse.forward(&p, &t).unwrap() > 0.0 || p == t);
+        prop_assert_eq!(mse.forward(&p, &p).unwrap(), 0.0);
+        let (_, g) = mse.forward_grad(&p, &p).unwrap();
+        prop_assert!(g.iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn cross_entropy_is_shift_invariant_and_rows_of_its_gradient_sum_to_zero(
+        (x, y) in logits_and_classes(),
+        shift in -50.0f64..50.0,
+        weighted in any::<bool>(),
+    ) {
+        let x = x.into_dimensionality::<Ix2>().unwrap();
+        let y = Array1::from(y);
+        let mut ce = CrossEntropy::new();
+        if weighted {
+            ce = ce.class_weights(Array1::from_shape_fn(x.ncols(), |k| 1.0 + k as f64));
+        }
+        let mut shifted = x.clone();
+        shifted.row_mut(0).mapv_inplace(|v| v + shift);
+        let (a, g) = ce.forward_grad(&x, &y).unwrap();
+        let b = ce.forward(&shifted, &y).unwrap();
+        prop_assert!((a - b).abs() <= 1e-12 * a.abs().max(1.0) * (1.0 + shift.abs()));
+        for row in g.rows() {
+            prop_assert!(row.sum().abs() < 1e-14);
+        }
+        let per_sample = ce.unreduced(&x, &y).unwrap();
+        prop_assert!(per_sample.iter().all(|&v| v >= 0.0));
+    }
+}
+
+/// A deterministic number in [0, 1) from a seed and an index.
+fn frac(seed: u64, idx: &[usize]) -> f64 {
+    let mut h = seed ^ 0x2545_f491_4f6c_dd1d;
+    for &i in idx {
+        h = (h ^ i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^= h >> 29;
+    }
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
