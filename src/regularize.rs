@@ -75,7 +75,9 @@ fn check_strength(name: &'static str, v: f64) -> Result<f64> {
 }
 
 fn penalty_of<A: Float, P: Params<A>, S: Separable<A>>(params: &P, math: S) -> A {
-    (0..params.len()).fold(A::zero(), |acc, i| acc + sum_map(&params.array(i), |w| math.value(w)))
+    (0..params.len()).fold(A::zero(), |acc, i| {
+        acc + sum_map(&params.array(i), |w| math.value(w))
+    })
 }
 
 fn add_grad_of<A: Float, P: Params<A>, G: ParamsMut<A>, S: Separable<A>>(
@@ -97,7 +99,12 @@ fn prox_of<A: Float, P: ParamsMut<A>, S: Separable<A>>(params: &mut P, math: S) 
 }
 
 fn check_step(step: f64) -> Result<f64> {
-    check_hyper("step", step, step.is_finite() && step >= 0.0, "a finite learning rate >= 0")
+    check_hyper(
+        "step",
+        step,
+        step.is_finite() && step >= 0.0,
+        "a finite learning rate >= 0",
+    )
 }
 
 /// Soft-thresholding: `sign(w)·max(|w| − t, 0)`.
@@ -120,7 +127,11 @@ macro_rules! separable_regularizer {
             fn penalty<A: Float, P: Params<A>>(&self, params: P) -> Result<A> {
                 Ok(penalty_of(&params, self.separable::<A>(0.0)?))
             }
-            fn add_grad<A: Float, P: Params<A>, G: ParamsMut<A>>(&self, params: P, mut grads: G) -> Result<()> {
+            fn add_grad<A: Float, P: Params<A>, G: ParamsMut<A>>(
+                &self,
+                params: P,
+                mut grads: G,
+            ) -> Result<()> {
                 add_grad_of(&params, &mut grads, self.separable::<A>(0.0)?)
             }
             fn prox<A: Float, P: ParamsMut<A>>(&self, mut params: P, step: f64) -> Result<()> {
@@ -262,7 +273,11 @@ impl ElasticNet {
     }
 
     fn separable<A: Float>(&self, step: f64) -> Result<ElasticMath<A>> {
-        elastic(check_strength("l1", self.l1)?, check_strength("l2", self.l2)?, step)
+        elastic(
+            check_strength("l1", self.l1)?,
+            check_strength("l2", self.l2)?,
+            step,
+        )
     }
 }
 separable_regularizer!(ElasticNet);
@@ -351,7 +366,12 @@ impl<L, R: Regularizer> Regularized<L, R> {
     /// # Errors
     ///
     /// Those of the loss and of [`Regularizer::penalty`].
-    pub fn forward<A, D, T, TD, P>(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<T, TD>, params: P) -> Result<A>
+    pub fn forward<A, D, T, TD, P>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<T, TD>,
+        params: P,
+    ) -> Result<A>
     where
         A: Float,
         D: Dimension,
@@ -400,7 +420,11 @@ impl<L, R: Regularizer> Regularized<L, R> {
     /// # Errors
     ///
     /// As [`Regularizer::add_grad`]; nothing is written on error.
-    pub fn add_penalty_grad<A: Float, P: Params<A>, G: ParamsMut<A>>(&self, params: P, grads: G) -> Result<()> {
+    pub fn add_penalty_grad<A: Float, P: Params<A>, G: ParamsMut<A>>(
+        &self,
+        params: P,
+        grads: G,
+    ) -> Result<()> {
         self.regularizer.add_grad(params, grads)
     }
 }

@@ -13,9 +13,18 @@ fn contract() -> Result<(), ndloss::Error> {
     let (value2, grad2) = mse.forward_grad(&pred, &target)?;
     let mut buf = Array2::<f64>::zeros((2, 2));
     let value3 = mse.forward_grad_into(&pred, &target, &mut buf)?;
-    assert!((value - 0.125).abs() < 1e-12 && (value2 - value).abs() < 1e-12 && (value3 - value).abs() < 1e-12);
-    assert!((&grad - &grad2).iter().chain((&grad - &buf).iter()).all(|d| d.abs() < 1e-12));
-    let sum = Mse::new().reduction(Reduction::Sum).forward(&pred.view(), &target.view())?;
+    assert!(
+        (value - 0.125).abs() < 1e-12
+            && (value2 - value).abs() < 1e-12
+            && (value3 - value).abs() < 1e-12
+    );
+    assert!((&grad - &grad2)
+        .iter()
+        .chain((&grad - &buf).iter())
+        .all(|d| d.abs() < 1e-12));
+    let sum = Mse::new()
+        .reduction(Reduction::Sum)
+        .forward(&pred.view(), &target.view())?;
     let per_element: Array2<f64> = mse.unreduced(&pred, &target)?;
     assert!((per_element.sum() - sum).abs() < 1e-12);
     let _mae = Mae::new().forward(&pred, &target)?;
@@ -37,7 +46,9 @@ fn contract() -> Result<(), ndloss::Error> {
     let _ = Bce::new().forward(&array![0.9_f32, 0.2, 0.6], &y)?;
 
     assert!(mse.forward(&pred, &array![[1.0_f64, 2.0, 3.0]]).is_err());
-    assert!(CrossEntropy::new().forward(&logits, &array![0_usize, 7]).is_err());
+    assert!(CrossEntropy::new()
+        .forward(&logits, &array![0_usize, 7])
+        .is_err());
 
     let mut w = array![[0.1_f64, -0.2], [0.3, 0.4]];
     let mut b = array![0.0_f64, 0.1];
@@ -47,7 +58,9 @@ fn contract() -> Result<(), ndloss::Error> {
     let _total = objective.forward(&pred, &target, (&w, &b))?;
     let (mut gw_total, mut gb_total) = (gw.clone(), gb.clone());
     objective.add_penalty_grad((&w, &b), (&mut gw_total, &mut gb_total))?;
-    let _ = Mae::new().regularized(ElasticNet::new(1e-3, 1e-4)).forward(&pred, &target, &w)?;
+    let _ = Mae::new()
+        .regularized(ElasticNet::new(1e-3, 1e-4))
+        .forward(&pred, &target, &w)?;
     let _ = L1::new(1e-2).penalty(&w);
 
     let mut sgd = Sgd::new(0.1).momentum(0.9).nesterov(true);
@@ -55,7 +68,9 @@ fn contract() -> Result<(), ndloss::Error> {
     let mut adam = Adam::new(1e-3).weight_decay(1e-2);
     adam.step((&mut w, &mut b), (&gw, &gb))?;
     let (w_before, b_before) = (w.clone(), b.clone());
-    assert!(adam.step((&mut w, &mut b), (&gw, &array![0.5_f64, -0.5, 0.1])).is_err());
+    assert!(adam
+        .step((&mut w, &mut b), (&gw, &array![0.5_f64, -0.5, 0.1]))
+        .is_err());
     assert_eq!((w, b), (w_before, b_before));
     Ok(())
 }

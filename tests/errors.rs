@@ -16,31 +16,57 @@ fn is_hyper(e: &Error, name: &str) -> bool {
 #[test]
 fn shape_mismatches_name_the_argument() {
     let p = array![[1.0_f64, 2.0], [3.0, 4.0]];
-    let e = Mse::new().forward(&p, &array![[1.0, 2.0, 3.0]]).unwrap_err();
+    let e = Mse::new()
+        .forward(&p, &array![[1.0, 2.0, 3.0]])
+        .unwrap_err();
     assert!(is_shape(&e, "target"), "{e}");
-    assert_eq!(e.to_string(), "shape mismatch for target: expected [2, 2], found [1, 3]");
+    assert_eq!(
+        e.to_string(),
+        "shape mismatch for target: expected [2, 2], found [1, 3]"
+    );
     let mut g = Array2::<f64>::zeros((3, 2));
     let e = Mae::new().forward_grad_into(&p, &p, &mut g).unwrap_err();
     assert!(is_shape(&e, "gradient buffer"), "{e}");
 
     let logits = array![[1.0_f32, 2.0, 3.0], [0.0, 0.0, 0.0]];
-    let e = CrossEntropy::new().forward(&logits, &array![0_usize]).unwrap_err();
+    let e = CrossEntropy::new()
+        .forward(&logits, &array![0_usize])
+        .unwrap_err();
     assert!(is_shape(&e, "target"), "{e}");
-    let e = CrossEntropy::new().forward(&logits, &array![[0.5_f32, 0.5]]).unwrap_err();
+    let e = CrossEntropy::new()
+        .forward(&logits, &array![[0.5_f32, 0.5]])
+        .unwrap_err();
     assert!(is_shape(&e, "target"), "{e}");
-    let e = CrossEntropy::new().class_weights(array![1.0_f32, 2.0]).forward(&logits, &array![0_usize, 1]).unwrap_err();
+    let e = CrossEntropy::new()
+        .class_weights(array![1.0_f32, 2.0])
+        .forward(&logits, &array![0_usize, 1])
+        .unwrap_err();
     assert!(is_shape(&e, "class_weights"), "{e}");
     let mut g = Array2::<f32>::zeros((2, 2));
-    let e = CrossEntropy::new().forward_grad_into(&logits, &array![0_usize, 1], &mut g).unwrap_err();
+    let e = CrossEntropy::new()
+        .forward_grad_into(&logits, &array![0_usize, 1], &mut g)
+        .unwrap_err();
     assert!(is_shape(&e, "gradient buffer"), "{e}");
 }
 
 #[test]
 fn class_out_of_range_says_which_sample() {
     let logits = array![[1.0_f64, 2.0, 3.0], [0.0, 0.0, 0.0]];
-    let e = CrossEntropy::new().forward(&logits, &array![0_usize, 3]).unwrap_err();
-    assert_eq!(e, Error::ClassOutOfRange { sample: 1, class: 3, num_classes: 3 });
-    assert_eq!(e.to_string(), "class index 3 of sample 1 is out of range for 3 classes");
+    let e = CrossEntropy::new()
+        .forward(&logits, &array![0_usize, 3])
+        .unwrap_err();
+    assert_eq!(
+        e,
+        Error::ClassOutOfRange {
+            sample: 1,
+            class: 3,
+            num_classes: 3
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "class index 3 of sample 1 is out of range for 3 classes"
+    );
     // The ignore index itself may lie outside the classes; others may not.
     let ce = CrossEntropy::new().ignore_index(99);
     assert!(ce.forward(&logits, &array![0_usize, 99]).is_ok());
@@ -52,38 +78,100 @@ fn invalid_hyperparameters_are_refused() {
     let logits = array![[1.0_f64, 2.0], [0.0, 0.0]];
     let y = array![0_usize, 1];
     for eps in [-0.1, 1.5, f64::NAN] {
-        let e = CrossEntropy::new().label_smoothing(eps).forward(&logits, &y).unwrap_err();
+        let e = CrossEntropy::new()
+            .label_smoothing(eps)
+            .forward(&logits, &y)
+            .unwrap_err();
         assert!(is_hyper(&e, "label_smoothing"), "{e}");
     }
     for w in [-1.0, f64::INFINITY] {
-        let e = CrossEntropy::new().class_weights(array![1.0, w]).forward(&logits, &y).unwrap_err();
+        let e = CrossEntropy::new()
+            .class_weights(array![1.0, w])
+            .forward(&logits, &y)
+            .unwrap_err();
         assert!(is_hyper(&e, "class_weights"), "{e}");
     }
-    let e = CrossEntropy::new().ignore_index(0).forward(&logits, &array![[0.5, 0.5], [1.0, 0.0]]).unwrap_err();
+    let e = CrossEntropy::new()
+        .ignore_index(0)
+        .forward(&logits, &array![[0.5, 0.5], [1.0, 0.0]])
+        .unwrap_err();
     assert!(is_hyper(&e, "ignore_index"), "{e}");
     let x = array![0.5_f64, -0.5];
-    let e = BceWithLogits::new().pos_weight(-1.0).forward(&x, &x).unwrap_err();
+    let e = BceWithLogits::new()
+        .pos_weight(-1.0)
+        .forward(&x, &x)
+        .unwrap_err();
     assert!(is_hyper(&e, "pos_weight"), "{e}");
 
     let w = array![1.0_f64, -1.0];
     assert!(is_hyper(&L1::new(-1.0).penalty(&w).unwrap_err(), "lambda"));
-    assert!(is_hyper(&L2::new(f64::NAN).penalty(&w).unwrap_err(), "lambda"));
-    assert!(is_hyper(&ElasticNet::new(0.1, -0.1).penalty(&w).unwrap_err(), "l2"));
+    assert!(is_hyper(
+        &L2::new(f64::NAN).penalty(&w).unwrap_err(),
+        "lambda"
+    ));
+    assert!(is_hyper(
+        &ElasticNet::new(0.1, -0.1).penalty(&w).unwrap_err(),
+        "l2"
+    ));
     let mut w2 = w.clone();
-    assert!(is_hyper(&L1::new(0.1).prox(&mut w2, -1.0).unwrap_err(), "step"));
+    assert!(is_hyper(
+        &L1::new(0.1).prox(&mut w2, -1.0).unwrap_err(),
+        "step"
+    ));
     assert_eq!(w2, w);
 
     let g = array![0.1_f64, 0.1];
     let mut p = w.clone();
-    assert!(is_hyper(&Sgd::new(-0.1).step(&mut p, &g).unwrap_err(), "lr"));
-    assert!(is_hyper(&Sgd::new(0.1).momentum(-0.5).step(&mut p, &g).unwrap_err(), "momentum"));
-    assert!(is_hyper(&Sgd::new(0.1).nesterov(true).step(&mut p, &g).unwrap_err(), "momentum"));
-    assert!(is_hyper(&Sgd::new(0.1).momentum(0.9).dampening(0.1).nesterov(true).step(&mut p, &g).unwrap_err(), "dampening"));
-    assert!(is_hyper(&Sgd::new(0.1).weight_decay(-1.0).step(&mut p, &g).unwrap_err(), "weight_decay"));
-    assert!(is_hyper(&Adam::new(f64::INFINITY).step(&mut p, &g).unwrap_err(), "lr"));
-    assert!(is_hyper(&Adam::new(0.1).betas(1.0, 0.999).step(&mut p, &g).unwrap_err(), "beta1"));
-    assert!(is_hyper(&Adam::new(0.1).betas(0.9, -0.1).step(&mut p, &g).unwrap_err(), "beta2"));
-    assert!(is_hyper(&Adam::new(0.1).eps(-1e-8).step(&mut p, &g).unwrap_err(), "eps"));
+    assert!(is_hyper(
+        &Sgd::new(-0.1).step(&mut p, &g).unwrap_err(),
+        "lr"
+    ));
+    assert!(is_hyper(
+        &Sgd::new(0.1).momentum(-0.5).step(&mut p, &g).unwrap_err(),
+        "momentum"
+    ));
+    assert!(is_hyper(
+        &Sgd::new(0.1).nesterov(true).step(&mut p, &g).unwrap_err(),
+        "momentum"
+    ));
+    assert!(is_hyper(
+        &Sgd::new(0.1)
+            .momentum(0.9)
+            .dampening(0.1)
+            .nesterov(true)
+            .step(&mut p, &g)
+            .unwrap_err(),
+        "dampening"
+    ));
+    assert!(is_hyper(
+        &Sgd::new(0.1)
+            .weight_decay(-1.0)
+            .step(&mut p, &g)
+            .unwrap_err(),
+        "weight_decay"
+    ));
+    assert!(is_hyper(
+        &Adam::new(f64::INFINITY).step(&mut p, &g).unwrap_err(),
+        "lr"
+    ));
+    assert!(is_hyper(
+        &Adam::new(0.1)
+            .betas(1.0, 0.999)
+            .step(&mut p, &g)
+            .unwrap_err(),
+        "beta1"
+    ));
+    assert!(is_hyper(
+        &Adam::new(0.1)
+            .betas(0.9, -0.1)
+            .step(&mut p, &g)
+            .unwrap_err(),
+        "beta2"
+    ));
+    assert!(is_hyper(
+        &Adam::new(0.1).eps(-1e-8).step(&mut p, &g).unwrap_err(),
+        "eps"
+    ));
     assert_eq!(p, w, "a refused step wrote nothing");
 }
 
@@ -95,32 +183,70 @@ fn bce_refuses_probabilities_outside_the_unit_interval() {
     let e = Bce::new().forward_grad_into(&p, &t, &mut g).unwrap_err();
     assert_eq!(
         e,
-        Error::InvalidValue { what: "prediction", index: vec![1, 0], value: 1.5, expected: "a probability in [0, 1]" }
+        Error::InvalidValue {
+            what: "prediction",
+            index: vec![1, 0],
+            value: 1.5,
+            expected: "a probability in [0, 1]"
+        }
     );
     assert!(g.iter().all(|&v| v == 7.0), "gradient buffer untouched");
     // Exactly 0 and 1 are valid (clamped logs), and NaN propagates.
-    assert_eq!(Bce::new().forward(&array![0.0_f64], &array![1.0]).unwrap(), 100.0);
-    assert!(Bce::new().forward(&array![f64::NAN], &array![1.0]).unwrap().is_nan());
+    assert_eq!(
+        Bce::new().forward(&array![0.0_f64], &array![1.0]).unwrap(),
+        100.0
+    );
+    assert!(Bce::new()
+        .forward(&array![f64::NAN], &array![1.0])
+        .unwrap()
+        .is_nan());
 }
 
 #[test]
 fn means_over_nothing_are_refused() {
     let empty = ArrayD::<f64>::zeros(IxDyn(&[0, 3]));
-    assert!(matches!(Mse::new().forward(&empty, &empty).unwrap_err(), Error::EmptyReduction { .. }));
-    assert_eq!(Mse::new().reduction(Reduction::Sum).forward(&empty, &empty).unwrap(), 0.0);
-    assert_eq!(Mse::new().unreduced(&empty, &empty).unwrap().shape(), &[0, 3]);
+    assert!(matches!(
+        Mse::new().forward(&empty, &empty).unwrap_err(),
+        Error::EmptyReduction { .. }
+    ));
+    assert_eq!(
+        Mse::new()
+            .reduction(Reduction::Sum)
+            .forward(&empty, &empty)
+            .unwrap(),
+        0.0
+    );
+    assert_eq!(
+        Mse::new().unreduced(&empty, &empty).unwrap().shape(),
+        &[0, 3]
+    );
 
     let logits = array![[1.0_f64, 2.0], [0.0, 0.0]];
     let ce = CrossEntropy::new().ignore_index(1);
     let mut g = Array2::from_elem((2, 2), 7.0);
-    let e = ce.forward_grad_into(&logits, &array![1_usize, 1], &mut g).unwrap_err();
+    let e = ce
+        .forward_grad_into(&logits, &array![1_usize, 1], &mut g)
+        .unwrap_err();
     assert!(matches!(e, Error::EmptyReduction { .. }), "{e}");
     assert!(g.iter().all(|&v| v == 7.0));
     let zero_weights = CrossEntropy::new().class_weights(array![0.0, 1.0]);
-    assert!(matches!(zero_weights.forward(&logits, &array![0_usize, 0]).unwrap_err(), Error::EmptyReduction { .. }));
+    assert!(matches!(
+        zero_weights
+            .forward(&logits, &array![0_usize, 0])
+            .unwrap_err(),
+        Error::EmptyReduction { .. }
+    ));
     let no_rows = Array2::<f64>::zeros((0, 2));
-    assert!(matches!(CrossEntropy::new().forward(&no_rows, &Array1::<usize>::zeros(0)).unwrap_err(), Error::EmptyReduction { .. }));
-    assert!(matches!(CrossEntropy::new().forward(&no_rows, &no_rows).unwrap_err(), Error::EmptyReduction { .. }));
+    assert!(matches!(
+        CrossEntropy::new()
+            .forward(&no_rows, &Array1::<usize>::zeros(0))
+            .unwrap_err(),
+        Error::EmptyReduction { .. }
+    ));
+    assert!(matches!(
+        CrossEntropy::new().forward(&no_rows, &no_rows).unwrap_err(),
+        Error::EmptyReduction { .. }
+    ));
 }
 
 #[test]
@@ -134,13 +260,38 @@ fn mismatched_parameter_sets_change_nothing() {
     let (w0, b0, adam0) = (w.clone(), b.clone(), adam.clone());
 
     let e = adam.step((&mut w, &mut b), &gw).unwrap_err();
-    assert_eq!(e, Error::ParamCountMismatch { params: 2, grads: 1 });
-    let e = adam.step((&mut w, &mut b), (&gw, &array![0.5_f64, -0.5, 0.1])).unwrap_err();
-    assert_eq!(e, Error::ParamShapeMismatch { slot: 1, param: vec![2], grad: vec![3] });
-    assert_eq!(e.to_string(), "gradient 1 has shape [3] but parameter 1 has shape [2]");
+    assert_eq!(
+        e,
+        Error::ParamCountMismatch {
+            params: 2,
+            grads: 1
+        }
+    );
+    let e = adam
+        .step((&mut w, &mut b), (&gw, &array![0.5_f64, -0.5, 0.1]))
+        .unwrap_err();
+    assert_eq!(
+        e,
+        Error::ParamShapeMismatch {
+            slot: 1,
+            param: vec![2],
+            grad: vec![3]
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "gradient 1 has shape [3] but parameter 1 has shape [2]"
+    );
     let (mut w3, g3) = (Array2::<f64>::zeros((3, 3)), Array2::<f64>::zeros((3, 3)));
     let e = adam.step((&mut w3, &mut b), (&g3, &gb)).unwrap_err();
-    assert_eq!(e, Error::StateMismatch { slot: 0, state: vec![2, 2], found: vec![3, 3] });
+    assert_eq!(
+        e,
+        Error::StateMismatch {
+            slot: 0,
+            state: vec![2, 2],
+            found: vec![3, 3]
+        }
+    );
     let e = adam.step(&mut w, &gw).unwrap_err();
     assert!(matches!(e, Error::StateMismatch { .. }), "{e}");
     assert_eq!((&w, &b), (&w0, &b0));
@@ -154,7 +305,15 @@ fn mismatched_parameter_sets_change_nothing() {
     assert_eq!((w, sgd), (w1, sgd1));
 
     let mut gw_total = gw.clone();
-    let e = L2::new(0.1).add_grad((&w0, &b0), &mut gw_total).unwrap_err();
-    assert_eq!(e, Error::ParamCountMismatch { params: 2, grads: 1 });
+    let e = L2::new(0.1)
+        .add_grad((&w0, &b0), &mut gw_total)
+        .unwrap_err();
+    assert_eq!(
+        e,
+        Error::ParamCountMismatch {
+            params: 2,
+            grads: 1
+        }
+    );
     assert_eq!(gw_total, gw);
 }

@@ -13,12 +13,19 @@ use proptest::prelude::*;
 /// |analytic − numeric| ≤ 1e-6·max(1, |numeric|) elementwise.
 fn assert_grad_matches(analytic: &ArrayD<f64>, numeric: &ArrayD<f64>) -> Result<(), TestCaseError> {
     for (a, n) in analytic.iter().zip(numeric) {
-        prop_assert!((a - n).abs() <= 1e-6 * n.abs().max(1.0), "analytic {a} vs numeric {n}");
+        prop_assert!(
+            (a - n).abs() <= 1e-6 * n.abs().max(1.0),
+            "analytic {a} vs numeric {n}"
+        );
     }
     Ok(())
 }
 
-fn check_elementwise<L: Loss<f64, IxDyn> + Clone>(loss: L, p: &ArrayD<f64>, t: &ArrayD<f64>) -> Result<(), TestCaseError> {
+fn check_elementwise<L: Loss<f64, IxDyn> + Clone>(
+    loss: L,
+    p: &ArrayD<f64>,
+    t: &ArrayD<f64>,
+) -> Result<(), TestCaseError> {
     let (_, g) = loss.forward_grad(p, t).unwrap();
     let numeric = finite_diff(p, |x| loss.forward(x, t).unwrap());
     assert_grad_matches(&g, &numeric)

@@ -8,7 +8,9 @@
 
 mod common;
 
-use common::{array, assert_close, assert_scalar, cast, fortran, index_array, load, num, rtol, strided};
+use common::{
+    array, assert_close, assert_scalar, cast, fortran, index_array, load, num, rtol, strided,
+};
 use ndarray::{Array1, ArrayD, Ix1, Ix2, IxDyn};
 use ndloss::prelude::*;
 use serde_json::Value;
@@ -39,7 +41,12 @@ fn run_elementwise<A: Float>(case: &Value) {
                 None => {
                     let got = loss.unreduced(&pred, &target).unwrap();
                     assert_close(got.view(), &expected_value, tol, 0.0, name);
-                    let got = loss.unreduced(&strided(&pred).index_axis(ndarray::Axis(pred.ndim()), 0), &target).unwrap();
+                    let got = loss
+                        .unreduced(
+                            &strided(&pred).index_axis(ndarray::Axis(pred.ndim()), 0),
+                            &target,
+                        )
+                        .unwrap();
                     assert_close(got.view(), &expected_value, tol, 0.0, name);
                 }
                 Some(r) => {
@@ -55,12 +62,20 @@ fn run_elementwise<A: Float>(case: &Value) {
                     let axis = ndarray::Axis(pred.ndim());
                     let mut sg = strided(&ArrayD::<A>::zeros(pred.raw_dim()));
                     let mut sg_view = sg.index_axis_mut(axis, 0);
-                    let v = loss.forward_grad_into(&sp.index_axis(axis, 0), &st.index_axis(axis, 0), &mut sg_view).unwrap();
+                    let v = loss
+                        .forward_grad_into(
+                            &sp.index_axis(axis, 0),
+                            &st.index_axis(axis, 0),
+                            &mut sg_view,
+                        )
+                        .unwrap();
                     assert_scalar(v, expected_value[[]], tol, name);
                     assert_close(sg_view.view(), &expected_grad, tol, 0.0, name);
                     // Column-major inputs and buffer (memory-order fast path).
                     let mut fg = fortran(&ArrayD::<A>::zeros(pred.raw_dim()));
-                    let v = loss.forward_grad_into(&fortran(&pred), &fortran(&target), &mut fg).unwrap();
+                    let v = loss
+                        .forward_grad_into(&fortran(&pred), &fortran(&target), &mut fg)
+                        .unwrap();
                     assert_scalar(v, expected_value[[]], tol, name);
                     assert_close(fg.view(), &expected_grad, tol, 0.0, name);
                 }
@@ -87,7 +102,9 @@ fn cross_entropy(case: &Value) -> CrossEntropy {
         ce = ce.label_smoothing(num(eps));
     }
     if let Some(w) = opts.get("class_weights") {
-        ce = ce.class_weights(Array1::from(w.as_array().unwrap().iter().map(num).collect::<Vec<f64>>()));
+        ce = ce.class_weights(Array1::from(
+            w.as_array().unwrap().iter().map(num).collect::<Vec<f64>>(),
+        ));
     }
     if let Some(i) = opts.get("ignore_index") {
         ce = ce.ignore_index(i.as_u64().unwrap() as usize);
@@ -98,7 +115,9 @@ fn cross_entropy(case: &Value) -> CrossEntropy {
 fn run_cross_entropy<A: Float>(case: &Value) {
     let name = case["name"].as_str().unwrap();
     let tol = rtol(case["dtype"].as_str().unwrap());
-    let logits = cast::<A, _>(&array(&case["pred"])).into_dimensionality::<Ix2>().unwrap();
+    let logits = cast::<A, _>(&array(&case["pred"]))
+        .into_dimensionality::<Ix2>()
+        .unwrap();
     let expected_value = array(&case["value"]);
     let ce = cross_entropy(case);
     let layouts = |a: &ArrayD<A>| (strided(a), fortran(a));
@@ -110,7 +129,13 @@ fn run_cross_entropy<A: Float>(case: &Value) {
                 None => {
                     let got = ce.unreduced(&logits, &target).unwrap();
                     let scale = expected_value.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-                    assert_close(got.into_dyn().view(), &expected_value, tol, 1e-3 * scale, name);
+                    assert_close(
+                        got.into_dyn().view(),
+                        &expected_value,
+                        tol,
+                        1e-3 * scale,
+                        name,
+                    );
                 }
                 Some(r) => {
                     let ce = ce.clone().reduction(r);
@@ -123,14 +148,24 @@ fn run_cross_entropy<A: Float>(case: &Value) {
                     assert_close(g.into_dyn().view(), &expected_grad, tol, floor, name);
                     // Strided rows (scratch-buffer path) and column-major logits.
                     let (s, f) = layouts(&logits.clone().into_dyn());
-                    let s_view = s.index_axis(ndarray::Axis(2), 0).into_dimensionality::<Ix2>().unwrap();
+                    let s_view = s
+                        .index_axis(ndarray::Axis(2), 0)
+                        .into_dimensionality::<Ix2>()
+                        .unwrap();
                     let mut sg = strided(&ArrayD::<A>::zeros(IxDyn(logits.shape())));
-                    let mut sg_view = sg.index_axis_mut(ndarray::Axis(2), 0).into_dimensionality::<Ix2>().unwrap();
-                    let v = ce.forward_grad_into(&s_view, &target, &mut sg_view).unwrap();
+                    let mut sg_view = sg
+                        .index_axis_mut(ndarray::Axis(2), 0)
+                        .into_dimensionality::<Ix2>()
+                        .unwrap();
+                    let v = ce
+                        .forward_grad_into(&s_view, &target, &mut sg_view)
+                        .unwrap();
                     assert_scalar(v, expected_value[[]], tol, name);
                     assert_close(sg_view.into_dyn().view(), &expected_grad, tol, floor, name);
                     let f = f.into_dimensionality::<Ix2>().unwrap();
-                    let mut fg = fortran(&ArrayD::<A>::zeros(IxDyn(logits.shape()))).into_dimensionality::<Ix2>().unwrap();
+                    let mut fg = fortran(&ArrayD::<A>::zeros(IxDyn(logits.shape())))
+                        .into_dimensionality::<Ix2>()
+                        .unwrap();
                     let v = ce.forward_grad_into(&f, &target, &mut fg).unwrap();
                     assert_scalar(v, expected_value[[]], tol, name);
                     assert_close(fg.into_dyn().view(), &expected_grad, tol, floor, name);
@@ -140,8 +175,12 @@ fn run_cross_entropy<A: Float>(case: &Value) {
     }
 
     match case["target_kind"].as_str().unwrap() {
-        "indices" => check!(index_array(&case["target"]).into_dimensionality::<Ix1>().unwrap()),
-        "probs" => check!(cast::<A, _>(&array(&case["target"])).into_dimensionality::<Ix2>().unwrap()),
+        "indices" => check!(index_array(&case["target"])
+            .into_dimensionality::<Ix1>()
+            .unwrap()),
+        "probs" => check!(cast::<A, _>(&array(&case["target"]))
+            .into_dimensionality::<Ix2>()
+            .unwrap()),
         k => panic!("target kind {k}"),
     }
 }
@@ -157,7 +196,11 @@ fn run<A: Float>(case: &Value) {
 fn every_reference_case_matches_pytorch() {
     let data = load("losses.json");
     let cases = data["cases"].as_array().unwrap();
-    assert!(cases.len() >= 300, "reference file truncated: {} cases", cases.len());
+    assert!(
+        cases.len() >= 300,
+        "reference file truncated: {} cases",
+        cases.len()
+    );
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
     for case in cases {
         match case["dtype"].as_str().unwrap() {
@@ -165,10 +208,15 @@ fn every_reference_case_matches_pytorch() {
             "f64" => run::<f64>(case),
             d => panic!("dtype {d}"),
         }
-        *seen.entry(case["loss"].as_str().unwrap().to_string()).or_default() += 1;
+        *seen
+            .entry(case["loss"].as_str().unwrap().to_string())
+            .or_default() += 1;
     }
     for loss in ["mse", "mae", "cross_entropy", "bce", "bce_with_logits"] {
-        assert!(seen.get(loss).copied().unwrap_or(0) >= 30, "too few {loss} cases: {seen:?}");
+        assert!(
+            seen.get(loss).copied().unwrap_or(0) >= 30,
+            "too few {loss} cases: {seen:?}"
+        );
     }
 }
 
@@ -178,11 +226,16 @@ fn all_ignored_mean_is_an_error_where_pytorch_gives_nan() {
     for case in data["all_ignored_torch_value"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let logits = array(&case["pred"]).into_dimensionality::<Ix2>().unwrap();
-        let target = index_array(&case["target"]).into_dimensionality::<Ix1>().unwrap();
+        let target = index_array(&case["target"])
+            .into_dimensionality::<Ix1>()
+            .unwrap();
         let ce = cross_entropy(case);
         match reduction(case) {
             Some(Reduction::Mean) => {
-                assert!(num(&case["value"]["data"][0]).is_nan(), "{name}: torch gives NaN");
+                assert!(
+                    num(&case["value"]["data"][0]).is_nan(),
+                    "{name}: torch gives NaN"
+                );
                 let err = ce.forward(&logits, &target).unwrap_err();
                 assert!(matches!(err, Error::EmptyReduction { .. }), "{name}: {err}");
             }

@@ -50,12 +50,21 @@ fn adam<A: Float>(o: &Value) -> Adam<A> {
 
 fn trajectory<A: Float, O: Optimizer<A>>(case: &Value, mut opt: O, rtol: f64) {
     let name = case["name"].as_str().unwrap();
-    let params: Vec<ArrayD<A>> = case["params"].as_array().unwrap().iter().map(|p| cast(&array(p))).collect();
+    let params: Vec<ArrayD<A>> = case["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| cast(&array(p)))
+        .collect();
     let (mut w, mut b) = (params[0].clone(), params[1].clone());
     assert_ne!(w.shape(), b.shape(), "{name}: two different shapes");
     let steps = case["grads"].as_array().unwrap();
     assert!(steps.len() >= 12, "{name}: at least 12 steps");
-    for (t, (grads, expected)) in steps.iter().zip(case["trajectory"].as_array().unwrap()).enumerate() {
+    for (t, (grads, expected)) in steps
+        .iter()
+        .zip(case["trajectory"].as_array().unwrap())
+        .enumerate()
+    {
         let gw: ArrayD<A> = cast(&array(&grads[0]));
         let gb: ArrayD<A> = cast(&array(&grads[1]));
         opt.step((&mut w, &mut b), (&gw, &gb)).unwrap();

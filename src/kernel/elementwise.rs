@@ -7,12 +7,15 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::loss::Reduction;
 
+/// A predicate every prediction must satisfy, and its description for the error.
+pub(crate) type Domain<A> = (fn(A) -> bool, &'static str);
+
 /// The math of an element-wise loss: `ℓ(p, t)` and `∂ℓ/∂p`, with its
 /// hyperparameters already converted to `A`.
 pub(crate) trait PointMath<A: Float>: Copy {
     /// Domain of the prediction, checked for every element before anything is
     /// written (`None`: any value). Returns a description for the error.
-    fn pred_domain(self) -> Option<(fn(A) -> bool, &'static str)> {
+    fn pred_domain(self) -> Option<Domain<A>> {
         None
     }
     /// `ℓ(p, t)`.
@@ -82,7 +85,9 @@ pub(crate) fn unreduced<A: Float, D: Dimension, M: PointMath<A>>(
     math: M,
 ) -> Result<Array<A, D>> {
     check_inputs(pred, target, math)?;
-    Ok(Zip::from(pred).and(target).map_collect(|&p, &t| math.value(p, t)))
+    Ok(Zip::from(pred)
+        .and(target)
+        .map_collect(|&p, &t| math.value(p, t)))
 }
 
 /// Slices of the three arrays in one common memory order, if they share one.
@@ -110,7 +115,11 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
 ) -> A {
     if let Some((p, t, g)) = common_slices(pred, target, grad) {
         let mut cascade = Cascade::new();
-        for ((p, t), g) in p.chunks(BLOCK).zip(t.chunks(BLOCK)).zip(g.chunks_mut(BLOCK)) {
+        for ((p, t), g) in p
+            .chunks(BLOCK)
+            .zip(t.chunks(BLOCK))
+            .zip(g.chunks_mut(BLOCK))
+        {
             cascade.push(fused_block(p, t, g, scale, math));
         }
         return cascade.total();

@@ -16,6 +16,10 @@ use crate::float::Float;
 /// target is not a matrix) and the gradient row to fill (if requested).
 pub(crate) type RowFn<'f, A> = dyn FnMut(usize, &[A], &[A], Option<&mut [A]>) -> A + 'f;
 
+/// A row function, nameable in return position.
+pub(crate) trait RowMath<A>: FnMut(usize, &[A], &[A], Option<&mut [A]>) -> A {}
+impl<A, F: FnMut(usize, &[A], &[A], Option<&mut [A]>) -> A> RowMath<A> for F {}
+
 /// Sum of `f` over all rows. The caller has checked every shape and value.
 pub(crate) fn sum_rows<A: Float>(
     pred: &ArrayRef<A, Ix2>,

@@ -168,7 +168,9 @@ pub(crate) fn max_slice<A: Float>(xs: &[A]) -> A {
     if nan {
         return A::nan();
     }
-    lanes.iter().fold(A::neg_infinity(), |m, &x| if x > m { x } else { m })
+    lanes
+        .iter()
+        .fold(A::neg_infinity(), |m, &x| if x > m { x } else { m })
 }
 
 #[cfg(test)]
@@ -203,7 +205,10 @@ mod tests {
     #[test]
     fn max_propagates_nan_and_handles_empty() {
         assert_eq!(max_slice::<f64>(&[]), f64::NEG_INFINITY);
-        assert_eq!(max_slice(&[1.0_f32, 5.0, -3.0, 2.0, 0.0, 4.0, 4.5, 1.0, 9.0]), 9.0);
+        assert_eq!(
+            max_slice(&[1.0_f32, 5.0, -3.0, 2.0, 0.0, 4.0, 4.5, 1.0, 9.0]),
+            9.0
+        );
         assert!(max_slice(&[1.0_f32, f32::NAN, 3.0]).is_nan());
         let mut v = vec![0.0_f64; 20];
         v[13] = f64::NAN;

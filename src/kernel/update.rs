@@ -53,7 +53,9 @@ pub(crate) fn check_state<A, P: Params<A>>(params: &P, shapes: &[Vec<usize>]) ->
 
 /// The shapes of every array of a set.
 pub(crate) fn shapes<A, P: Params<A>>(params: &P) -> Vec<Vec<usize>> {
-    (0..params.len()).map(|i| params.array(i).shape().to_vec()).collect()
+    (0..params.len())
+        .map(|i| params.array(i).shape().to_vec())
+        .collect()
 }
 
 /// `Σ f(x)` over one array, accurately.

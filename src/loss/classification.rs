@@ -6,7 +6,7 @@ use ndarray::{Array1, ArrayBase, ArrayRef, Data, Ix1, Ix2};
 use crate::error::{check_hyper, Error, Result};
 use crate::float::Float;
 use crate::kernel::elementwise::PointMath;
-use crate::kernel::rowwise::{map_rows, sum_rows};
+use crate::kernel::rowwise::{map_rows, sum_rows, RowMath};
 use crate::kernel::sum::{map_into_sum, map_sum, max_slice};
 use crate::loss::{elementwise_loss, loss_builders, Loss, Reduction};
 
@@ -122,7 +122,12 @@ impl CrossEntropy {
     /// Validates the options against `C` classes.
     fn checked<A: Float>(&self, classes: usize) -> Result<Setup<'_, A>> {
         let eps = self.label_smoothing;
-        check_hyper("label_smoothing", eps, (0.0..=1.0).contains(&eps), "a value in [0, 1]")?;
+        check_hyper(
+            "label_smoothing",
+            eps,
+            (0.0..=1.0).contains(&eps),
+            "a value in [0, 1]",
+        )?;
         if let Some(w) = &self.class_weights {
             if w.len() != classes {
                 return Err(Error::ShapeMismatch {
@@ -132,7 +137,12 @@ impl CrossEntropy {
                 });
             }
             for &v in w {
-                check_hyper("class_weights", v, v.is_finite() && v >= 0.0, "finite weights >= 0")?;
+                check_hyper(
+                    "class_weights",
+                    v,
+                    v.is_finite() && v >= 0.0,
+                    "finite weights >= 0",
+                )?;
             }
         }
         let weights = self.class_weights.as_deref();
@@ -189,7 +199,7 @@ impl CrossEntropy {
         targets: &'a ArrayRef<usize, Ix1>,
         grad: Option<&ArrayRef<A, Ix2>>,
         reduced: bool,
-    ) -> Result<(impl FnMut(usize, &[A], &[A], Option<&mut [A]>) -> A + 'a, A)> {
+    ) -> Result<(impl RowMath<A> + 'a, A)> {
         let (rows, classes) = pred.dim();
         let setup = self.checked::<A>(classes)?;
         let denominator = self.check_indices(targets, rows, classes, setup.weights)?;
@@ -220,7 +230,7 @@ impl CrossEntropy {
         targets: &ArrayRef<A, Ix2>,
         grad: Option<&ArrayRef<A, Ix2>>,
         reduced: bool,
-    ) -> Result<(impl FnMut(usize, &[A], &[A], Option<&mut [A]>) -> A + '_, A)> {
+    ) -> Result<(impl RowMath<A> + '_, A)> {
         let (rows, classes) = pred.dim();
         let setup = self.checked::<A>(classes)?;
         if let Some(index) = self.ignore_index {
@@ -236,7 +246,8 @@ impl CrossEntropy {
         }
         let (scale, denominator) =
             reduction_scale(self.reduction, reduced, rows as f64, "the batch is empty")?;
-        let row = move |_: usize, x: &[A], t: &[A], g: Option<&mut [A]>| setup.prob_row(x, t, g, scale);
+        let row =
+            move |_: usize, x: &[A], t: &[A], g: Option<&mut [A]>| setup.prob_row(x, t, g, scale);
         Ok((row, denominator))
     }
 }
@@ -251,7 +262,9 @@ fn reduction_scale<A: Float>(
     empty: &'static str,
 ) -> Result<(A, A)> {
     match reduction {
-        Reduction::Mean if reduced && denominator == 0.0 => Err(Error::EmptyReduction { what: empty }),
+        Reduction::Mean if reduced && denominator == 0.0 => {
+            Err(Error::EmptyReduction { what: empty })
+        }
         Reduction::Mean if reduced => {
             let d = A::from_f64(denominator);
             Ok((A::one() / d, d))
@@ -291,10 +304,9 @@ impl<A: Float> Setup<'_, A> {
         if self.eps > A::zero() {
             let smooth = match self.weights {
                 None => map_sum(x, |v| (m - v) + ln_s),
-                Some(w) => x
-                    .iter()
-                    .zip(w)
-                    .fold(A::zero(), |acc, (&v, &wc)| acc + A::from_f64(wc) * ((m - v) + ln_s)),
+                Some(w) => x.iter().zip(w).fold(A::zero(), |acc, (&v, &wc)| {
+                    acc + A::from_f64(wc) * ((m - v) + ln_s)
+                }),
             };
             value = (one - self.eps) * value + self.eps_over_c * smooth;
         }
@@ -346,7 +358,11 @@ macro_rules! cross_entropy_impl {
         impl<A: Float> Loss<A, Ix2, $target, $tdim> for CrossEntropy {
             type Unreduced = Ix1;
 
-            fn forward(&self, pred: &ArrayRef<A, Ix2>, target: &ArrayRef<$target, $tdim>) -> Result<A> {
+            fn forward(
+                &self,
+                pred: &ArrayRef<A, Ix2>,
+                target: &ArrayRef<$target, $tdim>,
+            ) -> Result<A> {
                 let (mut row, denominator) = self.$rows(pred, target, None, true)?;
                 Ok(sum_rows(pred, $as_matrix(target), None, &mut row) / denominator)
             }
@@ -425,7 +441,7 @@ impl Bce {
         Self::default()
     }
 
-    fn math<A: Float>(&self) -> Result<BceMath> {
+    fn math(&self) -> Result<BceMath> {
         Ok(BceMath)
     }
 }
@@ -446,8 +462,11 @@ fn at_least<A: Float>(x: A, lo: A) -> A {
 }
 
 impl<A: Float> PointMath<A> for BceMath {
-    fn pred_domain(self) -> Option<(fn(A) -> bool, &'static str)> {
-        Some((|p| !(p < A::zero() || p > A::one()), "a probability in [0, 1]"))
+    fn pred_domain(self) -> Option<crate::kernel::elementwise::Domain<A>> {
+        Some((
+            |p| !(p < A::zero() || p > A::one()),
+            "a probability in [0, 1]",
+        ))
     }
     #[inline(always)]
     fn value(self, p: A, t: A) -> A {
@@ -551,7 +570,11 @@ impl<A: Float> BceLogitsMath<A> {
         let e = (-x.abs()).exp();
         let one = A::one();
         let log_sig = (if x < A::zero() { x } else { A::zero() }) - e.ln_1p();
-        let sig = if x < A::zero() { e / (one + e) } else { one / (one + e) };
+        let sig = if x < A::zero() {
+            e / (one + e)
+        } else {
+            one / (one + e)
+        };
         (log_sig, sig)
     }
 }
@@ -572,5 +595,76 @@ impl<A: Float> PointMath<A> for BceLogitsMath<A> {
                 ((one - t) * x - lw * log_sig, lw * sig - pw * t)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn cross_entropy_with_smoothing_by_hand() {
+        // One row, logits (0, ln 3): softmax = (1/4, 3/4), −logp = (ln 4, ln 4/3).
+        let x = array![[0.0_f64, 3.0_f64.ln()]];
+        let (nll0, nll1) = (4.0_f64.ln(), (4.0_f64 / 3.0).ln());
+        let eps = 0.2;
+        // ℓ = (1 − ε)·nll_y + (ε/C)·Σ_c nll_c with y = 0, C = 2.
+        let expected = 0.8 * nll0 + 0.1 * (nll0 + nll1);
+        let ce = CrossEntropy::new().label_smoothing(eps);
+        let (v, g) = ce.forward_grad(&x, &array![0_usize]).unwrap();
+        assert!((v - expected).abs() < 1e-15);
+        // ∂/∂x_c = p_c − t'_c with t' = (0.9, 0.1).
+        assert!((g[[0, 0]] - (0.25 - 0.9)).abs() < 1e-15);
+        assert!((g[[0, 1]] - (0.75 - 0.1)).abs() < 1e-15);
+        // The same as probability targets (0.9, 0.1) without smoothing.
+        let soft = CrossEntropy::new()
+            .forward(&x, &array![[0.9, 0.1]])
+            .unwrap();
+        assert!((soft - expected).abs() < 1e-15);
+    }
+
+    #[test]
+    fn weighted_mean_divides_by_picked_weights() {
+        let x = array![[0.0_f64, 0.0], [0.0, 0.0], [5.0, 1.0]];
+        let y = array![0_usize, 1, 7];
+        let ce = CrossEntropy::new()
+            .class_weights(array![1.0, 3.0])
+            .ignore_index(7);
+        // Both kept rows have −logp = ln 2; weights 1 and 3; denominator 4.
+        let v: f64 = ce.forward(&x, &y).unwrap();
+        assert!((v - 2.0_f64.ln()).abs() < 1e-15);
+        let per_sample = ce.unreduced(&x, &y).unwrap();
+        assert!((per_sample[1] - 3.0 * 2.0_f64.ln()).abs() < 1e-15);
+        assert_eq!(per_sample[2], 0.0);
+        let (_, g) = ce.reduction(Reduction::Sum).forward_grad(&x, &y).unwrap();
+        assert_eq!(g.row(2), array![0.0, 0.0]);
+        assert!((g[[1, 1]] - 3.0 * (0.5 - 1.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn huge_logits_stay_finite() {
+        let x = array![[1e4_f32, -1e4, 0.0], [-1e4, 1e4, 1e4]];
+        let (v, g) = CrossEntropy::new()
+            .forward_grad(&x, &array![1_usize, 0])
+            .unwrap();
+        assert_eq!(v, 2e4 / 2.0 + (2e4 + 2.0_f32.ln()) / 2.0);
+        assert!(g.iter().all(|d| d.is_finite()));
+        let (v, g) = BceWithLogits::new()
+            .forward_grad(&array![1e4_f32, -1e4, 40.0], &array![1.0, 1.0, 0.0])
+            .unwrap();
+        assert_eq!(v, (0.0 + 1e4 + 40.0) / 3.0);
+        assert_eq!(g, array![0.0, -1.0 / 3.0, 1.0 / 3.0]);
+    }
+
+    #[test]
+    fn bce_clamps_logs_at_minus_100() {
+        let (v, g) = Bce::new()
+            .reduction(Reduction::Sum)
+            .forward_grad(&array![0.0_f64, 1.0, 1.0], &array![1.0, 0.0, 1.0])
+            .unwrap();
+        assert_eq!(v, 200.0);
+        let floor = f64::from(1e-12_f32);
+        assert_eq!(g, array![-1.0 / floor, 1.0 / floor, 0.0]);
     }
 }

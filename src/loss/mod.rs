@@ -189,7 +189,7 @@ macro_rules! elementwise_loss {
                     target,
                     None,
                     self.reduction,
-                    self.math::<A>()?,
+                    self.math()?,
                 )
             }
 
@@ -204,7 +204,7 @@ macro_rules! elementwise_loss {
                     target,
                     Some(grad),
                     self.reduction,
-                    self.math::<A>()?,
+                    self.math()?,
                 )
             }
 
@@ -213,7 +213,7 @@ macro_rules! elementwise_loss {
                 pred: &ndarray::ArrayRef<A, D>,
                 target: &ndarray::ArrayRef<A, D>,
             ) -> $crate::error::Result<ndarray::Array<A, D>> {
-                $crate::kernel::elementwise::unreduced(pred, target, self.math::<A>()?)
+                $crate::kernel::elementwise::unreduced(pred, target, self.math()?)
             }
         }
     };

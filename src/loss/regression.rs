@@ -14,7 +14,10 @@ use crate::loss::{elementwise_loss, loss_builders, Reduction};
 /// ```
 ///
 /// The loss for regression with Gaussian noise. Works on arrays of any
-/// dimension, owned or views, contiguous or strided.
+/// dimension, owned or views, contiguous or strided. The target must have the
+/// prediction's shape exactly (no broadcasting, where PyTorch only warns): for
+/// a `(batch, 1)` model output use `(batch, 1)` targets, e.g.
+/// `y.insert_axis(Axis(1))`.
 ///
 /// | parameter | default | range |
 /// | --- | --- | --- |
@@ -55,7 +58,7 @@ impl Mse {
         Self::default()
     }
 
-    fn math<A: Float>(&self) -> Result<MseMath> {
+    fn math(&self) -> Result<MseMath> {
         Ok(MseMath)
     }
 }
@@ -120,7 +123,7 @@ impl Mae {
         Self::default()
     }
 
-    fn math<A: Float>(&self) -> Result<MaeMath> {
+    fn math(&self) -> Result<MaeMath> {
         Ok(MaeMath)
     }
 }
@@ -150,6 +153,6 @@ pub(crate) fn sign<A: Float>(x: A) -> A {
     } else if x < A::zero() {
         -A::one()
     } else {
-        x - x
+        x * A::zero() // 0, or NaN for NaN
     }
 }

@@ -24,6 +24,10 @@ use crate::params::{Params, ParamsMut};
 /// | `amsgrad` | false | |
 /// | `maximize` | false | |
 ///
+/// `Adam<A>` holds its moments in the parameters' float type, which the first
+/// [`step`](Optimizer::step) usually lets the compiler infer; where it cannot
+/// (an optimizer stored in a struct field), write `Adam::<f32>::new(1e-3)`.
+///
 /// State: the step count `t` (shared by all slots, incremented once per
 /// [`step`](Optimizer::step)) and per slot `m`, `v` (and `v̂` with AMSGrad).
 /// Bias corrections are computed in `f64`, as PyTorch computes them in Python
@@ -195,5 +199,46 @@ impl<A: Float> Optimizer<A> for Adam<A> {
     fn reset(&mut self) {
         self.state = None;
         self.steps = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn two_steps_by_hand() {
+        let (b1, b2, lr, eps) = (0.9_f64, 0.999_f64, 0.1, 1e-8);
+        let mut w = array![1.0_f64];
+        let mut adam = Adam::new(lr);
+        adam.step(&mut w, &array![1.0]).unwrap();
+        adam.step(&mut w, &array![-2.0]).unwrap();
+        let (m1, v1) = (0.1, 0.001);
+        let (m2, v2) = (b1 * m1 + 0.1 * -2.0, b2 * v1 + 0.001 * 4.0);
+        let step1 = lr / (1.0 - b1) * m1 / ((v1 / (1.0 - b2)).sqrt() + eps);
+        let step2 = lr / (1.0 - b1 * b1) * m2 / (v2.sqrt() / (1.0 - b2 * b2).sqrt() + eps);
+        assert!((w[0] - (1.0 - step1 - step2)).abs() < 1e-14);
+    }
+
+    #[test]
+    fn amsgrad_keeps_the_largest_second_moment() {
+        let mut w = array![0.0_f64, 0.0];
+        let mut plain = w.clone();
+        let mut ams = Adam::new(0.01).amsgrad(true);
+        let mut adam = Adam::new(0.01);
+        for g in [array![10.0, 1.0], array![0.1, 1.0], array![0.1, 1.0]] {
+            ams.step(&mut w, &g).unwrap();
+            adam.step(&mut plain, &g).unwrap();
+        }
+        // Coordinate 0 saw a large gradient first: AMSGrad's denominator stays large.
+        assert!(w[0].abs() < plain[0].abs());
+        assert_eq!(w[1], plain[1]); // constant gradient: v never decreases, same path
+    }
+
+    #[test]
+    fn lerp_matches_both_branches() {
+        assert_eq!(lerp(1.0_f64, 3.0, 0.25), 1.5);
+        assert_eq!(lerp(1.0_f64, 3.0, 0.75), 2.5);
     }
 }

@@ -111,10 +111,25 @@ impl<A: Float> Sgd<A> {
         non_negative("lr", self.lr)?;
         non_negative("momentum", self.momentum)?;
         non_negative("weight_decay", self.weight_decay)?;
-        check_hyper("dampening", self.dampening, self.dampening.is_finite(), "a finite value")?;
+        check_hyper(
+            "dampening",
+            self.dampening,
+            self.dampening.is_finite(),
+            "a finite value",
+        )?;
         if self.nesterov {
-            check_hyper("momentum", self.momentum, self.momentum > 0.0, "> 0 with nesterov")?;
-            check_hyper("dampening", self.dampening, self.dampening == 0.0, "0 with nesterov")?;
+            check_hyper(
+                "momentum",
+                self.momentum,
+                self.momentum > 0.0,
+                "> 0 with nesterov",
+            )?;
+            check_hyper(
+                "dampening",
+                self.dampening,
+                self.dampening == 0.0,
+                "0 with nesterov",
+            )?;
         }
         Ok(())
     }
@@ -138,7 +153,9 @@ impl<A: Float> Optimizer<A> for Sgd<A> {
         };
         if self.momentum == 0.0 {
             for i in 0..params.len() {
-                update(params.array_mut(i), grads.array(i), [], |p, g, _| p + lr * decayed(p, g));
+                update(params.array_mut(i), grads.array(i), [], |p, g, _| {
+                    p + lr * decayed(p, g)
+                });
             }
         } else {
             let mu = A::from_f64(self.momentum);
@@ -176,5 +193,38 @@ impl<A: Float> Optimizer<A> for Sgd<A> {
         self.state = None;
         self.initialized = false;
         self.steps = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn first_momentum_step_skips_dampening() {
+        // PyTorch: buffer = g on step 1, μ·b + (1 − d)·g after: θ = −1, then −1 − 1.4.
+        let mut w = array![0.0_f64];
+        let mut sgd = Sgd::new(1.0).momentum(0.9).dampening(0.5);
+        sgd.step(&mut w, &array![1.0]).unwrap();
+        assert_eq!(w[0], -1.0);
+        sgd.step(&mut w, &array![1.0]).unwrap();
+        assert!((w[0] + 2.4).abs() < 1e-15);
+    }
+
+    #[test]
+    fn nesterov_weight_decay_and_maximize_by_hand() {
+        let mut w = array![2.0_f64];
+        let mut sgd = Sgd::new(0.5)
+            .momentum(0.5)
+            .nesterov(true)
+            .weight_decay(0.25)
+            .maximize(true);
+        sgd.step(&mut w, &array![1.0]).unwrap();
+        // g = −1 + 0.25·2 = −0.5; b = −0.5; g + μ·b = −0.75; θ = 2 + 0.375.
+        assert_eq!(w[0], 2.375);
+        assert_eq!(sgd.steps(), 1);
+        sgd.reset();
+        assert_eq!(sgd.steps(), 0);
     }
 }

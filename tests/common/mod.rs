@@ -11,7 +11,9 @@ use serde_json::Value;
 
 /// Parses `tests/data/<name>`.
 pub fn load(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("valid JSON")
 }
@@ -29,15 +31,35 @@ pub fn num(v: &Value) -> f64 {
 
 /// `{"shape": [...], "data": [...]}` as an f64 array.
 pub fn array(v: &Value) -> ArrayD<f64> {
-    let shape: Vec<usize> = v["shape"].as_array().expect("shape").iter().map(|d| d.as_u64().unwrap() as usize).collect();
-    let data: Vec<f64> = v["data"].as_array().expect("data").iter().map(num).collect();
+    let shape: Vec<usize> = v["shape"]
+        .as_array()
+        .expect("shape")
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect();
+    let data: Vec<f64> = v["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(num)
+        .collect();
     ArrayD::from_shape_vec(IxDyn(&shape), data).expect("consistent shape")
 }
 
 /// `{"shape": [...], "data": [...]}` of integers.
 pub fn index_array(v: &Value) -> ArrayD<usize> {
-    let shape: Vec<usize> = v["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
-    let data: Vec<usize> = v["data"].as_array().unwrap().iter().map(|d| d.as_u64().expect("non-negative index") as usize).collect();
+    let shape: Vec<usize> = v["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect();
+    let data: Vec<usize> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().expect("non-negative index") as usize)
+        .collect();
     ArrayD::from_shape_vec(IxDyn(&shape), data).unwrap()
 }
 
@@ -64,7 +86,13 @@ pub fn fortran<A: Float>(a: &ArrayD<A>) -> ArrayD<A> {
 }
 
 /// Asserts `|actual − expected| ≤ rtol·max(|expected|, floor)` elementwise.
-pub fn assert_close<A: Float>(actual: ArrayViewD<'_, A>, expected: &ArrayD<f64>, rtol: f64, floor: f64, ctx: &str) {
+pub fn assert_close<A: Float>(
+    actual: ArrayViewD<'_, A>,
+    expected: &ArrayD<f64>,
+    rtol: f64,
+    floor: f64,
+    ctx: &str,
+) {
     assert_eq!(actual.shape(), expected.shape(), "{ctx}: shape");
     for ((idx, &e), &a) in expected.indexed_iter().zip(actual.iter()) {
         let a = a.to_f64();
@@ -128,7 +156,8 @@ pub mod strategies {
     /// An f64 array of the given shape with values in `range`.
     pub fn array_in(shape: Vec<usize>, lo: f64, hi: f64) -> impl Strategy<Value = ArrayD<f64>> {
         let n: usize = shape.iter().product();
-        prop::collection::vec(lo..hi, n).prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
+        prop::collection::vec(lo..hi, n)
+            .prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
     }
 
     /// Two arrays of one random shape, values in `range`.
@@ -139,7 +168,10 @@ pub mod strategies {
     /// Logits `(n, c)` and class indices `< c`.
     pub fn logits_and_classes() -> impl Strategy<Value = (ArrayD<f64>, Vec<usize>)> {
         (1usize..6, 2usize..7).prop_flat_map(|(n, c)| {
-            (array_in(vec![n, c], -5.0, 5.0), prop::collection::vec(0..c, n))
+            (
+                array_in(vec![n, c], -5.0, 5.0),
+                prop::collection::vec(0..c, n),
+            )
         })
     }
 }
