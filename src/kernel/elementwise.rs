@@ -2,7 +2,7 @@
 
 use ndarray::{Array, ArrayRef, Dimension, IntoDimension, Zip};
 
-use super::sum::{reduce_lanes, Cascade, Stream, BLOCK, LANES};
+use super::sum::{sum_slice, Cascade, Stream, BLOCK};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::loss::Reduction;
@@ -114,13 +114,17 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
     math: M,
 ) -> A {
     if let Some((p, t, g)) = common_slices(pred, target, grad) {
+        let mut values = [A::zero(); BLOCK];
+        if p.len() <= BLOCK {
+            return fused_block(p, t, g, &mut values, scale, math);
+        }
         let mut cascade = Cascade::new();
         for ((p, t), g) in p
             .chunks(BLOCK)
             .zip(t.chunks(BLOCK))
             .zip(g.chunks_mut(BLOCK))
         {
-            cascade.push(fused_block(p, t, g, scale, math));
+            cascade.push(fused_block(p, t, g, &mut values, scale, math));
         }
         return cascade.total();
     }
@@ -133,25 +137,24 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
     stream.total()
 }
 
+/// One block: gradients into `g`, values into the scratch `values`, then a
+/// lane sum. Two simple loops vectorise where one fused loop does not.
 #[inline(always)]
-fn fused_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: A, math: M) -> A {
-    let mut lanes = [A::zero(); LANES];
-    let (pc, pr) = p.as_chunks::<LANES>();
-    let (tc, tr) = t.as_chunks::<LANES>();
-    let (gc, gr) = g.as_chunks_mut::<LANES>();
-    for ((p, t), g) in pc.iter().zip(tc).zip(gc.iter_mut()) {
-        for k in 0..LANES {
-            let (v, d) = math.value_grad(p[k], t[k]);
-            g[k] = d * scale;
-            lanes[k] = lanes[k] + v;
-        }
-    }
-    for (k, ((&p, &t), g)) in pr.iter().zip(tr).zip(gr.iter_mut()).enumerate() {
-        let (v, d) = math.value_grad(p, t);
+fn fused_block<A: Float, M: PointMath<A>>(
+    p: &[A],
+    t: &[A],
+    g: &mut [A],
+    values: &mut [A; BLOCK],
+    scale: A,
+    math: M,
+) -> A {
+    let values = &mut values[..p.len()];
+    for (((v, g), &p), &t) in values.iter_mut().zip(g.iter_mut()).zip(p).zip(t) {
+        let (value, d) = math.value_grad(p, t);
         *g = d * scale;
-        lanes[k] = lanes[k] + v;
+        *v = value;
     }
-    reduce_lanes(lanes)
+    sum_slice(values)
 }
 
 fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
@@ -161,9 +164,20 @@ fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
 ) -> A {
     if pred.strides() == target.strides() {
         if let (Some(p), Some(t)) = (pred.as_slice_memory_order(), target.as_slice_memory_order()) {
+            let mut values = [A::zero(); BLOCK];
+            let mut block = |p: &[A], t: &[A]| {
+                let values = &mut values[..p.len()];
+                for ((v, &p), &t) in values.iter_mut().zip(p).zip(t) {
+                    *v = math.value(p, t);
+                }
+                sum_slice(values)
+            };
+            if p.len() <= BLOCK {
+                return block(p, t);
+            }
             let mut cascade = Cascade::new();
             for (p, t) in p.chunks(BLOCK).zip(t.chunks(BLOCK)) {
-                cascade.push(value_block(p, t, math));
+                cascade.push(block(p, t));
             }
             return cascade.total();
         }
@@ -173,20 +187,4 @@ fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
         .and(target)
         .for_each(|&p, &t| stream.push(math.value(p, t)));
     stream.total()
-}
-
-#[inline(always)]
-fn value_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M) -> A {
-    let mut lanes = [A::zero(); LANES];
-    let (pc, pr) = p.as_chunks::<LANES>();
-    let (tc, tr) = t.as_chunks::<LANES>();
-    for (p, t) in pc.iter().zip(tc) {
-        for k in 0..LANES {
-            lanes[k] = lanes[k] + math.value(p[k], t[k]);
-        }
-    }
-    for (k, (&p, &t)) in pr.iter().zip(tr).enumerate() {
-        lanes[k] = lanes[k] + math.value(p, t);
-    }
-    reduce_lanes(lanes)
 }

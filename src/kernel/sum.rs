@@ -95,57 +95,63 @@ impl<A: Float> Stream<A> {
     }
 }
 
-/// Sums a slice of at most a few blocks with `LANES` accumulators; longer
-/// slices should go through [`sum_long`].
+/// Sums a slice with `LANES` accumulators (vectorises; the compiler may not
+/// reorder a single running float sum).
 #[inline]
 pub(crate) fn sum_slice<A: Float>(xs: &[A]) -> A {
-    map_sum(xs, |x| x)
-}
-
-/// `Σ f(xᵢ)` over a short slice, `LANES` accumulators.
-#[inline(always)]
-pub(crate) fn map_sum<A: Float>(xs: &[A], f: impl Fn(A) -> A) -> A {
     let mut lanes = [A::zero(); LANES];
     let (chunks, rest) = xs.as_chunks::<LANES>();
     for c in chunks {
         for k in 0..LANES {
-            lanes[k] = lanes[k] + f(c[k]);
+            lanes[k] = lanes[k] + c[k];
         }
     }
     for (k, &x) in rest.iter().enumerate() {
-        lanes[k] = lanes[k] + f(x);
+        lanes[k] = lanes[k] + x;
     }
     reduce_lanes(lanes)
 }
 
-/// `Σ f(xᵢ)` over a slice of any length: blocks plus cascade.
-pub(crate) fn map_sum_long<A: Float>(xs: &[A], f: impl Fn(A) -> A + Copy) -> A {
+/// `dst[i] = f(src[i])`: a plain zipped loop, which the loop vectoriser
+/// handles (fusing the map with a lane-sum defeats it).
+#[inline(always)]
+pub(crate) fn map_into<A: Float>(src: &[A], dst: &mut [A], f: impl Fn(A) -> A) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = f(s);
+    }
+}
+
+/// `Σ f(xᵢ)` over a slice of any length: each block is mapped into a stack
+/// buffer, lane-summed, and the block sums enter the cascade.
+#[inline]
+pub(crate) fn map_sum<A: Float>(xs: &[A], f: impl Fn(A) -> A + Copy) -> A {
+    let mut buf = [A::zero(); BLOCK];
+    if xs.len() <= BLOCK {
+        let buf = &mut buf[..xs.len()];
+        map_into(xs, buf, f);
+        return sum_slice(buf);
+    }
     let mut cascade = Cascade::new();
     for block in xs.chunks(BLOCK) {
-        cascade.push(map_sum(block, f));
+        let buf = &mut buf[..block.len()];
+        map_into(block, buf, f);
+        cascade.push(sum_slice(buf));
     }
     cascade.total()
 }
 
-/// Writes `dst[i] = f(src[i])` and returns `Σ dst[i]` (short slices).
-#[inline(always)]
+/// Writes `dst[i] = f(src[i])` and returns `Σ dst[i]`.
+#[inline]
 pub(crate) fn map_into_sum<A: Float>(src: &[A], dst: &mut [A], f: impl Fn(A) -> A) -> A {
-    let mut lanes = [A::zero(); LANES];
-    let (sc, sr) = src.as_chunks::<LANES>();
-    let (dc, dr) = dst.as_chunks_mut::<LANES>();
-    for (s, d) in sc.iter().zip(dc.iter_mut()) {
-        for k in 0..LANES {
-            let v = f(s[k]);
-            d[k] = v;
-            lanes[k] = lanes[k] + v;
-        }
+    map_into(src, dst, f);
+    if dst.len() <= BLOCK {
+        return sum_slice(dst);
     }
-    for (k, (&s, d)) in sr.iter().zip(dr.iter_mut()).enumerate() {
-        let v = f(s);
-        *d = v;
-        lanes[k] = lanes[k] + v;
+    let mut cascade = Cascade::new();
+    for block in dst.chunks(BLOCK) {
+        cascade.push(sum_slice(block));
     }
-    reduce_lanes(lanes)
+    cascade.total()
 }
 
 /// Maximum of a slice; NaN if any element is NaN; `-∞` for an empty slice.
@@ -182,7 +188,7 @@ mod tests {
         for n in [0_usize, 1, 7, 8, 255, 256, 257, 1000, 4097] {
             let xs: Vec<f64> = (0..n).map(|i| i as f64).collect();
             let expected = (n * n.saturating_sub(1) / 2) as f64;
-            assert_eq!(map_sum_long(&xs, |x| x), expected, "n = {n}");
+            assert_eq!(map_sum(&xs, |x| x), expected, "n = {n}");
             let mut s = Stream::new();
             xs.iter().for_each(|&x| s.push(x));
             assert_eq!(s.total(), expected, "stream n = {n}");
@@ -196,7 +202,7 @@ mod tests {
         let n = 1 << 24;
         let xs = vec![0.1_f32; n];
         let exact = 0.1_f32 as f64 * n as f64;
-        let got = map_sum_long(&xs, |x| x) as f64;
+        let got = map_sum(&xs, |x| x) as f64;
         assert!(((got - exact) / exact).abs() < 1e-6, "{got} vs {exact}");
         let naive: f32 = xs.iter().sum();
         assert!(((naive as f64 - exact) / exact).abs() > 1e-3);

@@ -3,7 +3,7 @@
 
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
-use super::sum::{map_sum_long, Stream};
+use super::sum::{map_sum, Stream};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::params::Params;
@@ -61,7 +61,7 @@ pub(crate) fn shapes<A, P: Params<A>>(params: &P) -> Vec<Vec<usize>> {
 /// `Σ f(x)` over one array, accurately.
 pub(crate) fn sum_map<A: Float>(x: &ArrayViewD<'_, A>, f: impl Fn(A) -> A + Copy) -> A {
     if let Some(s) = x.as_slice_memory_order() {
-        return map_sum_long(s, f);
+        return map_sum(s, f);
     }
     let mut stream = Stream::new();
     x.iter().for_each(|&v| stream.push(f(v)));
