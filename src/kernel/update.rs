@@ -74,7 +74,7 @@ pub(crate) fn sum_map<A: Float>(x: &ArrayViewD<'_, A>, f: impl Fn(A) -> A + Copy
 ///
 /// The caller has checked that the shapes agree and every state buffer has
 /// `param.len()` elements.
-#[inline]
+#[inline(always)]
 pub(crate) fn update<A: Float, const K: usize>(
     mut param: ArrayViewMutD<'_, A>,
     grad: ArrayViewD<'_, A>,
@@ -83,8 +83,11 @@ pub(crate) fn update<A: Float, const K: usize>(
 ) {
     let n = param.len();
     debug_assert!(state.iter().all(|s| s.len() == n));
+    // Re-slicing everything to `n` lets the compiler drop the bounds checks.
+    let state = state.map(|s| &mut s[..n]);
     if let (Some(p), Some(g)) = (param.as_slice_mut(), grad.as_slice()) {
-        for i in 0..n.min(p.len()).min(g.len()) {
+        let (p, g) = (&mut p[..n], &g[..n]);
+        for i in 0..n {
             let mut s: [A; K] = std::array::from_fn(|k| state[k][i]);
             p[i] = f(p[i], g[i], &mut s);
             for k in 0..K {

@@ -136,6 +136,62 @@ pub(crate) fn lerp<A: Float>(a: A, b: A, w: A) -> A {
     }
 }
 
+/// Loop-invariant quantities of one Adam step, already in `A`.
+#[derive(Clone, Copy)]
+struct Coeffs<A> {
+    sign: A,
+    wd: A,
+    w1: A,
+    b2: A,
+    w2: A,
+    neg_step: A,
+    bias2_sqrt: A,
+    eps: A,
+}
+
+impl<A: Float> Coeffs<A> {
+    /// `g ← ±g (+ wd·θ)`, `m ← lerp(m, g, 1 − β₁)`, `v ← β₂·v + (1 − β₂)·g²`.
+    #[inline(always)]
+    fn moments<const WD: bool>(self, p: A, g: A, m: &mut A, v: &mut A) {
+        let g = self.sign * g;
+        let g = if WD { g + self.wd * p } else { g };
+        *m = lerp(*m, g, self.w1);
+        *v = *v * self.b2 + self.w2 * g * g;
+    }
+
+    /// `θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + eps)`, in PyTorch's operation order.
+    #[inline(always)]
+    fn apply(self, p: A, m: A, v: A) -> A {
+        p + (self.neg_step * m) / (v.sqrt() / self.bias2_sqrt + self.eps)
+    }
+}
+
+fn adam_pass<A: Float, const WD: bool>(
+    param: ndarray::ArrayViewMutD<'_, A>,
+    grad: ndarray::ArrayViewD<'_, A>,
+    m: &mut [A],
+    v: &mut [A],
+    c: Coeffs<A>,
+) {
+    update(param, grad, [m, v], |p, g, [m, v]| {
+        c.moments::<WD>(p, g, m, v);
+        c.apply(p, *m, *v)
+    });
+}
+
+fn amsgrad_pass<A: Float, const WD: bool>(
+    param: ndarray::ArrayViewMutD<'_, A>,
+    grad: ndarray::ArrayViewD<'_, A>,
+    [m, v, v_max]: [&mut [A]; 3],
+    c: Coeffs<A>,
+) {
+    update(param, grad, [m, v, v_max], |p, g, [m, v, vm]| {
+        c.moments::<WD>(p, g, m, v);
+        *vm = if *v > *vm { *v } else { *vm };
+        c.apply(p, *m, *vm)
+    });
+}
+
 impl<A: Float> Optimizer<A> for Adam<A> {
     fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
         self.check()?;
@@ -144,40 +200,34 @@ impl<A: Float> Optimizer<A> for Adam<A> {
         let t = (self.steps + 1) as f64;
         let bias1 = 1.0 - self.beta1.powf(t);
         let bias2 = 1.0 - self.beta2.powf(t);
-        let neg_step = A::from_f64(-(self.lr / bias1));
-        let bias2_sqrt = A::from_f64(bias2.sqrt());
-        let w1 = A::from_f64(1.0 - self.beta1);
-        let b2 = A::from_f64(self.beta2);
-        let w2 = A::from_f64(1.0 - self.beta2);
-        let eps = A::from_f64(self.eps);
-        let wd = A::from_f64(self.weight_decay);
-        let (maximize, amsgrad) = (self.maximize, self.amsgrad);
-
+        let c = Coeffs {
+            sign: if self.maximize { -A::one() } else { A::one() },
+            wd: A::from_f64(self.weight_decay),
+            w1: A::from_f64(1.0 - self.beta1),
+            b2: A::from_f64(self.beta2),
+            w2: A::from_f64(1.0 - self.beta2),
+            neg_step: A::from_f64(-(self.lr / bias1)),
+            bias2_sqrt: A::from_f64(bias2.sqrt()),
+            eps: A::from_f64(self.eps),
+        };
+        let (wd, amsgrad) = (self.weight_decay != 0.0, self.amsgrad);
         let state = self.state.get_or_insert_with(|| SlotState::zeros(&params));
         for (i, [m, v, v_max]) in state.buffers.iter_mut().enumerate() {
-            let grad = grads.array(i);
-            let param = params.array_mut(i);
-            let moments = |p: A, g: A, m: &mut A, v: &mut A| {
-                let g = if maximize { -g } else { g };
-                let g = if wd != A::zero() { g + wd * p } else { g };
-                *m = lerp(*m, g, w1);
-                *v = *v * b2 + w2 * g * g;
-            };
-            let apply = |p: A, m: A, v: A| p + (neg_step * m) / (v.sqrt() / bias2_sqrt + eps);
+            let (p, g) = (params.array_mut(i), grads.array(i));
             if amsgrad {
                 if v_max.len() != m.len() {
                     *v_max = vec![A::zero(); m.len()];
                 }
-                update(param, grad, [m, v, v_max], |p, g, [m, v, vm]| {
-                    moments(p, g, m, v);
-                    *vm = if *v > *vm { *v } else { *vm };
-                    apply(p, *m, *vm)
-                });
+                let bufs = [m.as_mut_slice(), v.as_mut_slice(), v_max.as_mut_slice()];
+                if wd {
+                    amsgrad_pass::<A, true>(p, g, bufs, c);
+                } else {
+                    amsgrad_pass::<A, false>(p, g, bufs, c);
+                }
+            } else if wd {
+                adam_pass::<A, true>(p, g, m, v, c);
             } else {
-                update(param, grad, [m, v], |p, g, [m, v]| {
-                    moments(p, g, m, v);
-                    apply(p, *m, *v)
-                });
+                adam_pass::<A, false>(p, g, m, v, c);
             }
         }
         self.steps += 1;

@@ -135,41 +135,83 @@ impl<A: Float> Sgd<A> {
     }
 }
 
+/// Loop-invariant hyperparameters of one SGD pass, already in `A`.
+#[derive(Clone, Copy)]
+struct Coeffs<A> {
+    neg_lr: A,
+    sign: A,
+    wd: A,
+    mu: A,
+    keep: A,
+}
+
+/// One fused SGD pass over a slot. The options are const parameters so each
+/// combination compiles to a branch-free, vectorised loop.
+fn momentum_pass<A: Float, const FIRST: bool, const NESTEROV: bool, const WD: bool>(
+    param: ndarray::ArrayViewMutD<'_, A>,
+    grad: ndarray::ArrayViewD<'_, A>,
+    buf: &mut [A],
+    c: Coeffs<A>,
+) {
+    update(param, grad, [buf], |p, g, [b]| {
+        let g = c.sign * g;
+        let g = if WD { g + c.wd * p } else { g };
+        *b = if FIRST { g } else { *b * c.mu + c.keep * g };
+        let g = if NESTEROV { g + c.mu * *b } else { *b };
+        p + c.neg_lr * g
+    });
+}
+
+fn plain_pass<A: Float, const WD: bool>(
+    param: ndarray::ArrayViewMutD<'_, A>,
+    grad: ndarray::ArrayViewD<'_, A>,
+    c: Coeffs<A>,
+) {
+    update(param, grad, [], |p, g, _| {
+        let g = c.sign * g;
+        let g = if WD { g + c.wd * p } else { g };
+        p + c.neg_lr * g
+    });
+}
+
 impl<A: Float> Optimizer<A> for Sgd<A> {
     fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
         self.check()?;
         validate(&params, &grads, self.state.as_ref())?;
 
-        let lr = A::from_f64(-self.lr);
-        let wd = A::from_f64(self.weight_decay);
-        let maximize = self.maximize;
-        let decayed = move |p: A, g: A| {
-            let g = if maximize { -g } else { g };
-            if wd != A::zero() {
-                g + wd * p
-            } else {
-                g
-            }
+        let c = Coeffs {
+            neg_lr: A::from_f64(-self.lr),
+            // Multiplying by ±1 is exact: the same as PyTorch's negation.
+            sign: if self.maximize { -A::one() } else { A::one() },
+            wd: A::from_f64(self.weight_decay),
+            mu: A::from_f64(self.momentum),
+            keep: A::from_f64(1.0 - self.dampening),
         };
+        let wd = self.weight_decay != 0.0;
         if self.momentum == 0.0 {
             for i in 0..params.len() {
-                update(params.array_mut(i), grads.array(i), [], |p, g, _| {
-                    p + lr * decayed(p, g)
-                });
+                let (p, g) = (params.array_mut(i), grads.array(i));
+                if wd {
+                    plain_pass::<A, true>(p, g, c);
+                } else {
+                    plain_pass::<A, false>(p, g, c);
+                }
             }
         } else {
-            let mu = A::from_f64(self.momentum);
-            let keep = A::from_f64(1.0 - self.dampening);
-            let nesterov = self.nesterov;
-            let first = !self.initialized;
+            let (first, nesterov) = (!self.initialized, self.nesterov);
             let state = self.state.get_or_insert_with(|| SlotState::zeros(&params));
             for (i, [buf]) in state.buffers.iter_mut().enumerate() {
-                update(params.array_mut(i), grads.array(i), [buf], |p, g, [b]| {
-                    let g = decayed(p, g);
-                    *b = if first { g } else { *b * mu + keep * g };
-                    let g = if nesterov { g + mu * *b } else { *b };
-                    p + lr * g
-                });
+                let (p, g) = (params.array_mut(i), grads.array(i));
+                match (first, nesterov, wd) {
+                    (true, true, true) => momentum_pass::<A, true, true, true>(p, g, buf, c),
+                    (true, true, false) => momentum_pass::<A, true, true, false>(p, g, buf, c),
+                    (true, false, true) => momentum_pass::<A, true, false, true>(p, g, buf, c),
+                    (true, false, false) => momentum_pass::<A, true, false, false>(p, g, buf, c),
+                    (false, true, true) => momentum_pass::<A, false, true, true>(p, g, buf, c),
+                    (false, true, false) => momentum_pass::<A, false, true, false>(p, g, buf, c),
+                    (false, false, true) => momentum_pass::<A, false, false, true>(p, g, buf, c),
+                    (false, false, false) => momentum_pass::<A, false, false, false>(p, g, buf, c),
+                }
             }
             self.initialized = true;
         }
