@@ -14,35 +14,13 @@
 //! memory bandwidth `ndloss` attains (meaningful for the out-of-cache sizes).
 
 use std::hint::black_box;
-use std::time::Duration;
 
-use criterion::{
-    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
-};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ndarray::{Array1, Zip};
 use ndloss::prelude::*;
 
-/// SplitMix64: a tiny, deterministic PRNG (no extra crates needed).
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[lo, hi)` with 24 random bits.
-    fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * ((self.next_u64() >> 40) as f32 * (1.0 / (1u64 << 24) as f32))
-    }
-}
+mod common;
+use common::{configure, Rng};
 
 const SIZES: [usize; 3] = [1024, 1 << 20, 1 << 24];
 const LR: f32 = 1e-3;
@@ -66,25 +44,6 @@ fn inputs(n: usize) -> (Array1<f32>, Array1<f32>) {
         }
     });
     (param, grad)
-}
-
-fn configure<M: criterion::measurement::Measurement>(
-    group: &mut criterion::BenchmarkGroup<'_, M>,
-    elements: usize,
-) {
-    if elements >= 1 << 20 {
-        group
-            .sampling_mode(SamplingMode::Flat)
-            .sample_size(10)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(2));
-    } else {
-        group
-            .sampling_mode(SamplingMode::Auto)
-            .sample_size(50)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_millis(1500));
-    }
 }
 
 /// The Adam update a user would write: bias corrections per step outside the

@@ -1,4 +1,4 @@
-use super::{non_negative, validate, Optimizer, SlotState};
+use super::{common_methods, non_negative, validate, Optimizer, SlotState};
 use crate::error::{check_hyper, Result};
 use crate::float::Float;
 use crate::kernel::update::update;
@@ -234,22 +234,7 @@ impl<A: Float> Optimizer<A> for Adam<A> {
         Ok(())
     }
 
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-
-    fn steps(&self) -> u64 {
-        self.steps
-    }
-
-    fn reset(&mut self) {
-        self.state = None;
-        self.steps = 0;
-    }
+    common_methods!();
 }
 
 #[cfg(test)]

@@ -74,6 +74,30 @@ pub trait Optimizer<A: Float> {
     fn reset(&mut self);
 }
 
+/// The `Optimizer` methods every optimizer implements the same way, over its
+/// `lr`, `steps` and `state: Option<…>` fields.
+macro_rules! common_methods {
+    () => {
+        fn lr(&self) -> f64 {
+            self.lr
+        }
+
+        fn set_lr(&mut self, lr: f64) {
+            self.lr = lr;
+        }
+
+        fn steps(&self) -> u64 {
+            self.steps
+        }
+
+        fn reset(&mut self) {
+            self.state = None;
+            self.steps = 0;
+        }
+    };
+}
+use common_methods;
+
 /// The per-slot buffers of an optimizer, and the shapes they were made for.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SlotState<A, const K: usize> {

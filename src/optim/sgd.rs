@@ -1,4 +1,4 @@
-use super::{non_negative, validate, Optimizer, SlotState};
+use super::{common_methods, non_negative, validate, Optimizer, SlotState};
 use crate::error::{check_hyper, Result};
 use crate::float::Float;
 use crate::kernel::update::update;
@@ -50,9 +50,8 @@ pub struct Sgd<A> {
     weight_decay: f64,
     nesterov: bool,
     maximize: bool,
-    /// Momentum buffers; `initialized[i]` is false until slot `i`'s first step.
+    /// Momentum buffers, created by the first step with momentum.
     state: Option<SlotState<A, 1>>,
-    initialized: bool,
     steps: u64,
 }
 
@@ -67,7 +66,6 @@ impl<A: Float> Sgd<A> {
             nesterov: false,
             maximize: false,
             state: None,
-            initialized: false,
             steps: 0,
         }
     }
@@ -198,7 +196,7 @@ impl<A: Float> Optimizer<A> for Sgd<A> {
                 }
             }
         } else {
-            let (first, nesterov) = (!self.initialized, self.nesterov);
+            let (first, nesterov) = (self.state.is_none(), self.nesterov);
             let state = self.state.get_or_insert_with(|| SlotState::zeros(&params));
             for (i, [buf]) in state.buffers.iter_mut().enumerate() {
                 let (p, g) = (params.array_mut(i), grads.array(i));
@@ -213,29 +211,12 @@ impl<A: Float> Optimizer<A> for Sgd<A> {
                     (false, false, false) => momentum_pass::<A, false, false, false>(p, g, buf, c),
                 }
             }
-            self.initialized = true;
         }
         self.steps += 1;
         Ok(())
     }
 
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-
-    fn steps(&self) -> u64 {
-        self.steps
-    }
-
-    fn reset(&mut self) {
-        self.state = None;
-        self.initialized = false;
-        self.steps = 0;
-    }
+    common_methods!();
 }
 
 #[cfg(test)]

@@ -1,0 +1,59 @@
+//! Shared by the bench binaries: a deterministic PRNG and criterion settings.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use criterion::SamplingMode;
+
+/// SplitMix64: a tiny, deterministic PRNG (no extra crates needed).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)` with 24 random bits.
+    pub fn unit(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 * (1.0 / (1u64 << 24) as f32)
+    }
+
+    /// Uniform in `[lo, hi)`.
+    pub fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * self.unit()
+    }
+
+    /// Uniform in `0..n` (the modulo bias is irrelevant here).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}
+
+/// Measurement settings by problem size: many short samples while a call
+/// takes microseconds, few flat samples once it takes milliseconds.
+pub fn configure<M: criterion::measurement::Measurement>(
+    group: &mut criterion::BenchmarkGroup<'_, M>,
+    elements: usize,
+) {
+    if elements >= 1 << 20 {
+        group
+            .sampling_mode(SamplingMode::Flat)
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2));
+    } else {
+        group
+            .sampling_mode(SamplingMode::Auto)
+            .sample_size(50)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_millis(1500));
+    }
+}
