@@ -52,6 +52,7 @@ import json
 import math
 import os
 import sys
+import warnings
 import zlib
 
 import numpy as np
@@ -429,6 +430,13 @@ def generate_losses():
 
 # ---------------------------------------------------------------------------
 # optimizers
+#
+# Every option set is run in f32 and f64.  f64 cases run with
+# torch.set_default_dtype(torch.float64) so that the optimizers' scalar state
+# tensors (``step``, NAdam's ``mu_product``) are float64; f32 cases run with
+# the default float32 (NAdam's ``mu_product`` is then a float32 tensor that is
+# rounded at every step).  CPU tensors, default implementation flags: torch
+# picks the single-tensor (``_single_tensor_*``) code path, no foreach/fused.
 # ---------------------------------------------------------------------------
 
 SGD_OPTION_SETS = [
@@ -454,7 +462,181 @@ ADAM_OPTION_SETS = [
     ("maximize", {"lr": 0.01, "maximize": True}),
 ]
 
+# NB: torch.optim.AdamW's default weight_decay is 1e-2 (not 0), so "lr0.01"
+# below decays with 0.01.
+ADAMW_OPTION_SETS = [
+    ("lr0.01", {"lr": 0.01}),
+    ("weight_decay", {"lr": 0.01, "weight_decay": 0.1}),
+    ("amsgrad", {"lr": 0.01, "amsgrad": True}),
+    ("betas_eps_no_decay", {"lr": 0.005, "betas": [0.8, 0.95], "eps": 1e-6,
+                            "weight_decay": 0.0}),
+    ("maximize", {"lr": 0.01, "maximize": True}),
+]
+
+RMSPROP_OPTION_SETS = [
+    ("lr0.01", {"lr": 0.01}),
+    ("alpha", {"lr": 0.01, "alpha": 0.9}),
+    ("centered", {"lr": 0.01, "centered": True}),
+    ("momentum", {"lr": 0.01, "momentum": 0.9}),
+    ("momentum_centered_weight_decay", {"lr": 0.01, "momentum": 0.5, "centered": True,
+                                        "weight_decay": 0.05}),
+    ("eps", {"lr": 0.01, "eps": 1e-4}),
+    ("maximize", {"lr": 0.01, "maximize": True}),
+]
+
+ADAGRAD_OPTION_SETS = [
+    ("lr0.1", {"lr": 0.1}),
+    ("lr_decay", {"lr": 0.1, "lr_decay": 0.05}),
+    ("initial_accumulator", {"lr": 0.1, "initial_accumulator_value": 0.5}),
+    ("weight_decay_eps", {"lr": 0.1, "weight_decay": 0.1, "eps": 1e-6}),
+    ("maximize", {"lr": 0.1, "maximize": True}),
+]
+
+ADADELTA_OPTION_SETS = [
+    ("lr1", {"lr": 1.0}),
+    ("rho", {"lr": 0.5, "rho": 0.95}),
+    ("eps_weight_decay", {"lr": 1.0, "eps": 1e-4, "weight_decay": 0.1}),
+    ("maximize", {"lr": 1.0, "maximize": True}),
+]
+
+ADAMAX_OPTION_SETS = [
+    ("default", {"lr": 0.002}),
+    ("betas", {"lr": 0.01, "betas": [0.8, 0.99]}),
+    ("weight_decay_eps", {"lr": 0.01, "weight_decay": 0.1, "eps": 1e-6}),
+    ("maximize", {"lr": 0.01, "maximize": True}),
+]
+
+NADAM_OPTION_SETS = [
+    ("default", {"lr": 0.002}),
+    ("momentum_decay", {"lr": 0.01, "momentum_decay": 0.01}),
+    ("weight_decay", {"lr": 0.01, "weight_decay": 0.1}),
+    ("decoupled_weight_decay", {"lr": 0.01, "weight_decay": 0.1,
+                                "decoupled_weight_decay": True}),
+    ("betas", {"lr": 0.01, "betas": [0.85, 0.99]}),
+    ("maximize", {"lr": 0.01, "maximize": True}),
+]
+
+# RAdam's length of the approximated SMA, rho_t = rho_inf - 2 t b2^t / (1 - b2^t)
+# with rho_inf = 2 / (1 - b2) - 1, exceeds 5 from step 6 on for both
+# b2 = 0.999 and b2 = 0.99, so every 12-step trajectory covers the un-rectified
+# steps 1..5 (param -= lr * m_hat) and the rectified steps 6..12
+# (checked by radam_first_rectified_step below).
+RADAM_OPTION_SETS = [
+    ("lr0.01", {"lr": 0.01}),
+    ("betas", {"lr": 0.01, "betas": [0.9, 0.99]}),
+    ("weight_decay", {"lr": 0.01, "weight_decay": 0.1}),
+    ("decoupled_weight_decay", {"lr": 0.01, "weight_decay": 0.1,
+                                "decoupled_weight_decay": True}),
+    ("eps", {"lr": 0.01, "eps": 1e-4}),
+    ("maximize", {"lr": 0.01, "maximize": True}),
+]
+
+# Lion is not in torch; see LionReference.  Defaults: betas (0.9, 0.99),
+# weight_decay 0.
+LION_OPTION_SETS = [
+    ("lr1e-3", {"lr": 1e-3}),
+    ("betas", {"lr": 1e-3, "betas": [0.95, 0.98]}),
+    ("weight_decay", {"lr": 1e-3, "weight_decay": 0.1}),
+    # same options as "lr1e-3", but some gradient elements are exactly 0 at
+    # step 1 (where m = 0), so sign(b1 m + (1 - b1) g) = sign(0) = 0 there.
+    ("sign_zero", {"lr": 1e-3}),
+]
+
+# Parameter groups: option key "groups" lists torch param_groups, each naming
+# the parameter slots it holds (slot 0 = the (3, 4) parameter, slot 1 = the
+# (5,) parameter) plus per-group overrides; the other top-level options are
+# the optimizer's defaults for keys a group does not set.
+PARAM_GROUPS = [{"params": [0], "lr": 0.05, "weight_decay": 0.0},
+                {"params": [1], "lr": 0.01, "weight_decay": 0.1}]
+GROUP_OPTION_SETS = {
+    "sgd": [("groups", {"lr": 0.1, "momentum": 0.9, "groups": PARAM_GROUPS})],
+    "adam": [("groups", {"lr": 0.01, "groups": PARAM_GROUPS})],
+    "adamw": [("groups", {"lr": 0.01, "groups": PARAM_GROUPS})],
+}
+
 PARAM_SHAPES = [(3, 4), (5,)]
+
+
+class LionReference:
+    """Lion (Chen et al. 2023, "Symbolic Discovery of Optimization
+    Algorithms"), the Keras / optax rule, written with plain torch tensor ops
+    in the case dtype.  Per parameter, with m_0 = 0 and per step t:
+
+        c     = m * b1 + g * (1 - b1)          # two products, then one add
+        u     = sign(c)                        # sign(0) = 0
+        theta = theta - (u + theta * wd) * lr  # decoupled decay, OLD theta;
+                                               # for wd == 0: theta - u * lr
+        m     = m * b2 + g * (1 - b2)
+
+    Every elementwise op is a separate torch kernel, i.e. rounded on its own
+    (no fused multiply-add).  The scalars 1 - b1 and 1 - b2 are computed in
+    Python (f64) and, like every Python scalar torch combines with a float32
+    tensor, rounded to f32 in the f32 cases.  maximize is not supported.
+    """
+
+    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0):
+        self.params = list(params)
+        self.lr = lr
+        self.b1, self.b2 = betas
+        self.wd = weight_decay
+        self.m = [torch.zeros_like(p) for p in self.params]
+
+    @torch.no_grad()
+    def step(self):
+        for p, m in zip(self.params, self.m):
+            g = p.grad
+            c = m * self.b1 + g * (1.0 - self.b1)
+            u = torch.sign(c)
+            d = u + p * self.wd if self.wd != 0 else u
+            p.sub_(d * self.lr)
+            m.copy_(m * self.b2 + g * (1.0 - self.b2))
+
+
+TORCH_OPTIMIZERS = {
+    "sgd": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "rmsprop": torch.optim.RMSprop,
+    "adagrad": torch.optim.Adagrad,
+    "adadelta": torch.optim.Adadelta,
+    "adamax": torch.optim.Adamax,
+    "nadam": torch.optim.NAdam,
+    "radam": torch.optim.RAdam,
+    "lion": LionReference,
+}
+
+# Order of the cases in optim.json: SGD and Adam first (unchanged), then the
+# newer families, then the parameter-group cases.
+OPTIM_FAMILIES = [
+    ("sgd", SGD_OPTION_SETS),
+    ("adam", ADAM_OPTION_SETS),
+    ("adamw", ADAMW_OPTION_SETS),
+    ("rmsprop", RMSPROP_OPTION_SETS),
+    ("adagrad", ADAGRAD_OPTION_SETS),
+    ("adadelta", ADADELTA_OPTION_SETS),
+    ("adamax", ADAMAX_OPTION_SETS),
+    ("nadam", NADAM_OPTION_SETS),
+    ("radam", RADAM_OPTION_SETS),
+    ("lion", LION_OPTION_SETS),
+    ("sgd", GROUP_OPTION_SETS["sgd"]),
+    ("adam", GROUP_OPTION_SETS["adam"]),
+    ("adamw", GROUP_OPTION_SETS["adamw"]),
+]
+
+
+class default_dtype:
+    """Context manager: torch.set_default_dtype for the block, restored after."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __enter__(self):
+        self.saved = torch.get_default_dtype()
+        torch.set_default_dtype(self.dtype)
+
+    def __exit__(self, *exc):
+        torch.set_default_dtype(self.saved)
+        return False
 
 
 def optim_inputs(name):
@@ -470,28 +652,56 @@ def optim_inputs(name):
     return params, grads
 
 
-def make_optim_case(optimizer, tag, options, dtype_name):
-    dtype = DTYPES[dtype_name]
-    base = f"{optimizer}_{tag}"
-    params_np, grads_np = optim_inputs(base)
-    params = [to_t(p, dtype).requires_grad_() for p in params_np]
-    grads = [[to_t(g, dtype) for g in step] for step in grads_np]
-    init = [enc(p) for p in params]
+def tweak_optim_inputs(base, params, grads):
+    """Case-specific edits of the drawn inputs (after drawing, so the RNG
+    stream of the case is unchanged)."""
+    if base == "lion_sign_zero":
+        grads[0][0][0, :] = 0.0   # first row of the (3, 4) parameter
+        grads[0][1][2] = 0.0
+        grads[3][0][1, 1] = 0.0   # later zeros: m != 0 there, so sign(c) != 0
+    return params, grads
+
+
+def radam_first_rectified_step(beta2):
+    rho_inf = 2 / (1 - beta2) - 1
+    for step in range(1, OPTIM_STEPS + 1):
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / (1 - beta2 ** step)
+        if rho_t > 5.0:
+            return step
+    return None
+
+
+def build_optimizer(optimizer, params, options):
     kwargs = dict(options)
     if "betas" in kwargs:
         kwargs["betas"] = tuple(kwargs["betas"])
-    if optimizer == "sgd":
-        opt = torch.optim.SGD(params, **kwargs)
-    elif optimizer == "adam":
-        opt = torch.optim.Adam(params, **kwargs)
+    groups = kwargs.pop("groups", None)
+    if groups is not None:
+        target = []
+        for g in groups:
+            g = dict(g)
+            g["params"] = [params[i] for i in g["params"]]
+            target.append(g)
     else:
-        raise ValueError(optimizer)
-    trajectory = []
-    for step_grads in grads:
-        for p, g in zip(params, step_grads):
-            p.grad = g.clone()
-        opt.step()
-        trajectory.append([enc(p) for p in params])
+        target = params
+    return TORCH_OPTIMIZERS[optimizer](target, **kwargs)
+
+
+def make_optim_case(optimizer, tag, options, dtype_name):
+    dtype = DTYPES[dtype_name]
+    base = f"{optimizer}_{tag}"
+    params_np, grads_np = tweak_optim_inputs(base, *optim_inputs(base))
+    with default_dtype(dtype):
+        params = [to_t(p, dtype).requires_grad_() for p in params_np]
+        grads = [[to_t(g, dtype) for g in step] for step in grads_np]
+        init = [enc(p) for p in params]
+        opt = build_optimizer(optimizer, params, options)
+        trajectory = []
+        for step_grads in grads:
+            for p, g in zip(params, step_grads):
+                p.grad = g.clone()
+            opt.step()
+            trajectory.append([enc(p) for p in params])
     return {
         "name": f"{base}_{dtype_name}",
         "optimizer": optimizer,
@@ -505,11 +715,313 @@ def make_optim_case(optimizer, tag, options, dtype_name):
 
 def generate_optim():
     cases = []
-    for optimizer, sets in (("sgd", SGD_OPTION_SETS), ("adam", ADAM_OPTION_SETS)):
+    for optimizer, sets in OPTIM_FAMILIES:
         for tag, options in sets:
             for dtype_name in DTYPES:
                 cases.append(make_optim_case(optimizer, tag, options, dtype_name))
     return {"torch_version": torch.__version__, "generator": GENERATOR, "cases": cases}
+
+
+# ---------------------------------------------------------------------------
+# learning-rate schedules
+#
+# A case: name, scheduler, options (torch kwargs; for sequential_lr and
+# chained_scheduler the sub-schedulers are {"scheduler", "options"} dicts),
+# optimizer + optimizer_options, base_lrs (the lr of each param group as given
+# to the optimizer: group i is {"params": [dummy_i], "lr": base_lrs[i]}, the
+# optimizer_options are the defaults of every group), steps K, and lrs: K + 1
+# rows of per-group lrs, row 0 right after constructing the scheduler, row k
+# after the k-th scheduler.step() (each preceded by an optimizer.step() on a
+# zero gradient).  Everything is Python-float (f64) arithmetic in torch.
+# ---------------------------------------------------------------------------
+
+SCHEDULER_CLASSES = {
+    "step_lr": torch.optim.lr_scheduler.StepLR,
+    "multistep_lr": torch.optim.lr_scheduler.MultiStepLR,
+    "exponential_lr": torch.optim.lr_scheduler.ExponentialLR,
+    "linear_lr": torch.optim.lr_scheduler.LinearLR,
+    "cosine_annealing_lr": torch.optim.lr_scheduler.CosineAnnealingLR,
+    "one_cycle_lr": torch.optim.lr_scheduler.OneCycleLR,
+    "reduce_lr_on_plateau": torch.optim.lr_scheduler.ReduceLROnPlateau,
+    "sequential_lr": torch.optim.lr_scheduler.SequentialLR,
+    "chained_scheduler": torch.optim.lr_scheduler.ChainedScheduler,
+}
+
+# ReduceLROnPlateau metric sequences (hand-made, so the reductions are easy to
+# follow; "step n" = the n-th scheduler.step(metric), i.e. row n of lrs).
+# Default: mode "min", threshold 1e-4 "rel", patience 10, factor 0.1.  Improves
+# for 5 steps, then plateaus; 0.44996 is below best 0.45 but not below
+# 0.45 * (1 - 1e-4), so it is a bad epoch.  Reductions at steps 16 and 27.
+PLATEAU_DEFAULT_METRICS = ([1.0, 0.8, 0.6, 0.5, 0.45]
+                           + [0.46, 0.44996, 0.47, 0.45, 0.4501] * 5)[:30]
+# mode "max", threshold 0.01 "rel" (better: metric > best * 1.01), patience 2,
+# cooldown 2, min_lr 0.02, factor 0.5, from lr 0.1: 0.05 at step 7, 0.025 at
+# step 13, max(0.0125, min_lr) = 0.02 at step 18, and at step 23 a reduction
+# that changes nothing (old - new = 0 <= eps).  A bad epoch inside the
+# cooldown does not count (step 9: 0.353 is not > 0.3535); an improvement
+# inside the cooldown still updates best (step 14).
+PLATEAU_MAX_METRICS = [0.1, 0.2, 0.3, 0.35, 0.352, 0.351, 0.30, 0.34, 0.353, 0.36,
+                       0.359, 0.358, 0.357, 0.40, 0.39, 0.38, 0.37, 0.36, 0.41, 0.40,
+                       0.39, 0.38, 0.37, 0.36, 0.35]
+# threshold_mode "abs", threshold 0.1, patience 1 (mode "min"): better only if
+# metric < best - 0.1.  Reductions at steps 6, 9 and 13.
+PLATEAU_ABS_METRICS = [5.0, 4.5, 4.45, 4.3, 4.25, 4.22, 3.0, 2.95, 2.91, 2.85,
+                       2.5, 2.45, 2.41, 2.39, 2.38]
+
+
+def schedule_configs():
+    cfgs = []
+
+    def add(name, scheduler, options, steps, optimizer="sgd", optimizer_options=None,
+            base_lrs=(0.1,), metrics=None):
+        cfg = dict(name=name, scheduler=scheduler, options=options,
+                   optimizer=optimizer,
+                   optimizer_options=dict(optimizer_options or {"lr": base_lrs[0]}),
+                   base_lrs=list(base_lrs), steps=steps)
+        if metrics is not None:
+            assert len(metrics) == steps
+            cfg["metrics"] = [float(m) for m in metrics]
+        cfgs.append(cfg)
+
+    add("step_lr", "step_lr", {"step_size": 3, "gamma": 0.5}, 12)
+    add("multistep_lr", "multistep_lr", {"milestones": [2, 5, 9], "gamma": 0.3}, 12)
+    add("exponential_lr", "exponential_lr", {"gamma": 0.9}, 10)
+    add("linear_lr_default", "linear_lr", {}, 8)
+    add("linear_lr_warmup", "linear_lr",
+        {"start_factor": 0.1, "end_factor": 1.0, "total_iters": 4}, 8)
+    # past T_max the recursive formula keeps going (lr rises again), not clamped
+    add("cosine_annealing_lr_past_tmax", "cosine_annealing_lr",
+        {"T_max": 5, "eta_min": 0.001}, 15)
+    add("cosine_annealing_lr_tmax10", "cosine_annealing_lr", {"T_max": 10}, 10)
+    # OneCycleLR raises once last_epoch > total_steps; K = total_steps - 1
+    # ends exactly on the final annealing point.
+    add("one_cycle_lr_cos_sgd", "one_cycle_lr", {"max_lr": 1.0, "total_steps": 10}, 9,
+        optimizer_options={"lr": 0.1, "momentum": 0.9})
+    add("one_cycle_lr_three_phase_linear_adam", "one_cycle_lr",
+        {"max_lr": 0.01, "total_steps": 20, "pct_start": 0.25,
+         "anneal_strategy": "linear", "three_phase": True}, 19,
+        optimizer="adam", optimizer_options={"lr": 0.001}, base_lrs=(0.001,))
+    add("one_cycle_lr_no_momentum", "one_cycle_lr",
+        {"max_lr": 0.5, "total_steps": 12, "cycle_momentum": False}, 11)
+    add("reduce_lr_on_plateau_default", "reduce_lr_on_plateau", {}, 30,
+        metrics=PLATEAU_DEFAULT_METRICS)
+    add("reduce_lr_on_plateau_max_cooldown_min_lr", "reduce_lr_on_plateau",
+        {"mode": "max", "factor": 0.5, "patience": 2, "threshold": 0.01, "cooldown": 2,
+         "min_lr": 0.02}, 25, metrics=PLATEAU_MAX_METRICS)
+    add("reduce_lr_on_plateau_abs", "reduce_lr_on_plateau",
+        {"threshold_mode": "abs", "threshold": 0.1, "patience": 1}, 15,
+        metrics=PLATEAU_ABS_METRICS)
+    add("sequential_lr_warmup_cosine", "sequential_lr",
+        {"schedulers": [{"scheduler": "linear_lr",
+                         "options": {"start_factor": 0.01, "total_iters": 5}},
+                        {"scheduler": "cosine_annealing_lr", "options": {"T_max": 15}}],
+         "milestones": [5]}, 20)
+    add("chained_scheduler_exp_step", "chained_scheduler",
+        {"schedulers": [{"scheduler": "exponential_lr", "options": {"gamma": 0.9}},
+                        {"scheduler": "step_lr", "options": {"step_size": 3, "gamma": 0.5}}]},
+        10)
+    add("cosine_annealing_lr_two_groups", "cosine_annealing_lr",
+        {"T_max": 6, "eta_min": 0.005}, 8, base_lrs=(0.1, 0.01))
+    add("step_lr_two_groups", "step_lr", {"step_size": 2, "gamma": 0.5}, 6,
+        base_lrs=(0.1, 0.01))
+    return cfgs
+
+
+def build_scheduler(opt, scheduler, options):
+    cls = SCHEDULER_CLASSES[scheduler]
+    if scheduler in ("sequential_lr", "chained_scheduler"):
+        subs = [build_scheduler(opt, s["scheduler"], s["options"])
+                for s in options["schedulers"]]
+        if scheduler == "sequential_lr":
+            return cls(opt, schedulers=subs, milestones=list(options["milestones"]))
+        return cls(subs, optimizer=opt)
+    return cls(opt, **options)
+
+
+def group_momentums(opt):
+    return [float(g["betas"][0]) if "betas" in g else float(g["momentum"])
+            for g in opt.param_groups]
+
+
+def make_schedule_case(cfg):
+    with default_dtype(torch.float64):
+        params = [torch.zeros(2, requires_grad=True) for _ in cfg["base_lrs"]]
+        for p in params:
+            p.grad = torch.zeros_like(p)
+        groups = [{"params": [p], "lr": lr} for p, lr in zip(params, cfg["base_lrs"])]
+        kwargs = dict(cfg["optimizer_options"])
+        if cfg["optimizer"] == "sgd":
+            opt = torch.optim.SGD(groups, **kwargs)
+        elif cfg["optimizer"] == "adam":
+            opt = torch.optim.Adam(groups, **kwargs)
+        else:
+            raise ValueError(cfg["optimizer"])
+        sched = build_scheduler(opt, cfg["scheduler"], cfg["options"])
+        record_momentum = (cfg["scheduler"] == "one_cycle_lr"
+                           and cfg["options"].get("cycle_momentum", True))
+        lrs = [[float(g["lr"]) for g in opt.param_groups]]
+        momentums = [group_momentums(opt)]
+        for k in range(cfg["steps"]):
+            opt.step()
+            if "metrics" in cfg:
+                sched.step(cfg["metrics"][k])
+            else:
+                sched.step()
+            lrs.append([float(g["lr"]) for g in opt.param_groups])
+            momentums.append(group_momentums(opt))
+    case = {key: cfg[key] for key in ("name", "scheduler", "options", "optimizer",
+                                      "optimizer_options", "base_lrs", "steps")}
+    if "metrics" in cfg:
+        case["metrics"] = cfg["metrics"]
+    case["lrs"] = [[enc_float(x) for x in row] for row in lrs]
+    if record_momentum:
+        case["momentums"] = [[enc_float(x) for x in row] for row in momentums]
+    return case
+
+
+def generate_schedules():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. "lr_scheduler.step() before optimizer.step()"
+        cases = [make_schedule_case(cfg) for cfg in schedule_configs()]
+    return {"torch_version": torch.__version__, "generator": GENERATOR, "cases": cases}
+
+
+# ---------------------------------------------------------------------------
+# gradient clipping
+#
+# A case: name, kind ("norm": torch.nn.utils.clip_grad_norm_, "value":
+# clip_grad_value_), options, dtype, grads (three arrays, shapes below),
+# clipped (the .grad arrays after the call) and, for "norm", total_norm (the
+# returned 0-d tensor).  Default flags: on CPU clip_grad_norm_ takes torch's
+# foreach path (torch._foreach_norm per tensor, vector_norm of the stacked
+# per-tensor norms, then torch._foreach_mul_ by
+# clamp(max_norm / (total_norm + 1e-6), max=1.0)).
+# ---------------------------------------------------------------------------
+
+CLIP_SHAPES = [(3, 4), (5,), (2, 2, 2)]
+
+CLIP_CONFIGS = [
+    ("norm2_clipped", "norm", {"max_norm": 1.0, "norm_type": 2.0, "error_if_nonfinite": False}),
+    ("norm2_not_clipped", "norm", {"max_norm": 100.0, "norm_type": 2.0,
+                                   "error_if_nonfinite": False}),
+    ("norm1", "norm", {"max_norm": 1.0, "norm_type": 1.0, "error_if_nonfinite": False}),
+    ("norm_inf", "norm", {"max_norm": 1.0, "norm_type": "inf", "error_if_nonfinite": False}),
+    ("norm3", "norm", {"max_norm": 1.0, "norm_type": 3.0, "error_if_nonfinite": False}),
+    # total norm inf -> coefficient max_norm / inf = 0 -> finite grads become
+    # 0, the inf element becomes inf * 0 = nan
+    ("norm2_inf_grad", "norm", {"max_norm": 1.0, "norm_type": 2.0,
+                                "error_if_nonfinite": False}),
+    ("norm_inf_inf_grad", "norm", {"max_norm": 1.0, "norm_type": "inf",
+                                   "error_if_nonfinite": False}),
+    ("value0.5", "value", {"clip_value": 0.5}),
+]
+
+
+def clip_inputs(name):
+    r = rng_for(name)
+    grads = [r.normal(size=s) for s in CLIP_SHAPES]
+    if "inf_grad" in name:
+        grads[0][1, 2] = math.inf
+        grads[2][1, 0, 1] = -math.inf
+    return grads
+
+
+def decode_number(x):
+    return float(x) if isinstance(x, str) else x
+
+
+def make_clip_case(tag, kind, options, dtype_name):
+    dtype = DTYPES[dtype_name]
+    name = f"clip_{tag}"
+    with default_dtype(dtype):
+        grads = [to_t(g, dtype) for g in clip_inputs(name)]
+        params = [torch.zeros_like(g, requires_grad=True) for g in grads]
+        for p, g in zip(params, grads):
+            p.grad = g.clone()
+        case = {"name": f"{name}_{dtype_name}", "kind": kind, "options": options,
+                "dtype": dtype_name, "grads": [enc(g) for g in grads]}
+        if kind == "norm":
+            total = torch.nn.utils.clip_grad_norm_(
+                params, max_norm=options["max_norm"],
+                norm_type=decode_number(options["norm_type"]),
+                error_if_nonfinite=options["error_if_nonfinite"])
+            assert total.dtype == dtype
+        else:
+            torch.nn.utils.clip_grad_value_(params, clip_value=options["clip_value"])
+        case["clipped"] = [enc(p.grad) for p in params]
+        if kind == "norm":
+            case["total_norm"] = enc(total)
+    return case
+
+
+def generate_clip():
+    cases = []
+    for tag, kind, options in CLIP_CONFIGS:
+        for dtype_name in DTYPES:
+            cases.append(make_clip_case(tag, kind, options, dtype_name))
+    return {"torch_version": torch.__version__, "generator": GENERATOR, "cases": cases}
+
+
+# ---------------------------------------------------------------------------
+# Lasso (scikit-learn)
+#
+# sklearn.linear_model.Lasso minimises (1 / (2 n)) ||y - X w||^2 + alpha ||w||_1
+# (no intercept here) by cyclic coordinate descent; with tol=1e-12 the
+# solution is converged far below f64 test tolerances.  X: n = 200, p = 10,
+# standard normal; y = X w_true + 0.1 * noise, w_true with 4 exact zeros.
+# ---------------------------------------------------------------------------
+
+LASSO_N, LASSO_P = 200, 10
+LASSO_TRUE_ZEROS = [1, 4, 6, 9]
+LASSO_ALPHAS = [0.1, 0.02]
+
+
+def lasso_data():
+    r = rng_for("lasso_n200_p10")
+    X = r.normal(size=(LASSO_N, LASSO_P))
+    coef = r.uniform(0.5, 2.0, size=LASSO_P) * r.choice([-1.0, 1.0], size=LASSO_P)
+    coef[LASSO_TRUE_ZEROS] = 0.0
+    # one small coefficient that alpha = 0.1 shrinks to zero, alpha = 0.02 keeps
+    coef[7] = 0.05 * np.sign(coef[7])
+    y = X @ coef + 0.1 * r.normal(size=LASSO_N)
+    return X, y, coef
+
+
+def lasso_objective(X, y, w, alpha):
+    n = X.shape[0]
+    resid = y - X @ w
+    return float(resid @ resid / (2 * n) + alpha * np.abs(w).sum())
+
+
+def make_lasso_case(alpha, X, y, true_coef):
+    from sklearn.linear_model import Lasso
+    model = Lasso(alpha=alpha, fit_intercept=False, tol=1e-12, max_iter=100000)
+    model.fit(X, y)
+    coef = np.asarray(model.coef_, dtype=np.float64)
+    return {
+        "name": f"lasso_n{LASSO_N}_p{LASSO_P}_alpha{alpha}",
+        "alpha": alpha,
+        "fit_intercept": False,
+        "tol": 1e-12,
+        "max_iter": 100000,
+        "n_iter": int(model.n_iter_),
+        "X": enc(X),
+        "y": enc(y),
+        "true_coef": enc(true_coef),
+        "coef": enc(coef),
+        "zero_coef_indices": [int(i) for i in np.flatnonzero(coef == 0.0)],
+        "objective": lasso_objective(X, y, coef, alpha),
+    }
+
+
+def generate_lasso():
+    import sklearn
+    X, y, true_coef = lasso_data()
+    cases = [make_lasso_case(alpha, X, y, true_coef) for alpha in LASSO_ALPHAS]
+    return {"sklearn_version": sklearn.__version__, "numpy_version": np.__version__,
+            "generator": GENERATOR,
+            "objective": "(1/(2n)) * ||y - X w||^2 + alpha * ||w||_1",
+            "cases": cases}
 
 
 # ---------------------------------------------------------------------------
@@ -543,7 +1055,283 @@ def is_f32_exact(x):
     return float(np.float32(x)) == x
 
 
-def self_check(losses, optim, paths):
+def dec(arr, dtype=np.float64):
+    """{"shape", "data"} -> ndarray (inverse of enc for floats)."""
+    data = [float(x) if isinstance(x, str) else x for x in arr["data"]]
+    return np.array(data, dtype=dtype).reshape(arr["shape"])
+
+
+OPTIM_DEFAULTS = {
+    "sgd": dict(momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False),
+    "adam": dict(betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                 decoupled_weight_decay=False),
+    "adamw": dict(betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                  decoupled_weight_decay=True),
+    "rmsprop": dict(alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False),
+    "adagrad": dict(lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+                    eps=1e-10),
+    "adadelta": dict(rho=0.9, eps=1e-6, weight_decay=0.0),
+    "adamax": dict(betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0),
+    "nadam": dict(betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
+                  decoupled_weight_decay=False),
+    "radam": dict(betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                  decoupled_weight_decay=False),
+    "lion": dict(betas=(0.9, 0.99), weight_decay=0.0),
+}
+
+
+def numpy_optim_trajectory(case):
+    """Independent f64 numpy re-implementation of every optimizer family (the
+    textbook formulas, not torch's operation order): checks the semantics of
+    the stored trajectories, not their last bits."""
+    opt = case["optimizer"]
+    options = dict(case["options"])
+    groups = options.pop("groups", None)
+    params = [dec(p) for p in case["params"]]
+    hps = []
+    for i in range(len(params)):
+        hp = dict(OPTIM_DEFAULTS[opt], maximize=False)
+        hp.update(options)
+        for g in groups or []:
+            if i in g["params"]:
+                hp.update({k: v for k, v in g.items() if k != "params"})
+        hps.append(hp)
+    state = [dict() for _ in params]
+    out = []
+    for t, step_grads in enumerate(case["grads"], start=1):
+        for i, (p, garr) in enumerate(zip(params, step_grads)):
+            hp, st = hps[i], state[i]
+            lr, wd = hp["lr"], hp["weight_decay"]
+            g = dec(garr)
+            if hp["maximize"]:
+                g = -g
+            if opt in ("adam", "adamw", "nadam", "radam") and hp["decoupled_weight_decay"]:
+                p *= 1 - lr * wd
+            elif opt != "lion" and wd != 0:
+                g = g + wd * p
+            if opt == "sgd":
+                if hp["momentum"] != 0:
+                    buf = g.copy() if t == 1 else \
+                        hp["momentum"] * st["buf"] + (1 - hp["dampening"]) * g
+                    st["buf"] = buf
+                    g = g + hp["momentum"] * buf if hp["nesterov"] else buf
+                p -= lr * g
+            elif opt in ("adam", "adamw"):
+                b1, b2 = hp["betas"]
+                st["m"] = b1 * st.get("m", 0.0) + (1 - b1) * g
+                st["v"] = b2 * st.get("v", 0.0) + (1 - b2) * g * g
+                v = st["v"]
+                if hp["amsgrad"]:
+                    st["vmax"] = v = np.maximum(st.get("vmax", 0.0), v)
+                denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + hp["eps"]
+                p -= lr / (1 - b1 ** t) * st["m"] / denom
+            elif opt == "rmsprop":
+                a = hp["alpha"]
+                st["v"] = a * st.get("v", 0.0) + (1 - a) * g * g
+                if hp["centered"]:
+                    st["ga"] = a * st.get("ga", 0.0) + (1 - a) * g
+                    avg = np.sqrt(st["v"] - st["ga"] ** 2) + hp["eps"]
+                else:
+                    avg = np.sqrt(st["v"]) + hp["eps"]
+                if hp["momentum"] > 0:
+                    st["buf"] = hp["momentum"] * st.get("buf", 0.0) + g / avg
+                    p -= lr * st["buf"]
+                else:
+                    p -= lr * g / avg
+            elif opt == "adagrad":
+                st["s"] = st.get("s", hp["initial_accumulator_value"]) + g * g
+                clr = lr / (1 + (t - 1) * hp["lr_decay"])
+                p -= clr * g / (np.sqrt(st["s"]) + hp["eps"])
+            elif opt == "adadelta":
+                rho, eps = hp["rho"], hp["eps"]
+                st["v"] = rho * st.get("v", 0.0) + (1 - rho) * g * g
+                delta = np.sqrt(st.get("u", 0.0) + eps) / np.sqrt(st["v"] + eps) * g
+                st["u"] = rho * st.get("u", 0.0) + (1 - rho) * delta * delta
+                p -= lr * delta
+            elif opt == "adamax":
+                b1, b2 = hp["betas"]
+                st["m"] = b1 * st.get("m", 0.0) + (1 - b1) * g
+                st["u"] = np.maximum(b2 * st.get("u", 0.0), np.abs(g) + hp["eps"])
+                p -= lr / (1 - b1 ** t) * st["m"] / st["u"]
+            elif opt == "nadam":
+                b1, b2 = hp["betas"]
+                md = hp["momentum_decay"]
+                mu = b1 * (1 - 0.5 * 0.96 ** (t * md))
+                mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * md))
+                st["mu_prod"] = st.get("mu_prod", 1.0) * mu
+                st["m"] = b1 * st.get("m", 0.0) + (1 - b1) * g
+                st["v"] = b2 * st.get("v", 0.0) + (1 - b2) * g * g
+                denom = np.sqrt(st["v"] / (1 - b2 ** t)) + hp["eps"]
+                p -= lr * (1 - mu) / (1 - st["mu_prod"]) * g / denom
+                p -= lr * mu_next / (1 - st["mu_prod"] * mu_next) * st["m"] / denom
+            elif opt == "radam":
+                b1, b2 = hp["betas"]
+                st["m"] = b1 * st.get("m", 0.0) + (1 - b1) * g
+                st["v"] = b2 * st.get("v", 0.0) + (1 - b2) * g * g
+                m_hat = st["m"] / (1 - b1 ** t)
+                rho_inf = 2 / (1 - b2) - 1
+                rho_t = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
+                if rho_t > 5:
+                    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                    p -= lr * m_hat * rect * math.sqrt(1 - b2 ** t) / (np.sqrt(st["v"]) + hp["eps"])
+                else:
+                    p -= lr * m_hat
+            elif opt == "lion":
+                b1, b2 = hp["betas"]
+                m = st.get("m", 0.0)
+                p -= lr * (np.sign(b1 * m + (1 - b1) * g) + wd * p)
+                st["m"] = b2 * m + (1 - b2) * g
+            else:
+                raise ValueError(opt)
+        out.append([p.copy() for p in params])
+    return out
+
+
+def numpy_lion_exact(case):
+    """Bit-exact numpy replay of LionReference in the case dtype."""
+    dt = np.float32 if case["dtype"] == "f32" else np.float64
+    hp = dict(OPTIM_DEFAULTS["lion"])
+    hp.update(case["options"])
+    b1, b2 = hp["betas"]
+    lr, wd = dt(hp["lr"]), dt(hp["weight_decay"])
+    params = [dec(p, dt) for p in case["params"]]
+    ms = [np.zeros_like(p) for p in params]
+    out = []
+    for step_grads in case["grads"]:
+        for i, garr in enumerate(step_grads):
+            g, p, m = dec(garr, dt), params[i], ms[i]
+            u = np.sign(m * dt(b1) + g * dt(1.0 - b1))
+            d = u + p * wd if hp["weight_decay"] != 0 else u
+            params[i] = p - d * lr
+            ms[i] = m * dt(b2) + g * dt(1.0 - b2)
+        out.append([p.copy() for p in params])
+    return out
+
+
+def check_optim(optim):
+    for c in optim["cases"]:
+        if c["dtype"] == "f32":
+            for arr in walk_arrays(c):
+                assert all(is_f32_exact(x) for x in arr["data"]), c["name"]
+        assert len(c["grads"]) == len(c["trajectory"]) == OPTIM_STEPS, c["name"]
+        if c["dtype"] == "f64":
+            ref = numpy_optim_trajectory(c)
+            for want_step, got_step in zip(ref, c["trajectory"]):
+                for want, got in zip(want_step, got_step):
+                    assert np.allclose(dec(got), want, rtol=1e-10, atol=1e-12), c["name"]
+        if c["optimizer"] == "lion":
+            ref = numpy_lion_exact(c)
+            for want_step, got_step in zip(ref, c["trajectory"]):
+                for want, got in zip(want_step, got_step):
+                    assert np.array_equal(dec(got), want.astype(np.float64)), c["name"]
+        if c["optimizer"] == "radam":
+            b2 = c["options"].get("betas", [0.9, 0.999])[1]
+            first = radam_first_rectified_step(b2)
+            assert first is not None and 1 < first <= OPTIM_STEPS, c["name"]
+    # the sign(0) case really has c = 0 elements at step 1: they do not move
+    c = next(c for c in optim["cases"] if c["name"] == "lion_sign_zero_f64")
+    assert dec(c["trajectory"][0][0])[0].tolist() == dec(c["params"][0])[0].tolist()
+
+
+def check_schedules(schedules):
+    by_name = {c["name"]: c for c in schedules["cases"]}
+    for c in schedules["cases"]:
+        assert c["scheduler"] in SCHEDULER_CLASSES, c["name"]
+        assert len(c["lrs"]) == c["steps"] + 1, c["name"]
+        assert all(len(row) == len(c["base_lrs"]) for row in c["lrs"]), c["name"]
+        if "momentums" in c:
+            assert len(c["momentums"]) == c["steps"] + 1, c["name"]
+        assert ("metrics" in c) == (c["scheduler"] == "reduce_lr_on_plateau"), c["name"]
+    # closed forms (the recursive torch formulas agree up to rounding)
+    for name in ("step_lr", "step_lr_two_groups"):
+        c = by_name[name]
+        o = c["options"]
+        for k, row in enumerate(c["lrs"]):
+            for base, lr in zip(c["base_lrs"], row):
+                assert math.isclose(lr, base * o["gamma"] ** (k // o["step_size"]),
+                                    rel_tol=1e-14)
+    c = by_name["exponential_lr"]
+    assert all(math.isclose(row[0], 0.1 * 0.9 ** k, rel_tol=1e-14)
+               for k, row in enumerate(c["lrs"]))
+    for name in ("cosine_annealing_lr_past_tmax", "cosine_annealing_lr_tmax10",
+                 "cosine_annealing_lr_two_groups"):
+        c = by_name[name]
+        T, eta_min = c["options"]["T_max"], c["options"].get("eta_min", 0.0)
+        for k, row in enumerate(c["lrs"]):
+            for base, lr in zip(c["base_lrs"], row):
+                want = eta_min + (base - eta_min) * (1 + math.cos(math.pi * k / T)) / 2
+                assert abs(lr - want) <= 1e-14 * base, (name, k)
+    # ReduceLROnPlateau: reductions exactly at the documented steps
+    for name, steps in (("reduce_lr_on_plateau_default", [16, 27]),
+                        ("reduce_lr_on_plateau_max_cooldown_min_lr", [7, 13, 18]),
+                        ("reduce_lr_on_plateau_abs", [6, 9, 13])):
+        lrs = [row[0] for row in by_name[name]["lrs"]]
+        assert [k for k in range(1, len(lrs)) if lrs[k] != lrs[k - 1]] == steps, name
+    assert by_name["reduce_lr_on_plateau_max_cooldown_min_lr"]["lrs"][-1] == [0.02]
+    # OneCycleLR ends at initial_lr / final_div_factor = max_lr / 25 / 1e4
+    for name in ("one_cycle_lr_cos_sgd", "one_cycle_lr_three_phase_linear_adam",
+                 "one_cycle_lr_no_momentum"):
+        c = by_name[name]
+        assert math.isclose(c["lrs"][-1][0], c["options"]["max_lr"] / 25 / 1e4,
+                            rel_tol=1e-6), name
+    assert "momentums" not in by_name["one_cycle_lr_no_momentum"]
+    # SequentialLR: warm-up to the base lr at the milestone, then cosine from it
+    c = by_name["sequential_lr_warmup_cosine"]
+    assert c["lrs"][0] == [0.1 * 0.01] and c["lrs"][5] == [0.1]
+
+
+def check_clip(clip):
+    for c in clip["cases"]:
+        if c["dtype"] == "f32":
+            for arr in walk_arrays(c):
+                assert all(is_f32_exact(x) for x in arr["data"]), c["name"]
+        grads = [dec(a) for a in c["grads"]]
+        clipped = [dec(a) for a in c["clipped"]]
+        assert [g.shape for g in grads] == CLIP_SHAPES, c["name"]
+        o = c["options"]
+        if c["kind"] == "value":
+            for g, k in zip(grads, clipped):
+                assert np.array_equal(np.clip(g, -o["clip_value"], o["clip_value"]), k)
+            continue
+        flat = np.concatenate([g.ravel() for g in grads])
+        p = decode_number(o["norm_type"])
+        total = dec(c["total_norm"])[()]
+        want = np.abs(flat).max() if p == math.inf else (np.abs(flat) ** p).sum() ** (1 / p)
+        if not np.isfinite(want):
+            assert total == math.inf, c["name"]
+            for g, k in zip(grads, clipped):
+                assert np.array_equal(np.isnan(k), ~np.isfinite(g)), c["name"]
+                assert np.all(k[np.isfinite(g)] == 0.0), c["name"]
+            continue
+        rtol = 1e-6 if c["dtype"] == "f32" else 1e-14
+        assert math.isclose(total, want, rel_tol=rtol), c["name"]
+        coef = min(o["max_norm"] / (total + 1e-6), 1.0)
+        for g, k in zip(grads, clipped):
+            assert np.allclose(k, g * coef, rtol=rtol, atol=0.0), c["name"]
+        if coef == 1.0:
+            assert all(np.array_equal(g, k) for g, k in zip(grads, clipped)), c["name"]
+
+
+def check_lasso(lasso):
+    for c in lasso["cases"]:
+        X, y, w, alpha = dec(c["X"]), dec(c["y"]), dec(c["coef"]), c["alpha"]
+        n = X.shape[0]
+        # KKT conditions of (1/(2n))||y - Xw||^2 + alpha ||w||_1
+        g = X.T @ (y - X @ w) / n
+        nz = w != 0.0
+        assert np.all(np.abs(g[nz] - alpha * np.sign(w[nz])) <= 1e-9), c["name"]
+        assert np.all(np.abs(g[~nz]) <= alpha + 1e-9), c["name"]
+        assert c["zero_coef_indices"] == np.flatnonzero(~nz).tolist()
+        assert set(LASSO_TRUE_ZEROS) <= set(c["zero_coef_indices"]), c["name"]
+        assert math.isclose(lasso_objective(X, y, w, alpha), c["objective"], rel_tol=1e-15)
+    zeros = {c["alpha"]: c["zero_coef_indices"] for c in lasso["cases"]}
+    assert zeros[0.1] == [1, 4, 6, 7, 9] and zeros[0.02] == [1, 4, 6, 9], zeros
+
+
+def self_check(docs):
+    """docs: {filename: document}, all already written to DATA_DIR."""
+    losses, optim = docs["losses.json"], docs["optim.json"]
     # hand-computed value: ((0.5)^2 + 0 + (0.5)^2 + 0) / 4 = 0.125
     a = torch.tensor([[0.5, 1.0], [2.0, -1.0]], dtype=torch.float64)
     b = torch.tensor([[0.0, 1.0], [2.5, -1.0]], dtype=torch.float64)
@@ -552,9 +1340,10 @@ def self_check(losses, optim, paths):
     assert F.l1_loss(a, b).item() == 0.25
     # BCE at p=0, y=1 is the clamped -log: 100
     assert F.binary_cross_entropy(torch.tensor([0.0]), torch.tensor([1.0])).item() == 100.0
+    assert torch.get_default_dtype() == torch.float32, "default dtype not restored"
 
     # unique names, array shapes consistent with data lengths
-    for doc in (losses, optim):
+    for doc in docs.values():
         names = [c["name"] for c in doc["cases"]]
         assert len(names) == len(set(names)), "duplicate case names"
         for arr in walk_arrays(doc):
@@ -573,10 +1362,10 @@ def self_check(losses, optim, paths):
             for key in ("value", "grad"):
                 if key in c:
                     assert all(not isinstance(x, str) for x in c[key]["data"]), c["name"]
-    for c in optim["cases"]:
-        if c["dtype"] == "f32":
-            for arr in walk_arrays(c):
-                assert all(is_f32_exact(x) for x in arr["data"]), c["name"]
+    check_optim(optim)
+    check_schedules(docs["schedules.json"])
+    check_clip(docs["clip.json"])
+    check_lasso(docs["lasso.json"])
 
     # an independent recomputation of one case from its own stored data
     c = next(c for c in losses["cases"] if c["name"] == "mse_2d_3x4_f64_mean")
@@ -585,7 +1374,8 @@ def self_check(losses, optim, paths):
     assert abs(np.mean((p - t) ** 2) - c["value"]["data"][0]) <= 1e-15 * abs(c["value"]["data"][0])
 
     # reloading the files reproduces identical floats (bitwise)
-    for doc, path in zip((losses, optim), paths):
+    paths = [os.path.join(DATA_DIR, name) for name in docs]
+    for doc, path in zip(docs.values(), paths):
         with open(path, encoding="utf-8") as f:
             back = json.load(f)
         assert back == doc, f"{path} does not round-trip"
@@ -596,19 +1386,28 @@ def self_check(losses, optim, paths):
                     assert np.float64(x).tobytes() == np.float64(y).tobytes()
 
     total = sum(os.path.getsize(p) for p in paths)
-    assert total < 3 * 1024 * 1024, f"reference data too large: {total} bytes"
+    assert total < 4 * 1024 * 1024, f"reference data too large: {total} bytes"
 
 
 def main():
     os.makedirs(DATA_DIR, exist_ok=True)
-    losses = generate_losses()
-    optim = generate_optim()
-    paths = [write_json(losses, "losses.json"), write_json(optim, "optim.json")]
-    self_check(losses, optim, paths)
-    for p, doc in zip(paths, (losses, optim)):
-        print(f"{os.path.relpath(p, ROOT)}: {len(doc['cases'])} cases, "
-              f"{os.path.getsize(p)} bytes")
-    print(f"torch {torch.__version__}, numpy {np.__version__}: self-check passed")
+    docs = {
+        "losses.json": generate_losses(),
+        "optim.json": generate_optim(),
+        "schedules.json": generate_schedules(),
+        "clip.json": generate_clip(),
+        "lasso.json": generate_lasso(),
+    }
+    for filename, doc in docs.items():
+        write_json(doc, filename)
+    self_check(docs)
+    for filename, doc in docs.items():
+        path = os.path.join(DATA_DIR, filename)
+        print(f"{os.path.relpath(path, ROOT)}: {len(doc['cases'])} cases, "
+              f"{os.path.getsize(path)} bytes")
+    import sklearn
+    print(f"torch {torch.__version__}, numpy {np.__version__}, "
+          f"scikit-learn {sklearn.__version__}: self-check passed")
     return 0
 
 

@@ -90,6 +90,20 @@ pub enum Error {
         /// Shape of the gradient.
         grad: Vec<usize>,
     },
+    /// A parameter group names a slot that does not exist, or a slot already in another group.
+    ParamGroup {
+        /// Index of the group (in the order the groups were added, from 0).
+        group: usize,
+        /// The offending slot.
+        slot: usize,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A clipped gradient set has a non-finite total norm and the caller asked for an error.
+    NonFiniteNorm {
+        /// The total norm found (NaN or infinite).
+        norm: f64,
+    },
     /// The parameter set does not match the one the optimizer's state was built for
     /// (a different number of arrays, or an array of another shape).
     StateMismatch {
@@ -145,6 +159,15 @@ impl fmt::Display for Error {
             Error::ParamShapeMismatch { slot, param, grad } => write!(
                 f,
                 "gradient {slot} has shape {grad:?} but parameter {slot} has shape {param:?}"
+            ),
+            Error::ParamGroup {
+                group,
+                slot,
+                reason,
+            } => write!(f, "parameter group {group}, slot {slot}: {reason}"),
+            Error::NonFiniteNorm { norm } => write!(
+                f,
+                "the total gradient norm is {norm}: refusing to clip non-finite gradients"
             ),
             Error::StateMismatch { slot, state, found } => write!(
                 f,

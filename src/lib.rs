@@ -23,7 +23,10 @@ pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::float::Float;
     pub use crate::loss::{Bce, BceWithLogits, CrossEntropy, Loss, Mae, Mse, Reduction};
-    pub use crate::optim::{Adam, Optimizer, Sgd};
+    pub use crate::optim::{
+        Adadelta, Adagrad, Adam, AdamW, Adamax, Lion, NAdam, Optimizer, ParamGroup, Proximal,
+        RAdam, RmsProp, Sgd,
+    };
     pub use crate::params::{Params, ParamsMut};
     pub use crate::regularize::{ElasticNet, Regularized, Regularizer, L1, L2};
 }

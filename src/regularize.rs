@@ -60,6 +60,13 @@ pub trait Regularizer: Clone + Debug {
     ///
     /// As [`penalty`](Regularizer::penalty), plus a negative or non-finite `step`.
     fn prox<A: Float, P: ParamsMut<A>>(&self, params: P, step: f64) -> Result<()>;
+
+    /// Validates the hyperparameters without touching any array.
+    ///
+    /// # Errors
+    ///
+    /// As [`penalty`](Regularizer::penalty).
+    fn check(&self) -> Result<()>;
 }
 
 /// Per-element math of a separable penalty, constants already in `A`.
@@ -138,6 +145,9 @@ macro_rules! separable_regularizer {
                 let math = self.separable::<A>(check_step(step)?)?;
                 prox_of(&mut params, math);
                 Ok(())
+            }
+            fn check(&self) -> Result<()> {
+                self.separable::<f64>(0.0).map(|_| ())
             }
         }
     };

@@ -1,5 +1,6 @@
-//! SGD and Adam trajectories against PyTorch (`tests/data/optim.json`):
-//! two parameters of different shapes, 12 steps, every option, f32 and f64.
+//! Optimizer trajectories against PyTorch (`tests/data/optim.json`): every
+//! optimizer and option (Lion against its Keras/optax formula), parameter
+//! groups, two parameters of different shapes, 12 steps, f32 and f64.
 
 mod common;
 
@@ -8,44 +9,123 @@ use ndarray::ArrayD;
 use ndloss::prelude::*;
 use serde_json::Value;
 
-fn sgd<A: Float>(o: &Value) -> Sgd<A> {
-    let mut s = Sgd::new(num(&o["lr"]));
-    if let Some(v) = o.get("momentum") {
-        s = s.momentum(num(v));
-    }
-    if let Some(v) = o.get("dampening") {
-        s = s.dampening(num(v));
-    }
-    if let Some(v) = o.get("weight_decay") {
-        s = s.weight_decay(num(v));
-    }
-    if let Some(v) = o.get("nesterov") {
-        s = s.nesterov(v.as_bool().unwrap());
-    }
-    if let Some(v) = o.get("maximize") {
-        s = s.maximize(v.as_bool().unwrap());
-    }
-    s
+/// Applies the options present in `o` with the builder methods named after them.
+macro_rules! configure {
+    ($opt:expr, $o:expr; $($key:literal => $method:ident($conv:ident)),* $(,)?) => {{
+        let mut opt = $opt;
+        $(if let Some(v) = $o.get($key) {
+            opt = opt.$method($conv(v));
+        })*
+        if let Some(groups) = $o.get("groups") {
+            for g in groups.as_array().unwrap() {
+                let slots = g["params"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap() as usize);
+                let mut group = ParamGroup::new(slots);
+                if let Some(lr) = g.get("lr") {
+                    group = group.lr(num(lr));
+                }
+                if let Some(wd) = g.get("weight_decay") {
+                    group = group.weight_decay(num(wd));
+                }
+                opt = opt.param_group(group);
+            }
+        }
+        opt
+    }};
 }
 
-fn adam<A: Float>(o: &Value) -> Adam<A> {
-    let mut a = Adam::new(num(&o["lr"]));
-    if let Some(b) = o.get("betas") {
-        a = a.betas(num(&b[0]), num(&b[1]));
-    }
-    if let Some(v) = o.get("eps") {
-        a = a.eps(num(v));
-    }
-    if let Some(v) = o.get("weight_decay") {
-        a = a.weight_decay(num(v));
-    }
-    if let Some(v) = o.get("amsgrad") {
-        a = a.amsgrad(v.as_bool().unwrap());
-    }
-    if let Some(v) = o.get("maximize") {
-        a = a.maximize(v.as_bool().unwrap());
-    }
-    a
+fn flag(v: &Value) -> bool {
+    v.as_bool().unwrap()
+}
+
+fn betas(o: &Value) -> Option<(f64, f64)> {
+    o.get("betas").map(|b| (num(&b[0]), num(&b[1])))
+}
+
+/// Runs `$body` with `$opt` bound to the optimizer the case describes.
+macro_rules! with_optimizer {
+    ($case:expr, $A:ty, |$opt:ident| $body:expr) => {{
+        let o = &$case["options"];
+        let lr = num(&o["lr"]);
+        match $case["optimizer"].as_str().unwrap() {
+            "sgd" => {
+                let $opt = configure!(Sgd::<$A>::new(lr), o; "momentum" => momentum(num), "dampening" => dampening(num),
+                    "weight_decay" => weight_decay(num), "nesterov" => nesterov(flag), "maximize" => maximize(flag));
+                $body
+            }
+            "adam" => {
+                let mut a = configure!(Adam::<$A>::new(lr), o; "eps" => eps(num), "weight_decay" => weight_decay(num),
+                    "amsgrad" => amsgrad(flag), "maximize" => maximize(flag), "decoupled_weight_decay" => decoupled_weight_decay(flag));
+                if let Some((b1, b2)) = betas(o) {
+                    a = a.betas(b1, b2);
+                }
+                let $opt = a;
+                $body
+            }
+            "adamw" => {
+                let mut a = configure!(AdamW::<$A>::new(lr), o; "eps" => eps(num), "weight_decay" => weight_decay(num),
+                    "amsgrad" => amsgrad(flag), "maximize" => maximize(flag));
+                if let Some((b1, b2)) = betas(o) {
+                    a = a.betas(b1, b2);
+                }
+                let $opt = a;
+                $body
+            }
+            "rmsprop" => {
+                let $opt = configure!(RmsProp::<$A>::new(lr), o; "alpha" => alpha(num), "eps" => eps(num),
+                    "momentum" => momentum(num), "centered" => centered(flag), "weight_decay" => weight_decay(num),
+                    "maximize" => maximize(flag));
+                $body
+            }
+            "adagrad" => {
+                let $opt = configure!(Adagrad::<$A>::new(lr), o; "lr_decay" => lr_decay(num),
+                    "initial_accumulator_value" => initial_accumulator_value(num), "eps" => eps(num),
+                    "weight_decay" => weight_decay(num), "maximize" => maximize(flag));
+                $body
+            }
+            "adadelta" => {
+                let $opt = configure!(Adadelta::<$A>::new(lr), o; "rho" => rho(num), "eps" => eps(num),
+                    "weight_decay" => weight_decay(num), "maximize" => maximize(flag));
+                $body
+            }
+            "adamax" => {
+                let mut a = configure!(Adamax::<$A>::new(lr), o; "eps" => eps(num), "weight_decay" => weight_decay(num),
+                    "maximize" => maximize(flag));
+                if let Some((b1, b2)) = betas(o) {
+                    a = a.betas(b1, b2);
+                }
+                let $opt = a;
+                $body
+            }
+            "nadam" => {
+                let mut a = configure!(NAdam::<$A>::new(lr), o; "eps" => eps(num), "weight_decay" => weight_decay(num),
+                    "momentum_decay" => momentum_decay(num), "decoupled_weight_decay" => decoupled_weight_decay(flag),
+                    "maximize" => maximize(flag));
+                if let Some((b1, b2)) = betas(o) {
+                    a = a.betas(b1, b2);
+                }
+                let $opt = a;
+                $body
+            }
+            "radam" => {
+                let mut a = configure!(RAdam::<$A>::new(lr), o; "eps" => eps(num), "weight_decay" => weight_decay(num),
+                    "decoupled_weight_decay" => decoupled_weight_decay(flag), "maximize" => maximize(flag));
+                if let Some((b1, b2)) = betas(o) {
+                    a = a.betas(b1, b2);
+                }
+                let $opt = a;
+                $body
+            }
+            "lion" => {
+                let mut a = configure!(Lion::<$A>::new(lr), o; "weight_decay" => weight_decay(num), "maximize" => maximize(flag));
+                if let Some((b1, b2)) = betas(o) {
+                    a = a.betas(b1, b2);
+                }
+                let $opt = a;
+                $body
+            }
+            other => panic!("optimizer {other}"),
+        }
+    }};
 }
 
 fn trajectory<A: Float, O: Optimizer<A>>(case: &Value, mut opt: O, rtol: f64) {
@@ -78,19 +158,14 @@ fn trajectory<A: Float, O: Optimizer<A>>(case: &Value, mut opt: O, rtol: f64) {
 }
 
 fn run<A: Float>(case: &Value, rtol: f64) {
-    let o = &case["options"];
-    match case["optimizer"].as_str().unwrap() {
-        "sgd" => trajectory(case, sgd::<A>(o), rtol),
-        "adam" => trajectory(case, adam::<A>(o), rtol),
-        other => panic!("optimizer {other}"),
-    }
+    with_optimizer!(case, A, |opt| trajectory(case, opt, rtol))
 }
 
 #[test]
 fn trajectories_match_pytorch() {
     let data = load("optim.json");
     let cases = data["cases"].as_array().unwrap();
-    assert!(cases.len() >= 30);
+    assert!(cases.len() >= 100, "reference file truncated");
     for case in cases {
         match case["dtype"].as_str().unwrap() {
             // f64: 1e-10 relative; f32: 1e-5 (PyTorch's CPU kernels fuse

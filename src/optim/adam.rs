@@ -1,15 +1,18 @@
-use super::{common_methods, non_negative, validate, Optimizer, SlotState};
-use crate::error::{check_hyper, Result};
+use super::{
+    common_methods, core_builders, lerp, non_negative, slot_buffers, unit_interval, Core, Optimizer,
+};
+use crate::error::Result;
 use crate::float::Float;
 use crate::kernel::update::update;
 use crate::params::{Params, ParamsMut};
 
-/// Adam, PyTorch's `torch.optim.Adam` (with `decoupled_weight_decay=False`).
+/// Adam, PyTorch's `torch.optim.Adam`.
 ///
 /// ```text
 /// t ← t + 1
 /// g ← −g                          if maximize
-/// g ← g + weight_decay·θ          (coupled, L2-style)
+/// g ← g + weight_decay·θ          (coupled, L2-style; default)
+/// θ ← θ·(1 − lr·weight_decay)     (instead, with decoupled_weight_decay: AdamW)
 /// m ← lerp(m, g, 1 − β₁)          v ← β₂·v + (1 − β₂)·g²
 /// v̂ ← max(v̂, v) if amsgrad, else v      (the raw v, as PyTorch)
 /// θ ← θ − lr/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + eps)
@@ -21,6 +24,7 @@ use crate::params::{Params, ParamsMut};
 /// | `betas` (β₁, β₂) | (0.9, 0.999) | each in [0, 1) |
 /// | `eps` | 1e-8 | finite, ≥ 0 |
 /// | `weight_decay` | 0 | finite, ≥ 0 |
+/// | `decoupled_weight_decay` | false | |
 /// | `amsgrad` | false | |
 /// | `maximize` | false | |
 ///
@@ -48,34 +52,30 @@ use crate::params::{Params, ParamsMut};
 /// # Ok::<(), ndloss::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Adam<A> {
-    lr: f64,
+    core: Core<A>,
     beta1: f64,
     beta2: f64,
     eps: f64,
-    weight_decay: f64,
     amsgrad: bool,
-    maximize: bool,
-    /// Per slot: `[m, v, v̂]` (`v̂` empty until AMSGrad is used).
-    state: Option<SlotState<A, 3>>,
-    steps: u64,
+    decoupled: bool,
 }
 
 impl<A: Float> Adam<A> {
     /// Adam with learning rate `lr` and PyTorch's other defaults.
     pub fn new(lr: f64) -> Self {
         Self {
-            lr,
+            core: Core::new(lr, 0.0),
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
-            weight_decay: 0.0,
             amsgrad: false,
-            maximize: false,
-            state: None,
-            steps: 0,
+            decoupled: false,
         }
     }
+
+    core_builders!();
 
     /// Decay rates of the first and second moment estimates (default (0.9, 0.999)).
     #[must_use]
@@ -92,14 +92,6 @@ impl<A: Float> Adam<A> {
         self
     }
 
-    /// Coupled weight decay, added to the gradient (default 0). For decoupled
-    /// decay use AdamW.
-    #[must_use]
-    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
-        self.weight_decay = weight_decay;
-        self
-    }
-
     /// The AMSGrad variant: the denominator uses the running maximum of `v` (default false).
     #[must_use]
     pub fn amsgrad(mut self, amsgrad: bool) -> Self {
@@ -107,40 +99,30 @@ impl<A: Float> Adam<A> {
         self
     }
 
-    /// Ascend instead of descend (default false).
+    /// Decoupled weight decay `θ ← θ·(1 − lr·wd)` instead of adding `wd·θ` to
+    /// the gradient (default false; [`AdamW`] sets it).
     #[must_use]
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
+    pub fn decoupled_weight_decay(mut self, decoupled: bool) -> Self {
+        self.decoupled = decoupled;
         self
     }
 
     fn check(&self) -> Result<()> {
-        non_negative("lr", self.lr)?;
         non_negative("eps", self.eps)?;
-        non_negative("weight_decay", self.weight_decay)?;
-        for (name, b) in [("beta1", self.beta1), ("beta2", self.beta2)] {
-            check_hyper(name, b, (0.0..1.0).contains(&b), "a value in [0, 1)")?;
-        }
+        unit_interval("beta1", self.beta1)?;
+        unit_interval("beta2", self.beta2)?;
         Ok(())
     }
+
+    fn reset_extra(&mut self) {}
 }
 
-/// PyTorch's `lerp`: `a + w·(b − a)` for `|w| < ½`, else `b − (b − a)·(1 − w)`.
-#[inline(always)]
-pub(crate) fn lerp<A: Float>(a: A, b: A, w: A) -> A {
-    let half = A::from_f64(0.5);
-    if w.abs() < half {
-        a + w * (b - a)
-    } else {
-        b - (b - a) * (A::one() - w)
-    }
-}
-
-/// Loop-invariant quantities of one Adam step, already in `A`.
+/// Loop-invariant quantities of one Adam step for one slot, already in `A`.
 #[derive(Clone, Copy)]
 struct Coeffs<A> {
     sign: A,
     wd: A,
+    decay: A,
     w1: A,
     b2: A,
     w2: A,
@@ -150,13 +132,19 @@ struct Coeffs<A> {
 }
 
 impl<A: Float> Coeffs<A> {
-    /// `g ← ±g (+ wd·θ)`, `m ← lerp(m, g, 1 − β₁)`, `v ← β₂·v + (1 − β₂)·g²`.
+    /// Weight decay, then `m ← lerp(m, g, 1 − β₁)`, `v ← β₂·v + (1 − β₂)·g²`;
+    /// returns the (possibly decayed) parameter.
     #[inline(always)]
-    fn moments<const WD: bool>(self, p: A, g: A, m: &mut A, v: &mut A) {
+    fn moments<const WD: u8>(self, p: A, g: A, m: &mut A, v: &mut A) -> A {
         let g = self.sign * g;
-        let g = if WD { g + self.wd * p } else { g };
+        let (p, g) = match WD {
+            COUPLED => (p, g + self.wd * p),
+            DECOUPLED => (p * self.decay, g),
+            _ => (p, g),
+        };
         *m = lerp(*m, g, self.w1);
         *v = *v * self.b2 + self.w2 * g * g;
+        p
     }
 
     /// `θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + eps)`, in PyTorch's operation order.
@@ -166,27 +154,30 @@ impl<A: Float> Coeffs<A> {
     }
 }
 
-fn adam_pass<A: Float, const WD: bool>(
+const NO_DECAY: u8 = 0;
+const COUPLED: u8 = 1;
+const DECOUPLED: u8 = 2;
+
+fn adam_pass<A: Float, const WD: u8>(
     param: ndarray::ArrayViewMutD<'_, A>,
     grad: ndarray::ArrayViewD<'_, A>,
-    m: &mut [A],
-    v: &mut [A],
+    [m, v]: [&mut [A]; 2],
     c: Coeffs<A>,
 ) {
     update(param, grad, [m, v], |p, g, [m, v]| {
-        c.moments::<WD>(p, g, m, v);
+        let p = c.moments::<WD>(p, g, m, v);
         c.apply(p, *m, *v)
     });
 }
 
-fn amsgrad_pass<A: Float, const WD: bool>(
+fn amsgrad_pass<A: Float, const WD: u8>(
     param: ndarray::ArrayViewMutD<'_, A>,
     grad: ndarray::ArrayViewD<'_, A>,
-    [m, v, v_max]: [&mut [A]; 3],
+    bufs: [&mut [A]; 3],
     c: Coeffs<A>,
 ) {
-    update(param, grad, [m, v, v_max], |p, g, [m, v, vm]| {
-        c.moments::<WD>(p, g, m, v);
+    update(param, grad, bufs, |p, g, [m, v, vm]| {
+        let p = c.moments::<WD>(p, g, m, v);
         *vm = if *v > *vm { *v } else { *vm };
         c.apply(p, *m, *vm)
     });
@@ -195,46 +186,172 @@ fn amsgrad_pass<A: Float, const WD: bool>(
 impl<A: Float> Optimizer<A> for Adam<A> {
     fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
         self.check()?;
-        validate(&params, &grads, self.state.as_ref())?;
-
-        let t = (self.steps + 1) as f64;
+        let t = (self.core.steps + 1) as f64;
         let bias1 = 1.0 - self.beta1.powf(t);
         let bias2 = 1.0 - self.beta2.powf(t);
-        let c = Coeffs {
-            sign: if self.maximize { -A::one() } else { A::one() },
-            wd: A::from_f64(self.weight_decay),
-            w1: A::from_f64(1.0 - self.beta1),
-            b2: A::from_f64(self.beta2),
-            w2: A::from_f64(1.0 - self.beta2),
-            neg_step: A::from_f64(-(self.lr / bias1)),
-            bias2_sqrt: A::from_f64(bias2.sqrt()),
-            eps: A::from_f64(self.eps),
-        };
-        let (wd, amsgrad) = (self.weight_decay != 0.0, self.amsgrad);
-        let state = self.state.get_or_insert_with(|| SlotState::zeros(&params));
-        for (i, [m, v, v_max]) in state.buffers.iter_mut().enumerate() {
+        let sign = self.core.sign();
+        let (amsgrad, decoupled) = (self.amsgrad, self.decoupled);
+        let zero = Some(A::zero());
+        let (hyper, buffers) =
+            self.core
+                .begin(&params, &grads, [zero, zero, amsgrad.then_some(A::zero())])?;
+        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
             let (p, g) = (params.array_mut(i), grads.array(i));
-            if amsgrad {
-                if v_max.len() != m.len() {
-                    *v_max = vec![A::zero(); m.len()];
-                }
-                let bufs = [m.as_mut_slice(), v.as_mut_slice(), v_max.as_mut_slice()];
-                if wd {
-                    amsgrad_pass::<A, true>(p, g, bufs, c);
-                } else {
-                    amsgrad_pass::<A, false>(p, g, bufs, c);
-                }
-            } else if wd {
-                adam_pass::<A, true>(p, g, m, v, c);
-            } else {
-                adam_pass::<A, false>(p, g, m, v, c);
+            let c = Coeffs {
+                sign,
+                wd: A::from_f64(h.weight_decay),
+                decay: A::from_f64(1.0 - h.lr * h.weight_decay),
+                w1: A::from_f64(1.0 - self.beta1),
+                b2: A::from_f64(self.beta2),
+                w2: A::from_f64(1.0 - self.beta2),
+                neg_step: A::from_f64(-(h.lr / bias1)),
+                bias2_sqrt: A::from_f64(bias2.sqrt()),
+                eps: A::from_f64(self.eps),
+            };
+            let wd = match (h.weight_decay != 0.0, decoupled) {
+                (false, _) => NO_DECAY,
+                (true, false) => COUPLED,
+                (true, true) => DECOUPLED,
+            };
+            let [m, v, vm] = slot_buffers::<A, 3>(slot);
+            match (amsgrad, wd) {
+                (true, NO_DECAY) => amsgrad_pass::<A, NO_DECAY>(p, g, [m, v, vm], c),
+                (true, COUPLED) => amsgrad_pass::<A, COUPLED>(p, g, [m, v, vm], c),
+                (true, _) => amsgrad_pass::<A, DECOUPLED>(p, g, [m, v, vm], c),
+                (false, NO_DECAY) => adam_pass::<A, NO_DECAY>(p, g, [m, v], c),
+                (false, COUPLED) => adam_pass::<A, COUPLED>(p, g, [m, v], c),
+                (false, _) => adam_pass::<A, DECOUPLED>(p, g, [m, v], c),
             }
         }
-        self.steps += 1;
+        self.core.steps += 1;
         Ok(())
     }
 
+    fn momentum(&self) -> Option<f64> {
+        Some(self.beta1)
+    }
+
+    fn set_momentum(&mut self, beta1: f64) {
+        self.beta1 = beta1;
+    }
+
     common_methods!();
+}
+
+/// AdamW: Adam with decoupled weight decay, PyTorch's `torch.optim.AdamW`.
+///
+/// ```text
+/// θ ← θ·(1 − lr·weight_decay)     then the Adam update of [`Adam`]
+/// ```
+///
+/// Identical to `Adam::new(lr).weight_decay(wd).decoupled_weight_decay(true)`,
+/// with PyTorch's AdamW default `weight_decay = 1e-2`. The decay is scaled by
+/// the learning rate (PyTorch, optax) and not by a schedule multiplier alone.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `lr` | — (PyTorch 1e-3) | finite, ≥ 0 |
+/// | `betas` | (0.9, 0.999) | each in [0, 1) |
+/// | `eps` | 1e-8 | finite, ≥ 0 |
+/// | `weight_decay` | 1e-2 | finite, ≥ 0 |
+/// | `amsgrad`, `maximize` | false | |
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let mut w = array![2.0_f64];
+/// AdamW::new(0.1).step(&mut w, &array![0.0])?; // zero gradient: only the decay acts
+/// assert_eq!(w[0], 2.0 * (1.0 - 0.1 * 0.01));
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AdamW<A>(Adam<A>);
+
+impl<A: Float> AdamW<A> {
+    /// AdamW with learning rate `lr`, weight decay 1e-2 and PyTorch's other defaults.
+    pub fn new(lr: f64) -> Self {
+        Self(
+            Adam::new(lr)
+                .weight_decay(1e-2)
+                .decoupled_weight_decay(true),
+        )
+    }
+
+    /// Decoupled weight decay of the default group (default 1e-2).
+    #[must_use]
+    pub fn weight_decay(self, weight_decay: f64) -> Self {
+        Self(self.0.weight_decay(weight_decay))
+    }
+
+    /// Ascend instead of descend (default false).
+    #[must_use]
+    pub fn maximize(self, maximize: bool) -> Self {
+        Self(self.0.maximize(maximize))
+    }
+
+    /// Adds a parameter group with its own learning rate / weight decay.
+    #[must_use]
+    pub fn param_group(self, group: super::ParamGroup) -> Self {
+        Self(self.0.param_group(group))
+    }
+
+    /// Decay rates of the moment estimates (default (0.9, 0.999)).
+    #[must_use]
+    pub fn betas(self, beta1: f64, beta2: f64) -> Self {
+        Self(self.0.betas(beta1, beta2))
+    }
+
+    /// Term added to the denominator (default 1e-8).
+    #[must_use]
+    pub fn eps(self, eps: f64) -> Self {
+        Self(self.0.eps(eps))
+    }
+
+    /// The AMSGrad variant (default false).
+    #[must_use]
+    pub fn amsgrad(self, amsgrad: bool) -> Self {
+        Self(self.0.amsgrad(amsgrad))
+    }
+}
+
+impl<A: Float> Optimizer<A> for AdamW<A> {
+    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, params: P, grads: G) -> Result<()> {
+        self.0.step(params, grads)
+    }
+    fn lr(&self) -> f64 {
+        self.0.lr()
+    }
+    fn set_lr(&mut self, lr: f64) {
+        self.0.set_lr(lr);
+    }
+    fn num_groups(&self) -> usize {
+        self.0.num_groups()
+    }
+    fn group_lr(&self, g: usize) -> f64 {
+        self.0.group_lr(g)
+    }
+    fn set_group_lr(&mut self, g: usize, lr: f64) {
+        self.0.set_group_lr(g, lr);
+    }
+    fn momentum(&self) -> Option<f64> {
+        self.0.momentum()
+    }
+    fn set_momentum(&mut self, beta1: f64) {
+        self.0.set_momentum(beta1);
+    }
+    fn slot_lr(&self, slot: usize) -> f64 {
+        self.0.slot_lr(slot)
+    }
+    fn steps(&self) -> u64 {
+        self.0.steps()
+    }
+    fn reset(&mut self) {
+        self.0.reset();
+    }
 }
 
 #[cfg(test)]
@@ -275,5 +392,14 @@ mod tests {
     fn lerp_matches_both_branches() {
         assert_eq!(lerp(1.0_f64, 3.0, 0.25), 1.5);
         assert_eq!(lerp(1.0_f64, 3.0, 0.75), 2.5);
+    }
+
+    #[test]
+    fn amsgrad_buffer_only_when_asked() {
+        let mut w = array![1.0_f32, 2.0];
+        let mut adam = Adam::new(0.1);
+        adam.step(&mut w, &array![1.0, 1.0]).unwrap();
+        assert!(adam.core.buffers[0][2].is_empty());
+        assert_eq!(adam.core.buffers[0][0].len(), 2);
     }
 }

@@ -1,28 +1,61 @@
-//! Optimizers: update parameters in place from their gradients.
+//! Optimizers, learning-rate schedules and gradient clipping.
 //!
 //! Every optimizer follows PyTorch's update rule, defaults and order of
-//! operations exactly, keeps its state per parameter *slot* (the position of
-//! the array in the [`Params`] set), and validates the whole
-//! `(params, grads, state)` set before writing anything: a mismatch returns an
-//! error and leaves parameters and state untouched.
+//! operations, keeps its state per parameter *slot* (the position of the array
+//! in the [`Params`] set), and validates the whole `(params, grads, state)` set
+//! before writing anything: a mismatch returns an error and leaves parameters
+//! and state untouched.
 //!
-//! | optimizer | PyTorch |
-//! | --- | --- |
-//! | [`Sgd`] | `torch.optim.SGD` (momentum, dampening, Nesterov, coupled weight decay, maximize) |
-//! | [`Adam`] | `torch.optim.Adam` (betas, eps, coupled weight decay, AMSGrad, maximize) |
+//! | optimizer | PyTorch / reference | default lr |
+//! | --- | --- | --- |
+//! | [`Sgd`] | `torch.optim.SGD` (momentum, dampening, Nesterov) | — |
+//! | [`Adam`] | `torch.optim.Adam` (AMSGrad, coupled or decoupled decay) | — (1e-3) |
+//! | [`AdamW`] | `torch.optim.AdamW` (decoupled decay, 1e-2 by default) | — (1e-3) |
+//! | [`RmsProp`] | `torch.optim.RMSprop` (`alpha`, centered, momentum; eps outside the root) | — (1e-2) |
+//! | [`Adagrad`] | `torch.optim.Adagrad` (`lr_decay`, `initial_accumulator_value`) | — (1e-2) |
+//! | [`Adadelta`] | `torch.optim.Adadelta` | — (1.0) |
+//! | [`Adamax`] | `torch.optim.Adamax` | — (2e-3) |
+//! | [`NAdam`] | `torch.optim.NAdam` (`momentum_decay`) | — (2e-3) |
+//! | [`RAdam`] | `torch.optim.RAdam` | — (1e-3) |
+//! | [`Lion`] | Keras / optax `lion` (not in PyTorch) | — (1e-4 to 3e-4 typical) |
+//!
+//! All of them share: `weight_decay`, `maximize` (where PyTorch has it),
+//! [`ParamGroup`]s (per-group learning rate and weight decay), a learning rate
+//! that [`schedule`]s drive, and, with the `serde` feature, state that
+//! serialises for checkpoints. [`Proximal`] adds a regularizer's proximal step
+//! after any optimizer's step (exact zeros for `L1`). [`clip`] has PyTorch's
+//! `clip_grad_norm_` and `clip_grad_value_`.
 //!
 //! Each update is one fused pass over (parameter, gradient, state) per array;
 //! state buffers are allocated on the first step and never again.
 
-use crate::error::Result;
+use crate::error::{check_hyper, Error, Result};
 use crate::float::Float;
-use crate::kernel::update::{check_pair, check_state};
+use crate::kernel::update::check_pair;
 use crate::params::{Params, ParamsMut};
 
+mod adadelta;
+mod adagrad;
 mod adam;
+mod adamax;
+pub mod clip;
+mod lion;
+mod nadam;
+mod proximal;
+mod radam;
+mod rmsprop;
+pub mod schedule;
 mod sgd;
 
-pub use adam::Adam;
+pub use adadelta::Adadelta;
+pub use adagrad::Adagrad;
+pub use adam::{Adam, AdamW};
+pub use adamax::Adamax;
+pub use lion::Lion;
+pub use nadam::NAdam;
+pub use proximal::Proximal;
+pub use radam::RAdam;
+pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 /// An optimizer: a rule that moves parameters using their gradients.
@@ -53,84 +86,391 @@ pub trait Optimizer<A: Float> {
     ///
     /// # Errors
     ///
-    /// - [`Error::ParamCountMismatch`](crate::Error::ParamCountMismatch),
-    ///   [`Error::ParamShapeMismatch`](crate::Error::ParamShapeMismatch): `grads` does not match `params`;
-    /// - [`Error::StateMismatch`](crate::Error::StateMismatch): `params` is not the set the state was built for;
-    /// - [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter).
+    /// - [`Error::ParamCountMismatch`], [`Error::ParamShapeMismatch`]: `grads` does not match `params`;
+    /// - [`Error::StateMismatch`]: `params` is not the set the state was built for
+    ///   (or a loaded checkpoint's state is inconsistent);
+    /// - [`Error::ParamGroup`]: a group names a slot outside the set, or a slot twice;
+    /// - [`Error::InvalidHyperparameter`].
     ///
     /// On error nothing has been written: parameters, state and step count are unchanged.
     fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, params: P, grads: G) -> Result<()>;
 
-    /// The learning rate.
+    /// The learning rate of the default group.
     fn lr(&self) -> f64;
 
-    /// Sets the learning rate (checked at the next step), e.g. from a schedule.
+    /// Sets the learning rate of every group (checked at the next step).
     fn set_lr(&mut self, lr: f64);
+
+    /// Number of learning-rate groups: 1 (the default group) plus one per [`ParamGroup`].
+    fn num_groups(&self) -> usize;
+
+    /// Learning rate of group `g` (0 is the default group; `g` is clamped to the last group).
+    fn group_lr(&self, g: usize) -> f64;
+
+    /// Sets the learning rate of group `g` alone (0 is the default group; out-of-range `g` is ignored).
+    fn set_group_lr(&mut self, g: usize, lr: f64);
+
+    /// The momentum-like coefficient that one-cycle schedules cycle: SGD's
+    /// and RMSprop's `momentum`, the Adam family's and Lion's `β₁`; `None` for
+    /// optimizers without one.
+    fn momentum(&self) -> Option<f64> {
+        None
+    }
+
+    /// Sets the coefficient [`momentum`](Optimizer::momentum) reads (ignored without one).
+    fn set_momentum(&mut self, _momentum: f64) {}
+
+    /// The learning rate that applies to parameter slot `slot` (its group's, or the default).
+    fn slot_lr(&self, slot: usize) -> f64 {
+        let _ = slot;
+        self.lr()
+    }
 
     /// Number of successful steps taken since creation or [`reset`](Optimizer::reset).
     fn steps(&self) -> u64;
 
-    /// Drops all state (moments, step count), as if newly created.
+    /// Drops all state (moments, step count), as if newly created; keeps the hyperparameters.
     fn reset(&mut self);
 }
 
-/// The `Optimizer` methods every optimizer implements the same way, over its
-/// `lr`, `steps` and `state: Option<…>` fields.
-macro_rules! common_methods {
+/// A subset of the parameter slots with its own learning rate and/or weight
+/// decay: PyTorch's `param_groups`.
+///
+/// Slots not named by any group form the default group, which uses the
+/// optimizer's own settings. A typical use is no weight decay on biases.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::{array, Array1, Array2};
+/// use ndloss::prelude::*;
+///
+/// let (mut w, mut b) = (Array2::<f64>::ones((2, 2)), Array1::<f64>::ones(2));
+/// let (gw, gb) = (Array2::<f64>::zeros((2, 2)), Array1::<f64>::zeros(2));
+/// // Decoupled decay 0.1 on the weights (slot 0), none on the bias (slot 1).
+/// let mut opt = AdamW::new(0.1).weight_decay(0.1).param_group(ParamGroup::new([1]).weight_decay(0.0));
+/// opt.step((&mut w, &mut b), (&gw, &gb))?;
+/// assert!((w[[0, 0]] - (1.0 - 0.1 * 0.1)).abs() < 1e-15);
+/// assert_eq!(b[0], 1.0);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ParamGroup {
+    slots: Vec<usize>,
+    lr: Option<f64>,
+    weight_decay: Option<f64>,
+}
+
+impl ParamGroup {
+    /// A group of the given slots (positions in the parameter set).
+    pub fn new(slots: impl IntoIterator<Item = usize>) -> Self {
+        Self {
+            slots: slots.into_iter().collect(),
+            lr: None,
+            weight_decay: None,
+        }
+    }
+
+    /// The group's learning rate (default: the optimizer's).
+    #[must_use]
+    pub fn lr(mut self, lr: f64) -> Self {
+        self.lr = Some(lr);
+        self
+    }
+
+    /// The group's weight decay (default: the optimizer's).
+    #[must_use]
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = Some(weight_decay);
+        self
+    }
+
+    /// The slots of the group.
+    pub fn slots(&self) -> &[usize] {
+        &self.slots
+    }
+}
+
+/// The state buffers of one slot (`K` of them, some possibly empty).
+pub(crate) type SlotBuffers<A> = Vec<Vec<A>>;
+
+/// Learning rate and weight decay that apply to one slot at one step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SlotHyper {
+    pub(crate) lr: f64,
+    pub(crate) weight_decay: f64,
+}
+
+/// What every optimizer holds besides its own hyperparameters: the default
+/// group's learning rate and weight decay, `maximize`, parameter groups, the
+/// per-slot state buffers (`K` per slot, allocated on demand) and the step count.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct Core<A> {
+    pub(crate) lr: f64,
+    pub(crate) weight_decay: f64,
+    pub(crate) maximize: bool,
+    pub(crate) groups: Vec<ParamGroup>,
+    /// Per slot: its shape and `K` buffers (empty until an option needs them).
+    pub(crate) shapes: Option<Vec<Vec<usize>>>,
+    pub(crate) buffers: Vec<Vec<Vec<A>>>,
+    pub(crate) steps: u64,
+    /// Scratch reused every step (not state): each slot's hyperparameters.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) slot_hyper: Vec<SlotHyper>,
+}
+
+impl<A: Float> Core<A> {
+    pub(crate) fn new(lr: f64, weight_decay: f64) -> Self {
+        Self {
+            lr,
+            weight_decay,
+            maximize: false,
+            groups: Vec::new(),
+            shapes: None,
+            buffers: Vec::new(),
+            steps: 0,
+            slot_hyper: Vec::new(),
+        }
+    }
+
+    /// `-1` when maximizing, else `1`: multiplying by it is PyTorch's negation, exactly.
+    pub(crate) fn sign(&self) -> A {
+        if self.maximize {
+            -A::one()
+        } else {
+            A::one()
+        }
+    }
+
+    /// Validates a step and, once everything is known to be valid, allocates
+    /// the buffers marked in `init` (`Some(v)`: filled with `v` if still
+    /// empty) and fills `slot_hyper`. Returns `K` buffers per slot.
+    pub(crate) fn begin<P: Params<A>, G: Params<A>, const K: usize>(
+        &mut self,
+        params: &P,
+        grads: &G,
+        init: [Option<A>; K],
+    ) -> Result<(&[SlotHyper], &mut [SlotBuffers<A>])> {
+        non_negative("lr", self.lr)?;
+        non_negative("weight_decay", self.weight_decay)?;
+        for g in &self.groups {
+            if let Some(lr) = g.lr {
+                non_negative("lr", lr)?;
+            }
+            if let Some(wd) = g.weight_decay {
+                non_negative("weight_decay", wd)?;
+            }
+        }
+        check_pair(params, grads)?;
+        let n = params.len();
+        for (group, g) in self.groups.iter().enumerate() {
+            for (k, &slot) in g.slots.iter().enumerate() {
+                let reason = if slot >= n {
+                    Some("no such slot in the parameter set")
+                } else if g.slots[..k].contains(&slot)
+                    || self.groups[..group].iter().any(|h| h.slots.contains(&slot))
+                {
+                    Some("slot already in a group")
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    return Err(Error::ParamGroup {
+                        group,
+                        slot,
+                        reason,
+                    });
+                }
+            }
+        }
+        if let Some(shapes) = &self.shapes {
+            self.check_state(params, shapes, K)?;
+        }
+
+        // Valid: from here on nothing can fail.
+        if self.shapes.is_none() {
+            self.shapes = Some(crate::kernel::update::shapes(params));
+            self.buffers = (0..n).map(|_| vec![Vec::new(); K]).collect();
+        }
+        for (slot, bufs) in self.buffers.iter_mut().enumerate() {
+            let len = params.array(slot).len();
+            for (buf, init) in bufs.iter_mut().zip(init) {
+                if let (Some(v), true) = (init, buf.is_empty()) {
+                    *buf = vec![v; len];
+                }
+            }
+        }
+        self.slot_hyper.clear();
+        for slot in 0..n {
+            let group = self.groups.iter().find(|g| g.slots.contains(&slot));
+            self.slot_hyper.push(SlotHyper {
+                lr: group.and_then(|g| g.lr).unwrap_or(self.lr),
+                weight_decay: group
+                    .and_then(|g| g.weight_decay)
+                    .unwrap_or(self.weight_decay),
+            });
+        }
+        Ok((&self.slot_hyper, &mut self.buffers))
+    }
+
+    /// The state must have the set's slots and shapes, and (after a
+    /// checkpoint load) `K` buffers per slot, each empty or of the slot's size.
+    fn check_state<P: Params<A>>(&self, params: &P, shapes: &[Vec<usize>], k: usize) -> Result<()> {
+        crate::kernel::update::check_state(params, shapes)?;
+        let consistent = self.buffers.len() == shapes.len()
+            && self.buffers.iter().zip(shapes).all(|(bufs, shape)| {
+                let len: usize = shape.iter().product();
+                bufs.len() == k && bufs.iter().all(|b| b.is_empty() || b.len() == len)
+            });
+        if consistent {
+            Ok(())
+        } else {
+            Err(Error::StateMismatch {
+                slot: 0,
+                state: vec![self.buffers.len()],
+                found: vec![shapes.len()],
+            })
+        }
+    }
+
+    pub(crate) fn num_groups(&self) -> usize {
+        1 + self.groups.len()
+    }
+
+    pub(crate) fn group_lr(&self, g: usize) -> f64 {
+        match g
+            .checked_sub(1)
+            .and_then(|i| self.groups.get(i).or(self.groups.last()))
+        {
+            Some(group) => group.lr.unwrap_or(self.lr),
+            None => self.lr,
+        }
+    }
+
+    pub(crate) fn set_group_lr(&mut self, g: usize, lr: f64) {
+        match g.checked_sub(1) {
+            None => self.lr = lr,
+            Some(i) => {
+                if let Some(group) = self.groups.get_mut(i) {
+                    group.lr = Some(lr);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn slot_lr(&self, slot: usize) -> f64 {
+        let group = self.groups.iter().find(|g| g.slots.contains(&slot));
+        group.and_then(|g| g.lr).unwrap_or(self.lr)
+    }
+
+    pub(crate) fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+        for g in &mut self.groups {
+            g.lr = None;
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.shapes = None;
+        self.buffers.clear();
+        self.steps = 0;
+    }
+}
+
+/// The `K` buffers of one slot as slices (missing ones empty).
+pub(crate) fn slot_buffers<A, const K: usize>(slot: &mut [Vec<A>]) -> [&mut [A]; K] {
+    let mut it = slot.iter_mut();
+    std::array::from_fn(|_| match it.next() {
+        Some(v) => v.as_mut_slice(),
+        None => &mut [],
+    })
+}
+
+/// Builder methods every optimizer shares (on a `core: Core<A>` field).
+macro_rules! core_builders {
     () => {
-        fn lr(&self) -> f64 {
-            self.lr
+        /// Weight decay of the default group (PyTorch's `weight_decay`).
+        #[must_use]
+        pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+            self.core.weight_decay = weight_decay;
+            self
         }
 
-        fn set_lr(&mut self, lr: f64) {
-            self.lr = lr;
+        /// Ascend the objective instead of descending it (default false).
+        #[must_use]
+        pub fn maximize(mut self, maximize: bool) -> Self {
+            self.core.maximize = maximize;
+            self
         }
 
-        fn steps(&self) -> u64 {
-            self.steps
-        }
-
-        fn reset(&mut self) {
-            self.state = None;
-            self.steps = 0;
+        /// Adds a parameter group with its own learning rate / weight decay.
+        #[must_use]
+        pub fn param_group(mut self, group: $crate::optim::ParamGroup) -> Self {
+            self.core.groups.push(group);
+            self
         }
     };
 }
-use common_methods;
+pub(crate) use core_builders;
 
-/// The per-slot buffers of an optimizer, and the shapes they were made for.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct SlotState<A, const K: usize> {
-    shapes: Vec<Vec<usize>>,
-    buffers: Vec<[Vec<A>; K]>,
-}
+/// The `Optimizer` methods every optimizer implements the same way, over its
+/// `core: Core<A>` field.
+macro_rules! common_methods {
+    () => {
+        fn lr(&self) -> f64 {
+            self.core.lr
+        }
 
-impl<A: Float, const K: usize> SlotState<A, K> {
-    /// Zeroed buffers for every array of `params`.
-    fn zeros<P: Params<A>>(params: &P) -> Self {
-        let shapes = crate::kernel::update::shapes(params);
-        let buffers = shapes
-            .iter()
-            .map(|s| std::array::from_fn(|_| vec![A::zero(); s.iter().product()]))
-            .collect();
-        Self { shapes, buffers }
-    }
-}
+        fn set_lr(&mut self, lr: f64) {
+            self.core.set_lr(lr);
+        }
 
-/// Validates a step: grads against params, params against existing state.
-fn validate<A, P: Params<A>, G: Params<A>, const K: usize>(
-    params: &P,
-    grads: &G,
-    state: Option<&SlotState<A, K>>,
-) -> Result<()> {
-    check_pair(params, grads)?;
-    if let Some(state) = state {
-        check_state(params, &state.shapes)?;
-    }
-    Ok(())
+        fn num_groups(&self) -> usize {
+            self.core.num_groups()
+        }
+
+        fn group_lr(&self, g: usize) -> f64 {
+            self.core.group_lr(g)
+        }
+
+        fn set_group_lr(&mut self, g: usize, lr: f64) {
+            self.core.set_group_lr(g, lr);
+        }
+
+        fn slot_lr(&self, slot: usize) -> f64 {
+            self.core.slot_lr(slot)
+        }
+
+        fn steps(&self) -> u64 {
+            self.core.steps
+        }
+
+        fn reset(&mut self) {
+            self.core.reset();
+            self.reset_extra();
+        }
+    };
 }
+pub(crate) use common_methods;
 
 /// Finite and ≥ 0.
-fn non_negative(name: &'static str, v: f64) -> Result<f64> {
-    crate::error::check_hyper(name, v, v.is_finite() && v >= 0.0, "a finite value >= 0")
+pub(crate) fn non_negative(name: &'static str, v: f64) -> Result<f64> {
+    check_hyper(name, v, v.is_finite() && v >= 0.0, "a finite value >= 0")
+}
+
+/// In `[0, 1)`.
+pub(crate) fn unit_interval(name: &'static str, v: f64) -> Result<f64> {
+    check_hyper(name, v, (0.0..1.0).contains(&v), "a value in [0, 1)")
+}
+
+/// PyTorch's `lerp`: `a + w·(b − a)` for `|w| < ½`, else `b − (b − a)·(1 − w)`.
+#[inline(always)]
+pub(crate) fn lerp<A: Float>(a: A, b: A, w: A) -> A {
+    if w.abs() < A::from_f64(0.5) {
+        a + w * (b - a)
+    } else {
+        b - (b - a) * (A::one() - w)
+    }
 }

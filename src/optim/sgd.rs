@@ -1,4 +1,4 @@
-use super::{common_methods, non_negative, validate, Optimizer, SlotState};
+use super::{common_methods, core_builders, non_negative, slot_buffers, Core, Optimizer};
 use crate::error::{check_hyper, Result};
 use crate::float::Float;
 use crate::kernel::update::update;
@@ -43,32 +43,26 @@ use crate::params::{Params, ParamsMut};
 /// # Ok::<(), ndloss::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Sgd<A> {
-    lr: f64,
+    core: Core<A>,
     momentum: f64,
     dampening: f64,
-    weight_decay: f64,
     nesterov: bool,
-    maximize: bool,
-    /// Momentum buffers, created by the first step with momentum.
-    state: Option<SlotState<A, 1>>,
-    steps: u64,
 }
 
 impl<A: Float> Sgd<A> {
     /// Plain SGD with learning rate `lr`.
     pub fn new(lr: f64) -> Self {
         Self {
-            lr,
+            core: Core::new(lr, 0.0),
             momentum: 0.0,
             dampening: 0.0,
-            weight_decay: 0.0,
             nesterov: false,
-            maximize: false,
-            state: None,
-            steps: 0,
         }
     }
+
+    core_builders!();
 
     /// Momentum factor μ (default 0).
     #[must_use]
@@ -84,13 +78,6 @@ impl<A: Float> Sgd<A> {
         self
     }
 
-    /// Coupled weight decay: adds `weight_decay·θ` to the gradient (default 0).
-    #[must_use]
-    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
-        self.weight_decay = weight_decay;
-        self
-    }
-
     /// Nesterov momentum (default false).
     #[must_use]
     pub fn nesterov(mut self, nesterov: bool) -> Self {
@@ -98,17 +85,8 @@ impl<A: Float> Sgd<A> {
         self
     }
 
-    /// Ascend instead of descend (default false).
-    #[must_use]
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
-
     fn check(&self) -> Result<()> {
-        non_negative("lr", self.lr)?;
         non_negative("momentum", self.momentum)?;
-        non_negative("weight_decay", self.weight_decay)?;
         check_hyper(
             "dampening",
             self.dampening,
@@ -131,6 +109,8 @@ impl<A: Float> Sgd<A> {
         }
         Ok(())
     }
+
+    fn reset_extra(&mut self) {}
 }
 
 /// Loop-invariant hyperparameters of one SGD pass, already in `A`.
@@ -175,45 +155,54 @@ fn plain_pass<A: Float, const WD: bool>(
 impl<A: Float> Optimizer<A> for Sgd<A> {
     fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
         self.check()?;
-        validate(&params, &grads, self.state.as_ref())?;
-
-        let c = Coeffs {
-            neg_lr: A::from_f64(-self.lr),
-            // Multiplying by ±1 is exact: the same as PyTorch's negation.
-            sign: if self.maximize { -A::one() } else { A::one() },
-            wd: A::from_f64(self.weight_decay),
-            mu: A::from_f64(self.momentum),
-            keep: A::from_f64(1.0 - self.dampening),
-        };
-        let wd = self.weight_decay != 0.0;
-        if self.momentum == 0.0 {
-            for i in 0..params.len() {
-                let (p, g) = (params.array_mut(i), grads.array(i));
+        let sign = self.core.sign();
+        let (mu, keep, nesterov) = (self.momentum, 1.0 - self.dampening, self.nesterov);
+        let (hyper, buffers) = self.core.begin(&params, &grads, [None])?;
+        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
+            let (p, g) = (params.array_mut(i), grads.array(i));
+            let c = Coeffs {
+                neg_lr: A::from_f64(-h.lr),
+                sign,
+                wd: A::from_f64(h.weight_decay),
+                mu: A::from_f64(mu),
+                keep: A::from_f64(keep),
+            };
+            let wd = h.weight_decay != 0.0;
+            if mu == 0.0 {
                 if wd {
                     plain_pass::<A, true>(p, g, c);
                 } else {
                     plain_pass::<A, false>(p, g, c);
                 }
+                continue;
             }
-        } else {
-            let (first, nesterov) = (self.state.is_none(), self.nesterov);
-            let state = self.state.get_or_insert_with(|| SlotState::zeros(&params));
-            for (i, [buf]) in state.buffers.iter_mut().enumerate() {
-                let (p, g) = (params.array_mut(i), grads.array(i));
-                match (first, nesterov, wd) {
-                    (true, true, true) => momentum_pass::<A, true, true, true>(p, g, buf, c),
-                    (true, true, false) => momentum_pass::<A, true, true, false>(p, g, buf, c),
-                    (true, false, true) => momentum_pass::<A, true, false, true>(p, g, buf, c),
-                    (true, false, false) => momentum_pass::<A, true, false, false>(p, g, buf, c),
-                    (false, true, true) => momentum_pass::<A, false, true, true>(p, g, buf, c),
-                    (false, true, false) => momentum_pass::<A, false, true, false>(p, g, buf, c),
-                    (false, false, true) => momentum_pass::<A, false, false, true>(p, g, buf, c),
-                    (false, false, false) => momentum_pass::<A, false, false, false>(p, g, buf, c),
-                }
+            // PyTorch creates the buffer from the first gradient it sees.
+            let first = slot[0].is_empty();
+            if first {
+                slot[0] = vec![A::zero(); p.len()];
+            }
+            let [buf] = slot_buffers::<A, 1>(slot);
+            match (first, nesterov, wd) {
+                (true, true, true) => momentum_pass::<A, true, true, true>(p, g, buf, c),
+                (true, true, false) => momentum_pass::<A, true, true, false>(p, g, buf, c),
+                (true, false, true) => momentum_pass::<A, true, false, true>(p, g, buf, c),
+                (true, false, false) => momentum_pass::<A, true, false, false>(p, g, buf, c),
+                (false, true, true) => momentum_pass::<A, false, true, true>(p, g, buf, c),
+                (false, true, false) => momentum_pass::<A, false, true, false>(p, g, buf, c),
+                (false, false, true) => momentum_pass::<A, false, false, true>(p, g, buf, c),
+                (false, false, false) => momentum_pass::<A, false, false, false>(p, g, buf, c),
             }
         }
-        self.steps += 1;
+        self.core.steps += 1;
         Ok(())
+    }
+
+    fn momentum(&self) -> Option<f64> {
+        Some(self.momentum)
+    }
+
+    fn set_momentum(&mut self, momentum: f64) {
+        self.momentum = momentum;
     }
 
     common_methods!();

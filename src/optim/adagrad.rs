@@ -1,0 +1,111 @@
+use super::{common_methods, core_builders, non_negative, slot_buffers, Core, Optimizer};
+use crate::error::Result;
+use crate::float::Float;
+use crate::kernel::update::update;
+use crate::params::{Params, ParamsMut};
+
+/// Adagrad, PyTorch's `torch.optim.Adagrad`.
+///
+/// ```text
+/// t ← t + 1,  g ← ±g + weight_decay·θ
+/// lrₜ ← lr / (1 + (t − 1)·lr_decay)
+/// s ← s + g²                       (s starts at initial_accumulator_value)
+/// θ ← θ − lrₜ·g / (√s + eps)
+/// ```
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `lr` | — (PyTorch 1e-2) | finite, ≥ 0 |
+/// | `lr_decay` | 0 | finite, ≥ 0 |
+/// | `initial_accumulator_value` | 0 | finite, ≥ 0 |
+/// | `eps` | 1e-10 | finite, ≥ 0 |
+/// | `weight_decay` | 0 | finite, ≥ 0 (coupled) |
+/// | `maximize` | false | |
+///
+/// Keras and optax default to `initial_accumulator_value = 0.1` and put
+/// `eps = 1e-7` inside the square root.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let mut w = array![0.0_f64];
+/// Adagrad::new(0.1).step(&mut w, &array![3.0])?;
+/// assert!((w[0] + 0.1 * 3.0 / (3.0 + 1e-10)).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Adagrad<A> {
+    core: Core<A>,
+    lr_decay: f64,
+    initial_accumulator_value: f64,
+    eps: f64,
+}
+
+impl<A: Float> Adagrad<A> {
+    /// Adagrad with learning rate `lr` and PyTorch's other defaults.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            core: Core::new(lr, 0.0),
+            lr_decay: 0.0,
+            initial_accumulator_value: 0.0,
+            eps: 1e-10,
+        }
+    }
+
+    core_builders!();
+
+    /// Learning-rate decay per step (default 0).
+    #[must_use]
+    pub fn lr_decay(mut self, lr_decay: f64) -> Self {
+        self.lr_decay = lr_decay;
+        self
+    }
+
+    /// Starting value of the squared-gradient sum (default 0).
+    #[must_use]
+    pub fn initial_accumulator_value(mut self, value: f64) -> Self {
+        self.initial_accumulator_value = value;
+        self
+    }
+
+    /// Term added to the root (default 1e-10).
+    #[must_use]
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    fn reset_extra(&mut self) {}
+}
+
+impl<A: Float> Optimizer<A> for Adagrad<A> {
+    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
+        non_negative("lr_decay", self.lr_decay)?;
+        non_negative("initial_accumulator_value", self.initial_accumulator_value)?;
+        non_negative("eps", self.eps)?;
+        let t = (self.core.steps + 1) as f64;
+        let sign = self.core.sign();
+        let eps = A::from_f64(self.eps);
+        let lr_decay = self.lr_decay;
+        let init = [Some(A::from_f64(self.initial_accumulator_value))];
+        let (hyper, buffers) = self.core.begin(&params, &grads, init)?;
+        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
+            let neg_clr = A::from_f64(-(h.lr / (1.0 + (t - 1.0) * lr_decay)));
+            let wd = A::from_f64(h.weight_decay);
+            let (p, g) = (params.array_mut(i), grads.array(i));
+            update(p, g, slot_buffers::<A, 1>(slot), |p, g, [s]| {
+                let g = sign * g + wd * p;
+                *s = *s + g * g;
+                p + (neg_clr * g) / (s.sqrt() + eps)
+            });
+        }
+        self.core.steps += 1;
+        Ok(())
+    }
+
+    common_methods!();
+}

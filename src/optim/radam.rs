@@ -1,0 +1,154 @@
+use super::{
+    common_methods, core_builders, lerp, non_negative, slot_buffers, unit_interval, Core, Optimizer,
+};
+use crate::error::Result;
+use crate::float::Float;
+use crate::kernel::update::update;
+use crate::params::{Params, ParamsMut};
+
+/// RAdam (rectified Adam), PyTorch's `torch.optim.RAdam`.
+///
+/// ```text
+/// t ← t + 1,  g ← ±g (+ weight_decay·θ, or θ ← θ·(1 − lr·wd) when decoupled)
+/// m ← lerp(m, g, 1 − β₁),  v ← β₂·v + (1 − β₂)·g²,  m̂ = m/(1 − β₁ᵗ)
+/// ρ∞ = 2/(1 − β₂) − 1,  ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ)
+/// ρₜ > 5:  r = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ)),  θ ← θ − lr·m̂·√(1 − β₂ᵗ)/(√v + eps)·r
+/// else:    θ ← θ − lr·m̂          (plain momentum while the variance estimate is unreliable)
+/// ```
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `lr` | — (PyTorch 1e-3) | finite, ≥ 0 |
+/// | `betas` | (0.9, 0.999) | each in [0, 1) |
+/// | `eps` | 1e-8 | finite, ≥ 0 |
+/// | `weight_decay` | 0 | finite, ≥ 0 |
+/// | `decoupled_weight_decay` | false | |
+/// | `maximize` | false | |
+///
+/// optax's `radam` uses `ρₜ ≥ 5` and adds `eps` to the bias-corrected root.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let mut w = array![0.0_f64];
+/// RAdam::new(0.1).step(&mut w, &array![2.0])?; // ρ₁ ≤ 5: a plain momentum step
+/// assert!((w[0] + 0.1 * 2.0).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RAdam<A> {
+    core: Core<A>,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    decoupled: bool,
+}
+
+impl<A: Float> RAdam<A> {
+    /// RAdam with learning rate `lr` and PyTorch's other defaults.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            core: Core::new(lr, 0.0),
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            decoupled: false,
+        }
+    }
+
+    core_builders!();
+
+    /// Decay rates of the moment estimates (default (0.9, 0.999)).
+    #[must_use]
+    pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
+    }
+
+    /// Term added to the root (default 1e-8).
+    #[must_use]
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    /// Decoupled weight decay, as AdamW (default false).
+    #[must_use]
+    pub fn decoupled_weight_decay(mut self, decoupled: bool) -> Self {
+        self.decoupled = decoupled;
+        self
+    }
+
+    fn reset_extra(&mut self) {}
+}
+
+impl<A: Float> Optimizer<A> for RAdam<A> {
+    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
+        unit_interval("beta1", self.beta1)?;
+        unit_interval("beta2", self.beta2)?;
+        non_negative("eps", self.eps)?;
+        let t = (self.core.steps + 1) as f64;
+        let bias1 = 1.0 - self.beta1.powf(t);
+        let bias2 = 1.0 - self.beta2.powf(t);
+        let rho_inf = 2.0 / (1.0 - self.beta2) - 1.0;
+        let rho_t = rho_inf - 2.0 * t * self.beta2.powf(t) / bias2;
+        let rectified = rho_t > 5.0;
+        let rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
+            / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+            .sqrt();
+        let sign = self.core.sign();
+        let (w1, b2, w2, eps) = (
+            A::from_f64(1.0 - self.beta1),
+            A::from_f64(self.beta2),
+            A::from_f64(1.0 - self.beta2),
+            A::from_f64(self.eps),
+        );
+        let (bias1, bias2_sqrt, rect) = (
+            A::from_f64(bias1),
+            A::from_f64(bias2.sqrt()),
+            A::from_f64(rect),
+        );
+        let decoupled = self.decoupled;
+        let zero = Some(A::zero());
+        let (hyper, buffers) = self.core.begin(&params, &grads, [zero, zero])?;
+        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
+            let lr = A::from_f64(h.lr);
+            let (coupled, decay) = match (h.weight_decay != 0.0, decoupled) {
+                (true, false) => (A::from_f64(h.weight_decay), A::one()),
+                (true, true) => (A::zero(), A::from_f64(1.0 - h.lr * h.weight_decay)),
+                (false, _) => (A::zero(), A::one()),
+            };
+            let (p, g) = (params.array_mut(i), grads.array(i));
+            update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, v]| {
+                let g = sign * g + coupled * p;
+                let p = p * decay;
+                *m = lerp(*m, g, w1);
+                *v = *v * b2 + w2 * g * g;
+                let m_hat = *m / bias1;
+                let step = if rectified {
+                    m_hat * lr * (bias2_sqrt / (v.sqrt() + eps)) * rect
+                } else {
+                    m_hat * lr
+                };
+                p - step
+            });
+        }
+        self.core.steps += 1;
+        Ok(())
+    }
+
+    fn momentum(&self) -> Option<f64> {
+        Some(self.beta1)
+    }
+
+    fn set_momentum(&mut self, beta1: f64) {
+        self.beta1 = beta1;
+    }
+
+    common_methods!();
+}
