@@ -88,7 +88,7 @@ impl<A: Float> Optimizer<A> for Adadelta<A> {
             A::from_f64(self.eps),
         );
         let zero = Some(A::zero());
-        let (hyper, buffers) = self.core.begin(&params, &grads, [zero, zero])?;
+        let (hyper, buffers) = self.core.begin(&params, &grads, [zero, zero], false)?;
         for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
             let (neg_lr, wd) = (A::from_f64(-h.lr), A::from_f64(h.weight_decay));
             let (p, g) = (params.array_mut(i), grads.array(i));

@@ -92,7 +92,7 @@ impl<A: Float> Optimizer<A> for Adagrad<A> {
         let eps = A::from_f64(self.eps);
         let lr_decay = self.lr_decay;
         let init = [Some(A::from_f64(self.initial_accumulator_value))];
-        let (hyper, buffers) = self.core.begin(&params, &grads, init)?;
+        let (hyper, buffers) = self.core.begin(&params, &grads, init, false)?;
         for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
             let neg_clr = A::from_f64(-(h.lr / (1.0 + (t - 1.0) * lr_decay)));
             let wd = A::from_f64(h.weight_decay);

@@ -192,9 +192,12 @@ impl<A: Float> Optimizer<A> for Adam<A> {
         let sign = self.core.sign();
         let (amsgrad, decoupled) = (self.amsgrad, self.decoupled);
         let zero = Some(A::zero());
-        let (hyper, buffers) =
-            self.core
-                .begin(&params, &grads, [zero, zero, amsgrad.then_some(A::zero())])?;
+        let (hyper, buffers) = self.core.begin(
+            &params,
+            &grads,
+            [zero, zero, amsgrad.then_some(A::zero())],
+            false,
+        )?;
         for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
             let (p, g) = (params.array_mut(i), grads.array(i));
             let c = Coeffs {

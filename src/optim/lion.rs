@@ -72,7 +72,7 @@ impl<A: Float> Optimizer<A> for Lion<A> {
         let s = self.core.sign();
         let (b1, w1) = (A::from_f64(self.beta1), A::from_f64(1.0 - self.beta1));
         let (b2, w2) = (A::from_f64(self.beta2), A::from_f64(1.0 - self.beta2));
-        let (hyper, buffers) = self.core.begin(&params, &grads, [Some(A::zero())])?;
+        let (hyper, buffers) = self.core.begin(&params, &grads, [Some(A::zero())], false)?;
         for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
             let (lr, wd) = (A::from_f64(h.lr), A::from_f64(h.weight_decay));
             let (p, g) = (params.array_mut(i), grads.array(i));

@@ -247,11 +247,15 @@ impl<A: Float> Core<A> {
     /// Validates a step and, once everything is known to be valid, allocates
     /// the buffers marked in `init` (`Some(v)`: filled with `v` if still
     /// empty) and fills `slot_hyper`. Returns `K` buffers per slot.
+    ///
+    /// A `stateless` step (plain SGD) neither records nor checks the slots'
+    /// shapes until a stateful step does, as PyTorch keeps no state then.
     pub(crate) fn begin<P: Params<A>, G: Params<A>, const K: usize>(
         &mut self,
         params: &P,
         grads: &G,
         init: [Option<A>; K],
+        stateless: bool,
     ) -> Result<(&[SlotHyper], &mut [SlotBuffers<A>])> {
         non_negative("lr", self.lr)?;
         non_negative("weight_decay", self.weight_decay)?;
@@ -291,8 +295,12 @@ impl<A: Float> Core<A> {
 
         // Valid: from here on nothing can fail.
         if self.shapes.is_none() {
-            self.shapes = Some(crate::kernel::update::shapes(params));
-            self.buffers = (0..n).map(|_| vec![Vec::new(); K]).collect();
+            if !stateless {
+                self.shapes = Some(crate::kernel::update::shapes(params));
+            }
+            if self.buffers.len() != n {
+                self.buffers = (0..n).map(|_| vec![Vec::new(); K]).collect();
+            }
         }
         for (slot, bufs) in self.buffers.iter_mut().enumerate() {
             let len = params.array(slot).len();

@@ -35,8 +35,8 @@ use crate::params::{Params, ParamsMut};
 /// use ndloss::prelude::*;
 ///
 /// let mut w = array![0.0_f64, 0.0];
-/// let mut opt = NAdam::new(0.01);
-/// for _ in 0..200 {
+/// let mut opt = NAdam::new(0.05);
+/// for _ in 0..500 {
 ///     let g = (&w - 1.0) * 2.0; // minimise ‖w − 1‖²
 ///     opt.step(&mut w, &g)?;
 /// }
@@ -126,7 +126,7 @@ impl<A: Float> Optimizer<A> for NAdam<A> {
         );
         let decoupled = self.decoupled;
         let zero = Some(A::zero());
-        let (hyper, buffers) = self.core.begin(&params, &grads, [zero, zero])?;
+        let (hyper, buffers) = self.core.begin(&params, &grads, [zero, zero], false)?;
         for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
             let c_grad = A::from_f64(-h.lr * (1.0 - mu) / (1.0 - mu_product));
             let c_mom = A::from_f64((-h.lr * mu_next) / (1.0 - mu_product * mu_next));

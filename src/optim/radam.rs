@@ -115,7 +115,7 @@ impl<A: Float> Optimizer<A> for RAdam<A> {
         );
         let decoupled = self.decoupled;
         let zero = Some(A::zero());
-        let (hyper, buffers) = self.core.begin(&params, &grads, [zero, zero])?;
+        let (hyper, buffers) = self.core.begin(&params, &grads, [zero, zero], false)?;
         for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
             let lr = A::from_f64(h.lr);
             let (coupled, decay) = match (h.weight_decay != 0.0, decoupled) {

@@ -182,7 +182,7 @@ impl<A: Float> Optimizer<A> for RmsProp<A> {
             momentum.then_some(A::zero()),
             centered.then_some(A::zero()),
         ];
-        let (hyper, buffers) = self.core.begin(&params, &grads, init)?;
+        let (hyper, buffers) = self.core.begin(&params, &grads, init, false)?;
         for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
             let c = Coeffs {
                 sign,

@@ -157,7 +157,7 @@ impl<A: Float> Optimizer<A> for Sgd<A> {
         self.check()?;
         let sign = self.core.sign();
         let (mu, keep, nesterov) = (self.momentum, 1.0 - self.dampening, self.nesterov);
-        let (hyper, buffers) = self.core.begin(&params, &grads, [None])?;
+        let (hyper, buffers) = self.core.begin(&params, &grads, [None], mu == 0.0)?;
         for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
             let (p, g) = (params.array_mut(i), grads.array(i));
             let c = Coeffs {
