@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate the PyTorch reference data used by ndloss's parity tests.
+"""Generate the PyTorch / scikit-learn reference data for ndloss's parity tests.
 
 What it generates
 -----------------
@@ -9,22 +9,42 @@ What it generates
   probability targets, class weights, label smoothing, ignore_index), BCE and
   BCE-with-logits (pos_weight), each in f32 and f64 and for the reductions
   ``mean``, ``sum`` and ``none``.
-* ``tests/data/optim.json`` -- 12-step parameter trajectories of
-  ``torch.optim.SGD`` and ``torch.optim.Adam`` for a set of option
-  combinations, each in f32 and f64, together with the gradients fed at each
-  step.
+* ``tests/data/optim.json`` -- 12-step parameter trajectories, each in f32
+  and f64, together with the gradients fed at each step, of
+  ``torch.optim.SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``,
+  ``Adadelta``, ``Adamax``, ``NAdam`` and ``RAdam`` for sets of option
+  combinations, of Lion (not in torch: ``LionReference`` below documents the
+  rule), and of SGD/Adam/AdamW with two parameter groups (option ``groups``).
+* ``tests/data/schedules.json`` -- learning-rate sequences of
+  ``torch.optim.lr_scheduler`` StepLR, MultiStepLR, ExponentialLR, LinearLR,
+  CosineAnnealingLR, OneCycleLR (with the cycled SGD momentum / Adam beta1),
+  ReduceLROnPlateau (with the metric sequence), SequentialLR and
+  ChainedScheduler, one and two parameter groups.
+* ``tests/data/clip.json`` -- ``torch.nn.utils.clip_grad_norm_`` (2-, 1-, 3-
+  and inf-norm, clipping and not clipping, an inf gradient element) and
+  ``clip_grad_value_`` on three gradients, in f32 and f64.
+* ``tests/data/lasso.json`` -- ``sklearn.linear_model.Lasso`` solutions
+  (no intercept, tol 1e-12) of a seeded 200 x 10 regression problem for two
+  alphas, with the indices of the exactly-zero coefficients.
 
 How it is run
 -------------
 This script is run OFFLINE, by a developer, only when the reference data needs
 to change::
 
-    pip install torch numpy
+    pip install torch numpy scikit-learn
     python3 scripts/gen_reference.py
 
 The generated JSON files are committed; CI and users of the crate never need
-Python or PyTorch.  The data was last generated with torch 2.15.0 (CPU
-kernels; the PyPI wheel ``2.15.0+cu132``, no GPU used) and numpy 2.4.6.
+Python, PyTorch or scikit-learn.  The data was last generated with torch 2.15.0
+(CPU kernels; the PyPI wheel ``2.15.0+cu132``, no GPU used), numpy 2.4.6 and
+scikit-learn 1.9.1 (scipy 1.17.1), on an x86-64 CPU where torch's kernel
+capability is AVX512.  Two platform facts show in the last bits of the data:
+the vectorised CPU kernels fuse multiply-adds (``add_(x, alpha=a)`` is
+``fma(a, x, self)``, ``lerp_``/``addcmul_`` likewise; under
+``ATEN_CPU_CAPABILITY=default`` ``add_`` was seen not to fuse), and ``torch.sqrt`` on CPU is
+not correctly rounded (about 0.75 % of results are 1 ulp below IEEE sqrt, in
+f32 and f64).  Compare with a tolerance, not bitwise.
 
 Format
 ------
@@ -32,7 +52,9 @@ Every array is ``{"shape": [...], "data": [flat row-major list]}``; a scalar
 is ``{"shape": [], "data": [x]}``.  Floats are written as Python floats (their
 ``repr`` round-trips exactly); f32 values are widened to f64 exactly.
 Non-finite floats are written as the strings ``"nan"``, ``"inf"`` and
-``"-inf"``.  Class-index targets are JSON integers.
+``"-inf"`` (also for option values such as ``norm_type``).  Class-index
+targets are JSON integers.  The per-file case layouts are described at the
+``generate_*`` sections below.
 
 Determinism
 -----------
@@ -40,12 +62,21 @@ All inputs come from ``numpy.random.default_rng`` seeded with a CRC32 of the
 configuration name, so adding a new configuration never changes the data of
 existing ones.  Inputs are drawn in f64 and then rounded to the case dtype, so
 the f32 and f64 cases of one configuration see the same (rounded) numbers.
+f64 optimizer and clipping cases run under ``torch.set_default_dtype(
+torch.float64)`` (so the optimizers' scalar state -- ``step``, NAdam's
+``mu_product`` -- is f64), f32 cases under the default float32.
 
 Extending
 ---------
-Add a configuration to one of the ``*_configs()`` lists (losses) or to
-``SGD_OPTION_SETS`` / ``ADAM_OPTION_SETS`` (optimizers); for a new loss family
-write a ``<family>_configs()`` function and a branch in ``compute_loss``.
+Add a configuration to one of the ``*_configs()`` lists (losses), to an
+``*_OPTION_SETS`` list (optimizers; a new family also needs an entry in
+``TORCH_OPTIMIZERS``, ``OPTIM_FAMILIES`` and ``OPTIM_DEFAULTS``), to
+``schedule_configs()``, ``CLIP_CONFIGS`` or ``LASSO_ALPHAS``; for a new loss
+family write a ``<family>_configs()`` function and a branch in
+``compute_loss``.  The self-check at the end re-derives every optimizer
+trajectory with an independent numpy implementation (f64), replays Lion
+bit-exactly, checks the schedules against closed forms, the clipping against
+its definition and the Lasso solutions against their KKT conditions.
 """
 
 import json
@@ -56,8 +87,10 @@ import warnings
 import zlib
 
 import numpy as np
+import sklearn
 import torch
 import torch.nn.functional as F
+from sklearn.linear_model import Lasso
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA_DIR = os.path.join(ROOT, "tests", "data")
@@ -994,7 +1027,6 @@ def lasso_objective(X, y, w, alpha):
 
 
 def make_lasso_case(alpha, X, y, true_coef):
-    from sklearn.linear_model import Lasso
     model = Lasso(alpha=alpha, fit_intercept=False, tol=1e-12, max_iter=100000)
     model.fit(X, y)
     coef = np.asarray(model.coef_, dtype=np.float64)
@@ -1015,7 +1047,6 @@ def make_lasso_case(alpha, X, y, true_coef):
 
 
 def generate_lasso():
-    import sklearn
     X, y, true_coef = lasso_data()
     cases = [make_lasso_case(alpha, X, y, true_coef) for alpha in LASSO_ALPHAS]
     return {"sklearn_version": sklearn.__version__, "numpy_version": np.__version__,
@@ -1174,7 +1205,8 @@ def numpy_optim_trajectory(case):
                 if rho_t > 5:
                     rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
                                      / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-                    p -= lr * m_hat * rect * math.sqrt(1 - b2 ** t) / (np.sqrt(st["v"]) + hp["eps"])
+                    adaptive = math.sqrt(1 - b2 ** t) / (np.sqrt(st["v"]) + hp["eps"])
+                    p -= lr * m_hat * rect * adaptive
                 else:
                     p -= lr * m_hat
             elif opt == "lion":
@@ -1405,7 +1437,6 @@ def main():
         path = os.path.join(DATA_DIR, filename)
         print(f"{os.path.relpath(path, ROOT)}: {len(doc['cases'])} cases, "
               f"{os.path.getsize(path)} bytes")
-    import sklearn
     print(f"torch {torch.__version__}, numpy {np.__version__}, "
           f"scikit-learn {sklearn.__version__}: self-check passed")
     return 0
