@@ -183,6 +183,7 @@ macro_rules! separable_regularizer {
 /// # Ok::<(), ndloss::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct L1 {
     lambda: f64,
 }
@@ -228,6 +229,7 @@ separable_regularizer!(L1);
 /// # Ok::<(), ndloss::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct L2 {
     lambda: f64,
 }
@@ -271,6 +273,7 @@ separable_regularizer!(L2);
 /// # Ok::<(), ndloss::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ElasticNet {
     l1: f64,
     l2: f64,

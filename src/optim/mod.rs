@@ -205,7 +205,7 @@ pub(crate) struct SlotHyper {
 /// What every optimizer holds besides its own hyperparameters: the default
 /// group's learning rate and weight decay, `maximize`, parameter groups, the
 /// per-slot state buffers (`K` per slot, allocated on demand) and the step count.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Core<A> {
     pub(crate) lr: f64,
@@ -219,6 +219,19 @@ pub(crate) struct Core<A> {
     /// Scratch reused every step (not state): each slot's hyperparameters.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) slot_hyper: Vec<SlotHyper>,
+}
+
+/// Equality of settings and state; the per-step scratch is not compared.
+impl<A: PartialEq> PartialEq for Core<A> {
+    fn eq(&self, other: &Self) -> bool {
+        self.lr == other.lr
+            && self.weight_decay == other.weight_decay
+            && self.maximize == other.maximize
+            && self.groups == other.groups
+            && self.shapes == other.shapes
+            && self.buffers == other.buffers
+            && self.steps == other.steps
+    }
 }
 
 impl<A: Float> Core<A> {
