@@ -28,6 +28,34 @@
 //!
 //! Each update is one fused pass over (parameter, gradient, state) per array;
 //! state buffers are allocated on the first step and never again.
+//!
+//! # Checkpoints
+//!
+//! With the `serde` feature every optimizer, [`schedule::LrScheduler`] and
+//! [`schedule::ReduceLrOnPlateau`] implements `Serialize`/`Deserialize`
+//! (settings, moments, step counts, groups). Save them with the parameters and
+//! training resumes exactly where it stopped. Use a lossless format: `bincode`,
+//! `postcard`, or `serde_json` with its `float_roundtrip` feature (its default
+//! float parser may be off by one ulp). A loaded state is checked against the
+//! parameter set at the next `step`: a different number of arrays, another
+//! shape, or inconsistent buffers are [`Error::StateMismatch`], and nothing is
+//! written.
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use ndarray::array;
+//! use ndloss::prelude::*;
+//!
+//! let mut w = array![1.0_f64, 2.0];
+//! let mut adam = Adam::new(0.1);
+//! adam.step(&mut w, &array![0.5, -0.5]).unwrap();
+//! let saved = serde_json::to_string(&adam).unwrap();
+//! let mut restored: Adam<f64> = serde_json::from_str(&saved).unwrap();
+//! assert_eq!(restored, adam);
+//! restored.step(&mut w, &array![0.5, -0.5]).unwrap();
+//! assert_eq!(restored.steps(), 2);
+//! # }
+//! ```
 
 use crate::error::{check_hyper, Error, Result};
 use crate::float::Float;
