@@ -1,0 +1,93 @@
+//! The hot paths allocate nothing: `forward_grad_into` on contiguous inputs,
+//! and every optimizer step after the first (which creates the state).
+//! Checked with a counting global allocator.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ndarray::{Array1, Array2};
+use ndloss::prelude::*;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made by `f` (the test harness runs tests on threads: keep
+/// this file's tests single-threaded by doing everything in one test).
+fn allocations(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    f();
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+fn steady_state<O: Optimizer<f32>>(name: &str, mut opt: O) {
+    let mut w = Array2::<f32>::from_elem((64, 32), 0.5);
+    let mut b = Array1::<f32>::from_elem(32, -0.5);
+    let (gw, gb) = (
+        Array2::<f32>::from_elem((64, 32), 0.1),
+        Array1::<f32>::from_elem(32, 0.2),
+    );
+    opt.step((&mut w, &mut b), (&gw, &gb)).unwrap();
+    let n = allocations(|| {
+        for _ in 0..5 {
+            opt.step((&mut w, &mut b), (&gw, &gb)).unwrap();
+        }
+    });
+    assert_eq!(n, 0, "{name}: steps after the first must not allocate");
+}
+
+#[test]
+fn hot_paths_do_not_allocate() {
+    let p = Array2::<f32>::from_shape_fn((128, 64), |(i, j)| (i * 64 + j) as f32 * 1e-3);
+    let t = Array2::<f32>::zeros((128, 64));
+    let mut g = Array2::<f32>::zeros((128, 64));
+    let classes = Array1::from_shape_fn(128, |i| i % 64);
+    let probs = Array2::<f32>::from_elem((128, 64), 1.0 / 64.0);
+    let n = allocations(|| {
+        Mse::new().forward_grad_into(&p, &t, &mut g).unwrap();
+        Mae::new().forward_grad_into(&p, &t, &mut g).unwrap();
+        BceWithLogits::new()
+            .pos_weight(2.0)
+            .forward_grad_into(&p, &t, &mut g)
+            .unwrap();
+        CrossEntropy::new()
+            .label_smoothing(0.1)
+            .forward_grad_into(&p, &classes, &mut g)
+            .unwrap();
+        CrossEntropy::new()
+            .forward_grad_into(&p, &probs, &mut g)
+            .unwrap();
+    });
+    assert_eq!(n, 0, "forward_grad_into must not allocate");
+
+    steady_state("sgd", Sgd::new(0.1).momentum(0.9).nesterov(true));
+    steady_state("adam", Adam::new(1e-3).amsgrad(true).weight_decay(0.01));
+    steady_state(
+        "adamw",
+        AdamW::new(1e-3).param_group(ParamGroup::new([1]).weight_decay(0.0)),
+    );
+    steady_state("rmsprop", RmsProp::new(1e-2).centered(true).momentum(0.9));
+    steady_state("adagrad", Adagrad::new(1e-2));
+    steady_state("adadelta", Adadelta::new(1.0));
+    steady_state("adamax", Adamax::new(2e-3));
+    steady_state("nadam", NAdam::new(2e-3));
+    steady_state("radam", RAdam::new(1e-3));
+    steady_state("lion", Lion::new(1e-4));
+    steady_state("proximal", Proximal::new(Sgd::new(0.1), L1::new(1e-3)));
+}
