@@ -22,7 +22,11 @@ pub use float::Float;
 pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::float::Float;
-    pub use crate::loss::{Bce, BceWithLogits, CrossEntropy, Loss, Mae, Mse, Reduction};
+    pub use crate::loss::{
+        Bce, BceWithLogits, CrossEntropy, Hinge, HingeEmbedding, Huber, KlDiv, LogCosh, Loss, Mae,
+        Mape, Mse, Msle, PoissonNll, Quantile, Reduction, SigmoidFocal, SmoothL1, SoftMargin,
+        SquaredHinge, WeightedLoss,
+    };
     pub use crate::optim::{
         Adadelta, Adagrad, Adam, AdamW, Adamax, Lion, NAdam, Optimizer, ParamGroup, Proximal,
         RAdam, RmsProp, Sgd,

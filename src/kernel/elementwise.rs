@@ -1,6 +1,6 @@
 //! Driver for losses that are a function of one (prediction, target) pair.
 
-use ndarray::{Array, ArrayRef, Dimension, IntoDimension, Zip};
+use ndarray::{Array, ArrayRef, ArrayView, Dimension, IntoDimension, Zip};
 
 use super::sum::{reduce_lanes, Cascade, Stream, BLOCK, LANES};
 use crate::error::{Error, Result};
@@ -22,6 +22,58 @@ pub(crate) trait PointMath<A: Float>: Copy {
     fn value(self, p: A, t: A) -> A;
     /// `(ℓ(p, t), ∂ℓ/∂p)`.
     fn value_grad(self, p: A, t: A) -> (A, A);
+    /// `(ℓ, ∂ℓ/∂p)` with a per-element auxiliary input `a` (a per-class
+    /// `pos_weight`, say); losses without one ignore it.
+    #[inline(always)]
+    fn value_grad_aux(self, p: A, t: A, a: A) -> (A, A) {
+        let _ = a;
+        self.value_grad(p, t)
+    }
+}
+
+/// How a weighted mean is normalised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WeightedMean {
+    /// `Σ wᵢ·ℓᵢ / Σ wᵢ` (PyTorch's `mse_loss`/`l1_loss` with `weight=`).
+    SumOfWeights,
+    /// `Σ wᵢ·ℓᵢ / n` (PyTorch's BCE family, Huber).
+    Count,
+}
+
+/// Optional per-element inputs beside (pred, target), already broadcast to
+/// the prediction's shape.
+pub(crate) struct Extras<'a, A, D> {
+    pub(crate) weight: Option<(ArrayView<'a, A, D>, WeightedMean)>,
+    pub(crate) aux: Option<ArrayView<'a, A, D>>,
+}
+
+/// Broadcasts `x` to `shape`, or names it in the error.
+pub(crate) fn broadcast_to<'a, A, E: Dimension, D: Dimension>(
+    what: &'static str,
+    x: &'a ArrayRef<A, E>,
+    shape: &D,
+) -> Result<ArrayView<'a, A, D>> {
+    x.broadcast(shape.clone())
+        .ok_or_else(|| Error::ShapeMismatch {
+            what,
+            expected: shape.slice().to_vec(),
+            found: x.shape().to_vec(),
+        })
+}
+
+/// The denominator of a reduction over `shape` (`None` for a sum).
+pub(crate) fn denominator(reduction: Reduction, shape: &[usize]) -> Result<Option<usize>> {
+    let n = match reduction {
+        Reduction::Sum => return Ok(None),
+        Reduction::Mean => shape.iter().product(),
+        Reduction::BatchMean => shape.first().copied().unwrap_or(1),
+    };
+    if n == 0 {
+        return Err(Error::EmptyReduction {
+            what: "the input is empty",
+        });
+    }
+    Ok(Some(n))
 }
 
 fn check_inputs<A: Float, D: Dimension, M: PointMath<A>>(
@@ -58,24 +110,103 @@ pub(crate) fn reduce<A: Float, D: Dimension, M: PointMath<A>>(
     if let Some(g) = &grad {
         super::check_same_shape("gradient buffer", pred, g)?;
     }
-    let n = pred.len();
-    let scale = match reduction {
-        Reduction::Mean if n == 0 => {
-            return Err(Error::EmptyReduction {
-                what: "the input is empty",
-            })
-        }
-        Reduction::Mean => A::one() / A::from_usize(n),
-        Reduction::Sum => A::one(),
-    };
+    let n = denominator(reduction, pred.shape())?;
+    let scale = n.map_or(A::one(), |n| A::one() / A::from_usize(n));
     let total = match grad {
         Some(g) => fused(pred, target, g, scale, math),
         None => values_only(pred, target, math),
     };
-    Ok(match reduction {
-        Reduction::Mean => total / A::from_usize(n),
-        Reduction::Sum => total,
-    })
+    Ok(n.map_or(total, |n| total / A::from_usize(n)))
+}
+
+/// [`reduce`] with per-element weights and/or an auxiliary input: the
+/// strided path, one pass. A weighted mean divides by `Σw` or by the count.
+pub(crate) fn reduce_extras<A: Float, D: Dimension, M: PointMath<A>>(
+    pred: &ArrayRef<A, D>,
+    target: &ArrayRef<A, D>,
+    extras: &Extras<'_, A, D>,
+    grad: Option<&mut ArrayRef<A, D>>,
+    reduction: Reduction,
+    math: M,
+) -> Result<A> {
+    if extras.weight.is_none() && extras.aux.is_none() {
+        return reduce(pred, target, grad, reduction, math);
+    }
+    check_inputs(pred, target, math)?;
+    if let Some(g) = &grad {
+        super::check_same_shape("gradient buffer", pred, g)?;
+    }
+    let one = A::one();
+    let one = ndarray::aview0(&one);
+    let ones = broadcast_to("weight", &one, &pred.raw_dim())?; // a 0-d view always broadcasts
+    let w = extras
+        .weight
+        .as_ref()
+        .map_or_else(|| ones.view(), |(w, _)| w.view());
+    let a = extras
+        .aux
+        .as_ref()
+        .map_or_else(|| ones.view(), |a| a.view());
+    let mut n = denominator(reduction, pred.shape())?.map(|n| A::from_usize(n));
+    if let (Some(_), Some((wv, WeightedMean::SumOfWeights))) = (n, &extras.weight) {
+        let total = super::update::sum_map(&wv.view().into_dyn(), |x| x);
+        if reduction == Reduction::Mean && total == A::zero() {
+            return Err(Error::EmptyReduction {
+                what: "the weights sum to 0",
+            });
+        }
+        if reduction == Reduction::Mean {
+            n = Some(total);
+        }
+    }
+    let scale = n.map_or(A::one(), |n| A::one() / n);
+    let mut stream = Stream::new();
+    match grad {
+        Some(g) => {
+            Zip::from(g)
+                .and(pred)
+                .and(target)
+                .and(&w)
+                .and(&a)
+                .for_each(|g, &p, &t, &w, &a| {
+                    let (v, d) = math.value_grad_aux(p, t, a);
+                    *g = w * d * scale;
+                    stream.push(w * v);
+                })
+        }
+        None => Zip::from(pred)
+            .and(target)
+            .and(&w)
+            .and(&a)
+            .for_each(|&p, &t, &w, &a| {
+                stream.push(w * math.value_grad_aux(p, t, a).0);
+            }),
+    }
+    let total = stream.total();
+    Ok(n.map_or(total, |n| total / n))
+}
+
+/// [`unreduced`] with weights and/or an auxiliary input: `wᵢ·ℓᵢ`.
+pub(crate) fn unreduced_extras<A: Float, D: Dimension, M: PointMath<A>>(
+    pred: &ArrayRef<A, D>,
+    target: &ArrayRef<A, D>,
+    extras: &Extras<'_, A, D>,
+    math: M,
+) -> Result<Array<A, D>> {
+    let mut out = unreduced(pred, target, math)?;
+    if let Some(a) = &extras.aux {
+        Zip::from(&mut out)
+            .and(pred)
+            .and(target)
+            .and(a)
+            .for_each(|o, &p, &t, &a| {
+                *o = math.value_grad_aux(p, t, a).0;
+            });
+    }
+    if let Some((w, _)) = &extras.weight {
+        Zip::from(&mut out).and(w).for_each(|o, &w| *o = *o * w);
+    }
+    Ok(out)
 }
 
 /// The unreduced loss: `ℓ(pᵢ, tᵢ)` for every element, shaped like `pred`.

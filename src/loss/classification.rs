@@ -5,10 +5,11 @@ use ndarray::{Array1, ArrayBase, ArrayRef, Data, Ix1, Ix2};
 
 use crate::error::{check_hyper, Error, Result};
 use crate::float::Float;
-use crate::kernel::elementwise::PointMath;
+use crate::kernel::elementwise::{PointMath, WeightedMean};
 use crate::kernel::rowwise::{map_rows, sum_rows, RowMath};
 use crate::kernel::sum::{map_into_sum, map_sum, max_slice};
-use crate::loss::{elementwise_loss, loss_builders, Loss, Reduction};
+use crate::loss::regression::counted_elementwise;
+use crate::loss::{elementwise_loss, loss_builders, Elementwise, Loss, Reduction};
 
 /// Softmax cross-entropy from logits, with class-index or probability targets.
 ///
@@ -411,7 +412,9 @@ cross_entropy_impl!(A, Ix2, prob_rows, Some);
 /// | --- | --- | --- |
 /// | `reduction` | `Mean` | `Mean`, `Sum` |
 ///
-/// PyTorch: `torch.nn.BCELoss()` / `F.binary_cross_entropy`. Keras'
+/// PyTorch: `torch.nn.BCELoss(weight)` / `F.binary_cross_entropy`; the
+/// per-element `weight` through [`WeightedLoss`](crate::loss::WeightedLoss)
+/// (mean over the element count, as PyTorch). Keras'
 /// `BinaryCrossentropy` clips `p` to [1e-7, 1 − 1e-7] instead (16.1 rather than
 /// 100 for a certain miss).
 ///
@@ -441,15 +444,14 @@ impl Bce {
         Self::default()
     }
 
-    fn math(&self) -> Result<BceMath> {
-        Ok(BceMath)
+    fn checked_math<A: Float>(&self) -> Result<BceMath<A>> {
+        Ok(BceMath(std::marker::PhantomData))
     }
 }
-loss_builders!(Bce);
-elementwise_loss!(Bce);
+counted_elementwise!(Bce, BceMath);
 
 #[derive(Clone, Copy)]
-struct BceMath;
+pub(crate) struct BceMath<A>(std::marker::PhantomData<A>);
 
 /// `max(x, lo)` that keeps NaN.
 #[inline(always)]
@@ -461,7 +463,7 @@ fn at_least<A: Float>(x: A, lo: A) -> A {
     }
 }
 
-impl<A: Float> PointMath<A> for BceMath {
+impl<A: Float> PointMath<A> for BceMath<A> {
     fn pred_domain(self) -> Option<crate::kernel::elementwise::Domain<A>> {
         Some((
             |p| !(p < A::zero() || p > A::one()),
@@ -498,10 +500,11 @@ impl<A: Float> PointMath<A> for BceMath {
 /// | parameter | default | range |
 /// | --- | --- | --- |
 /// | `reduction` | `Mean` | `Mean`, `Sum` |
-/// | `pos_weight` | none (1) | finite, ≥ 0 |
+/// | `pos_weight` | none (1) | finite, ≥ 0: one scalar, or one per class (`pos_weights`) |
 ///
-/// PyTorch: `torch.nn.BCEWithLogitsLoss(pos_weight=…)` with a scalar
-/// `pos_weight`. Keras: `BinaryCrossentropy(from_logits=True)`; optax:
+/// PyTorch: `torch.nn.BCEWithLogitsLoss(weight, pos_weight)`; per-element
+/// `weight` through [`WeightedLoss`](crate::loss::WeightedLoss) (mean over the
+/// element count, as PyTorch). Keras: `BinaryCrossentropy(from_logits=True)`; optax:
 /// `sigmoid_binary_cross_entropy` (unreduced).
 ///
 /// # Examples
@@ -522,10 +525,11 @@ impl<A: Float> PointMath<A> for BceMath {
 ///
 /// As [`Mse`](crate::loss::Mse), plus [`Error::InvalidHyperparameter`] for a
 /// negative or non-finite `pos_weight`.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BceWithLogits {
     reduction: Reduction,
     pos_weight: Option<f64>,
+    pos_weights: Option<Vec<f64>>,
 }
 
 impl BceWithLogits {
@@ -534,33 +538,73 @@ impl BceWithLogits {
         Self::default()
     }
 
-    /// Weight of the positive term (PyTorch's `pos_weight`, here one scalar
-    /// for all outputs): above 1 favours recall, below 1 precision.
+    /// Weight of the positive term, one scalar for all outputs: above 1
+    /// favours recall, below 1 precision.
     #[must_use]
     pub fn pos_weight(mut self, pos_weight: f64) -> Self {
         self.pos_weight = Some(pos_weight);
+        self.pos_weights = None;
         self
     }
 
-    fn math<A: Float>(&self) -> Result<BceLogitsMath<A>> {
-        let pw = match self.pos_weight {
-            None => None,
-            Some(pw) => Some(A::from_f64(check_hyper(
+    /// One positive weight per class, broadcast along the last axis
+    /// (PyTorch's `pos_weight` tensor of shape `(C,)` for `(…, C)` logits).
+    #[must_use]
+    pub fn pos_weights<S>(mut self, pos_weights: ArrayBase<S, Ix1>) -> Self
+    where
+        S: Data,
+        S::Elem: Float,
+    {
+        self.pos_weights = Some(pos_weights.iter().map(|w| w.to_f64()).collect());
+        self.pos_weight = None;
+        self
+    }
+
+    fn checked_math<A: Float>(&self) -> Result<BceLogitsMath<A>> {
+        let check = |pw: f64| {
+            check_hyper(
                 "pos_weight",
                 pw,
                 pw.is_finite() && pw >= 0.0,
                 "a finite value >= 0",
-            )?)),
+            )
         };
-        Ok(BceLogitsMath { pos_weight: pw })
+        if let Some(ws) = &self.pos_weights {
+            ws.iter().try_for_each(|&w| check(w).map(|_| ()))?;
+        }
+        let pw = match self.pos_weight {
+            None => None,
+            Some(pw) => Some(A::from_f64(check(pw)?)),
+        };
+        Ok(BceLogitsMath {
+            pos_weight: pw,
+            per_class: self.pos_weights.is_some(),
+        })
+    }
+}
+
+impl Elementwise for BceWithLogits {
+    type Math<A: Float> = BceLogitsMath<A>;
+    const WEIGHTED_MEAN: WeightedMean = WeightedMean::Count;
+    fn math<A: Float>(&self) -> Result<BceLogitsMath<A>> {
+        self.checked_math()
+    }
+    fn reduction_mode(&self) -> Reduction {
+        self.reduction
+    }
+    fn last_axis_aux<A: Float>(&self) -> Option<Vec<A>> {
+        self.pos_weights
+            .as_ref()
+            .map(|w| w.iter().map(|&x| A::from_f64(x)).collect())
     }
 }
 loss_builders!(BceWithLogits);
 elementwise_loss!(BceWithLogits);
 
 #[derive(Clone, Copy)]
-struct BceLogitsMath<A> {
+pub(crate) struct BceLogitsMath<A> {
     pos_weight: Option<A>,
+    per_class: bool,
 }
 
 impl<A: Float> BceLogitsMath<A> {
@@ -583,6 +627,18 @@ impl<A: Float> PointMath<A> for BceLogitsMath<A> {
     #[inline(always)]
     fn value(self, x: A, t: A) -> A {
         self.value_grad(x, t).0
+    }
+    #[inline(always)]
+    fn value_grad_aux(self, x: A, t: A, pw: A) -> (A, A) {
+        if self.per_class {
+            BceLogitsMath {
+                pos_weight: Some(pw),
+                per_class: false,
+            }
+            .value_grad(x, t)
+        } else {
+            self.value_grad(x, t)
+        }
     }
     #[inline(always)]
     fn value_grad(self, x: A, t: A) -> (A, A) {

@@ -2,8 +2,10 @@
 //!
 //! | family | losses |
 //! | --- | --- |
-//! | [`regression`] | [`Mse`], [`Mae`] |
+//! | [`regression`] | [`Mse`], [`Mae`], [`Huber`], [`SmoothL1`], [`LogCosh`], [`Msle`], [`Mape`], [`Quantile`] |
+//! | [`probabilistic`] | [`PoissonNll`], [`KlDiv`] |
 //! | [`classification`] | [`CrossEntropy`], [`Bce`], [`BceWithLogits`] |
+//! | [`margin`] | [`SigmoidFocal`], [`Hinge`], [`SquaredHinge`], [`SoftMargin`], [`HingeEmbedding`] |
 
 use ndarray::{Array, ArrayRef, Dimension};
 
@@ -11,10 +13,14 @@ use crate::error::Result;
 use crate::float::Float;
 
 pub mod classification;
+pub mod margin;
+pub mod probabilistic;
 pub mod regression;
 
 pub use classification::{Bce, BceWithLogits, CrossEntropy};
-pub use regression::{Mae, Mse};
+pub use margin::{Hinge, HingeEmbedding, SigmoidFocal, SoftMargin, SquaredHinge};
+pub use probabilistic::{KlDiv, PoissonNll};
+pub use regression::{Huber, LogCosh, Mae, Mape, Mse, Msle, Quantile, SmoothL1};
 
 /// How per-element (or per-sample) losses are combined into one number.
 ///
@@ -41,6 +47,10 @@ pub enum Reduction {
     Mean,
     /// The sum, PyTorch's `'sum'`.
     Sum,
+    /// The sum divided by the size of the first axis (the batch):
+    /// PyTorch's `KLDivLoss(reduction='batchmean')`, the mathematically
+    /// correct KL divergence per sample. Accepted by every loss.
+    BatchMean,
 }
 
 /// A loss: a scalar objective of a prediction and a target, with its exact
@@ -172,8 +182,141 @@ macro_rules! loss_builders {
 }
 pub(crate) use loss_builders;
 
-/// Implements [`Loss`] for an element-wise loss whose `math::<A>()` returns
-/// its [`PointMath`](crate::kernel::elementwise::PointMath).
+/// Element-wise losses with per-element weights, PyTorch's `weight=`.
+///
+/// The weight broadcasts to the prediction's shape (same shape, or e.g. one
+/// weight per class `(C,)` for `(N, C)`). Each loss documents its weighted
+/// mean: `Σ wᵢℓᵢ / Σ wᵢ` (`Mse`, `Mae`, as PyTorch's `mse_loss`/`l1_loss`)
+/// or `Σ wᵢℓᵢ / n` (the BCE family, Huber, and the rest, as PyTorch's
+/// `BCELoss(weight)`).
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let (p, t) = (array![1.0_f64, 2.0, 3.0], array![0.0, 0.0, 0.0]);
+/// let w = array![1.0, 0.0, 1.0];
+/// assert_eq!(Mse::new().forward_weighted(&p, &t, &w)?, (1.0 + 9.0) / 2.0);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+pub trait WeightedLoss<A: Float, D: Dimension>: Loss<A, D> {
+    /// The weighted, reduced loss.
+    ///
+    /// # Errors
+    ///
+    /// As [`Loss::forward`], plus [`Error::ShapeMismatch`](crate::Error::ShapeMismatch)
+    /// for a weight that does not broadcast, and
+    /// [`Error::EmptyReduction`](crate::Error::EmptyReduction) for weights summing to 0
+    /// under a `Σw` mean.
+    fn forward_weighted<E: Dimension>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<A, D>,
+        weight: &ArrayRef<A, E>,
+    ) -> Result<A>;
+
+    /// The weighted, reduced loss and its gradient, written into `grad`.
+    ///
+    /// # Errors
+    ///
+    /// As [`forward_weighted`](WeightedLoss::forward_weighted); `grad` is untouched on error.
+    fn forward_grad_weighted_into<E: Dimension>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<A, D>,
+        weight: &ArrayRef<A, E>,
+        grad: &mut ArrayRef<A, D>,
+    ) -> Result<A>;
+
+    /// `wᵢ·ℓᵢ` per element.
+    ///
+    /// # Errors
+    ///
+    /// As [`forward_weighted`](WeightedLoss::forward_weighted).
+    fn unreduced_weighted<E: Dimension>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<A, D>,
+        weight: &ArrayRef<A, E>,
+    ) -> Result<Array<A, D>>;
+}
+
+/// What an element-wise loss supplies; [`elementwise_loss!`] turns it into
+/// [`Loss`] and [`WeightedLoss`] implementations over the shared driver.
+pub(crate) trait Elementwise {
+    /// The per-element math with constants in `A`.
+    type Math<A: Float>: crate::kernel::elementwise::PointMath<A>;
+    /// How a weighted mean is normalised.
+    const WEIGHTED_MEAN: crate::kernel::elementwise::WeightedMean;
+    /// Validates the settings and converts them to `A`.
+    fn math<A: Float>(&self) -> Result<Self::Math<A>>;
+    /// The reduction in use.
+    fn reduction_mode(&self) -> Reduction;
+    /// The math for these targets (losses whose math depends on the whole
+    /// target array, like Keras' hinge label conversion, override this).
+    fn math_for<A: Float, D: Dimension>(&self, target: &ArrayRef<A, D>) -> Result<Self::Math<A>> {
+        let _ = target;
+        self.math()
+    }
+    /// Per-position values along the last axis handed to the math as its
+    /// auxiliary input (`BceWithLogits`' per-class `pos_weight`).
+    fn last_axis_aux<A: Float>(&self) -> Option<Vec<A>> {
+        None
+    }
+}
+
+/// Runs an element-wise loss: weights, auxiliary input, reduction, gradient.
+pub(crate) fn run_elementwise<L: Elementwise, A: Float, D: Dimension, E: Dimension>(
+    loss: &L,
+    pred: &ArrayRef<A, D>,
+    target: &ArrayRef<A, D>,
+    weight: Option<&ArrayRef<A, E>>,
+    grad: Option<&mut ArrayRef<A, D>>,
+) -> Result<A> {
+    use crate::kernel::elementwise::{broadcast_to, reduce_extras, Extras};
+    let math = loss.math_for(target)?;
+    let aux_values = loss.last_axis_aux::<A>().map(ndarray::Array1::from);
+    let shape = pred.raw_dim();
+    let extras = Extras {
+        weight: match weight {
+            Some(w) => Some((broadcast_to("weight", w, &shape)?, L::WEIGHTED_MEAN)),
+            None => None,
+        },
+        aux: match &aux_values {
+            Some(a) => Some(broadcast_to("pos_weight", a, &shape)?),
+            None => None,
+        },
+    };
+    reduce_extras(pred, target, &extras, grad, loss.reduction_mode(), math)
+}
+
+/// The unreduced counterpart of [`run_elementwise`].
+pub(crate) fn unreduced_elementwise<L: Elementwise, A: Float, D: Dimension, E: Dimension>(
+    loss: &L,
+    pred: &ArrayRef<A, D>,
+    target: &ArrayRef<A, D>,
+    weight: Option<&ArrayRef<A, E>>,
+) -> Result<Array<A, D>> {
+    use crate::kernel::elementwise::{broadcast_to, unreduced_extras, Extras};
+    let math = loss.math_for(target)?;
+    let aux_values = loss.last_axis_aux::<A>().map(ndarray::Array1::from);
+    let shape = pred.raw_dim();
+    let extras = Extras {
+        weight: match weight {
+            Some(w) => Some((broadcast_to("weight", w, &shape)?, L::WEIGHTED_MEAN)),
+            None => None,
+        },
+        aux: match &aux_values {
+            Some(a) => Some(broadcast_to("pos_weight", a, &shape)?),
+            None => None,
+        },
+    };
+    unreduced_extras(pred, target, &extras, math)
+}
+
+/// Implements [`Loss`] and [`WeightedLoss`] for a type implementing [`Elementwise`].
 macro_rules! elementwise_loss {
     ($name:ident) => {
         impl<A: $crate::float::Float, D: ndarray::Dimension> $crate::loss::Loss<A, D> for $name {
@@ -184,12 +327,12 @@ macro_rules! elementwise_loss {
                 pred: &ndarray::ArrayRef<A, D>,
                 target: &ndarray::ArrayRef<A, D>,
             ) -> $crate::error::Result<A> {
-                $crate::kernel::elementwise::reduce(
+                $crate::loss::run_elementwise(
+                    self,
                     pred,
                     target,
+                    None::<&ndarray::ArrayRef<A, D>>,
                     None,
-                    self.reduction,
-                    self.math()?,
                 )
             }
 
@@ -199,12 +342,12 @@ macro_rules! elementwise_loss {
                 target: &ndarray::ArrayRef<A, D>,
                 grad: &mut ndarray::ArrayRef<A, D>,
             ) -> $crate::error::Result<A> {
-                $crate::kernel::elementwise::reduce(
+                $crate::loss::run_elementwise(
+                    self,
                     pred,
                     target,
+                    None::<&ndarray::ArrayRef<A, D>>,
                     Some(grad),
-                    self.reduction,
-                    self.math()?,
                 )
             }
 
@@ -213,7 +356,44 @@ macro_rules! elementwise_loss {
                 pred: &ndarray::ArrayRef<A, D>,
                 target: &ndarray::ArrayRef<A, D>,
             ) -> $crate::error::Result<ndarray::Array<A, D>> {
-                $crate::kernel::elementwise::unreduced(pred, target, self.math()?)
+                $crate::loss::unreduced_elementwise(
+                    self,
+                    pred,
+                    target,
+                    None::<&ndarray::ArrayRef<A, D>>,
+                )
+            }
+        }
+
+        impl<A: $crate::float::Float, D: ndarray::Dimension> $crate::loss::WeightedLoss<A, D>
+            for $name
+        {
+            fn forward_weighted<E: ndarray::Dimension>(
+                &self,
+                pred: &ndarray::ArrayRef<A, D>,
+                target: &ndarray::ArrayRef<A, D>,
+                weight: &ndarray::ArrayRef<A, E>,
+            ) -> $crate::error::Result<A> {
+                $crate::loss::run_elementwise(self, pred, target, Some(weight), None)
+            }
+
+            fn forward_grad_weighted_into<E: ndarray::Dimension>(
+                &self,
+                pred: &ndarray::ArrayRef<A, D>,
+                target: &ndarray::ArrayRef<A, D>,
+                weight: &ndarray::ArrayRef<A, E>,
+                grad: &mut ndarray::ArrayRef<A, D>,
+            ) -> $crate::error::Result<A> {
+                $crate::loss::run_elementwise(self, pred, target, Some(weight), Some(grad))
+            }
+
+            fn unreduced_weighted<E: ndarray::Dimension>(
+                &self,
+                pred: &ndarray::ArrayRef<A, D>,
+                target: &ndarray::ArrayRef<A, D>,
+                weight: &ndarray::ArrayRef<A, E>,
+            ) -> $crate::error::Result<ndarray::Array<A, D>> {
+                $crate::loss::unreduced_elementwise(self, pred, target, Some(weight))
             }
         }
     };

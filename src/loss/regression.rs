@@ -1,10 +1,10 @@
 //! Regression losses: the prediction and the target are arrays of the same
 //! shape, and the loss is a function of each pair of elements.
 
-use crate::error::Result;
+use crate::error::{check_hyper, Result};
 use crate::float::Float;
-use crate::kernel::elementwise::PointMath;
-use crate::loss::{elementwise_loss, loss_builders, Reduction};
+use crate::kernel::elementwise::{PointMath, WeightedMean};
+use crate::loss::{elementwise_loss, loss_builders, Elementwise, Reduction};
 
 /// Mean squared error.
 ///
@@ -47,6 +47,8 @@ use crate::loss::{elementwise_loss, loss_builders, Reduction};
 /// gradient buffer) is not shaped like `pred`;
 /// [`Error::EmptyReduction`](crate::Error::EmptyReduction) for the mean of an
 /// empty input (PyTorch returns NaN).
+///
+/// Weighted ([`WeightedLoss`](crate::loss::WeightedLoss)): the mean divides by `Σw`, as PyTorch's `mse_loss(weight=)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Mse {
     reduction: Reduction,
@@ -57,16 +59,23 @@ impl Mse {
     pub fn new() -> Self {
         Self::default()
     }
-
-    fn math(&self) -> Result<MseMath> {
-        Ok(MseMath)
-    }
 }
 loss_builders!(Mse);
 elementwise_loss!(Mse);
 
+impl Elementwise for Mse {
+    type Math<A: Float> = MseMath;
+    const WEIGHTED_MEAN: WeightedMean = WeightedMean::SumOfWeights;
+    fn math<A: Float>(&self) -> Result<MseMath> {
+        Ok(MseMath)
+    }
+    fn reduction_mode(&self) -> Reduction {
+        self.reduction
+    }
+}
+
 #[derive(Clone, Copy)]
-struct MseMath;
+pub(crate) struct MseMath;
 
 impl<A: Float> PointMath<A> for MseMath {
     #[inline(always)]
@@ -112,6 +121,8 @@ impl<A: Float> PointMath<A> for MseMath {
 /// # Errors
 ///
 /// As [`Mse`].
+///
+/// Weighted ([`WeightedLoss`](crate::loss::WeightedLoss)): the mean divides by `Σw`, as PyTorch's `l1_loss(weight=)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Mae {
     reduction: Reduction,
@@ -122,16 +133,23 @@ impl Mae {
     pub fn new() -> Self {
         Self::default()
     }
-
-    fn math(&self) -> Result<MaeMath> {
-        Ok(MaeMath)
-    }
 }
 loss_builders!(Mae);
 elementwise_loss!(Mae);
 
+impl Elementwise for Mae {
+    type Math<A: Float> = MaeMath;
+    const WEIGHTED_MEAN: WeightedMean = WeightedMean::SumOfWeights;
+    fn math<A: Float>(&self) -> Result<MaeMath> {
+        Ok(MaeMath)
+    }
+    fn reduction_mode(&self) -> Reduction {
+        self.reduction
+    }
+}
+
 #[derive(Clone, Copy)]
-struct MaeMath;
+pub(crate) struct MaeMath;
 
 impl<A: Float> PointMath<A> for MaeMath {
     #[inline(always)]
@@ -154,5 +172,512 @@ pub(crate) fn sign<A: Float>(x: A) -> A {
         -A::one()
     } else {
         x * A::zero() // 0, or NaN for NaN
+    }
+}
+
+/// Implements [`Elementwise`] for a loss whose `math` is written as
+/// `fn checked_math<A: Float>(&self) -> Result<$math<A>>`, with a count-based
+/// weighted mean.
+macro_rules! counted_elementwise {
+    ($name:ident, $math:ident) => {
+        impl Elementwise for $name {
+            type Math<A: Float> = $math<A>;
+            const WEIGHTED_MEAN: WeightedMean = WeightedMean::Count;
+            fn math<A: Float>(&self) -> Result<$math<A>> {
+                self.checked_math()
+            }
+            fn reduction_mode(&self) -> Reduction {
+                self.reduction
+            }
+        }
+        loss_builders!($name);
+        elementwise_loss!($name);
+    };
+}
+pub(crate) use counted_elementwise;
+
+/// Huber loss: quadratic near zero, linear beyond `delta`.
+///
+/// ```text
+/// z = |p − t|:   ℓ = ½z²             if z < δ      ∂ℓ/∂p = p − t
+///                ℓ = δ·(z − ½δ)      otherwise     ∂ℓ/∂p = δ·sign(p − t)
+/// ```
+///
+/// Robust regression: squared error for small residuals, absolute error (so
+/// bounded gradients) for outliers. Finite for any finite error (1e19 included).
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `delta` | 1 | finite, > 0 |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// PyTorch: `HuberLoss(delta)`; equals `delta·SmoothL1(beta = delta)`.
+/// Keras `Huber` and optax `huber_loss` compute the same values. Weighted mean
+/// divides by the element count (PyTorch's `huber_loss(weight=)`).
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let v = Huber::new().delta(1.0).forward(&array![0.5_f64, 3.0], &array![0.0, 0.0])?;
+/// assert_eq!(v, (0.125 + 2.5) / 2.0);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Mse`], plus [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for `delta ≤ 0`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Huber {
+    reduction: Reduction,
+    delta: f64,
+}
+
+impl Default for Huber {
+    fn default() -> Self {
+        Self {
+            reduction: Reduction::Mean,
+            delta: 1.0,
+        }
+    }
+}
+
+impl Huber {
+    /// Huber loss with `delta = 1`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The threshold between the quadratic and the linear part (default 1).
+    #[must_use]
+    pub fn delta(mut self, delta: f64) -> Self {
+        self.delta = delta;
+        self
+    }
+
+    fn checked_math<A: Float>(&self) -> Result<HuberMath<A>> {
+        let d = check_hyper(
+            "delta",
+            self.delta,
+            self.delta > 0.0 && self.delta.is_finite(),
+            "a finite value > 0",
+        )?;
+        Ok(HuberMath {
+            delta: A::from_f64(d),
+            smooth_l1: false,
+        })
+    }
+}
+counted_elementwise!(Huber, HuberMath);
+
+/// Huber with threshold δ, or smooth L1 with β = δ (Huber divided by δ; β = 0
+/// is then exactly L1, since the quadratic branch is never taken).
+#[derive(Clone, Copy)]
+pub(crate) struct HuberMath<A> {
+    delta: A,
+    smooth_l1: bool,
+}
+
+impl<A: Float> PointMath<A> for HuberMath<A> {
+    #[inline(always)]
+    fn value(self, p: A, t: A) -> A {
+        self.value_grad(p, t).0
+    }
+    #[inline(always)]
+    fn value_grad(self, p: A, t: A) -> (A, A) {
+        let e = p - t;
+        let z = e.abs();
+        let half = A::from_f64(0.5);
+        if z < self.delta {
+            (self.scale * half * e * e, self.scale * e)
+        } else {
+            (
+                self.scale * self.delta * (z - half * self.delta),
+                self.scale * self.delta * sign(e),
+            )
+        }
+    }
+}
+
+/// Smooth L1 loss: quadratic below `beta`, `|e| − β/2` above.
+///
+/// ```text
+/// z = |p − t|:   ℓ = ½z²/β        if z < β      ∂ℓ/∂p = (p − t)/β
+///                ℓ = z − ½β       otherwise     ∂ℓ/∂p = sign(p − t)
+/// β = 0:         ℓ = |p − t|   (PyTorch dispatches to the L1 loss)
+/// ```
+///
+/// The box-regression loss of Fast R-CNN.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `beta` | 1 | finite, ≥ 0 |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// PyTorch: `SmoothL1Loss(beta)`.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let v = SmoothL1::new().beta(0.5).reduction(Reduction::Sum).forward(&array![0.25_f64, 2.0], &array![0.0, 0.0])?;
+/// assert_eq!(v, 0.0625 + 1.75);
+/// assert_eq!(SmoothL1::new().beta(0.0).forward(&array![-2.0_f64], &array![0.0])?, 2.0);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Mse`], plus [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for `beta < 0`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SmoothL1 {
+    reduction: Reduction,
+    beta: f64,
+}
+
+impl Default for SmoothL1 {
+    fn default() -> Self {
+        Self {
+            reduction: Reduction::Mean,
+            beta: 1.0,
+        }
+    }
+}
+
+impl SmoothL1 {
+    /// Smooth L1 with `beta = 1`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The threshold between the quadratic and the linear part (default 1; 0 gives L1).
+    #[must_use]
+    pub fn beta(mut self, beta: f64) -> Self {
+        self.beta = beta;
+        self
+    }
+
+    fn checked_math<A: Float>(&self) -> Result<HuberMath<A>> {
+        let b = check_hyper(
+            "beta",
+            self.beta,
+            self.beta >= 0.0 && self.beta.is_finite(),
+            "a finite value >= 0",
+        )?;
+        // β = 0 is L1: a Huber with δ = 0 is exactly |e| with slope sign(e).
+        Ok(HuberMath {
+            delta: A::from_f64(b),
+            scale: if b == 0.0 {
+                A::one()
+            } else {
+                A::from_f64(1.0 / b)
+            },
+        })
+    }
+}
+counted_elementwise!(SmoothL1, HuberMath);
+
+/// Log-cosh loss: `ln cosh(p − t)`, computed stably.
+///
+/// ```text
+/// ℓ = ln cosh(e) = |e| + ln(1 + e^{−2|e|}) − ln 2      ∂ℓ/∂p = tanh(e),   e = p − t
+/// ```
+///
+/// Like Huber without a threshold to tune: ≈ e²/2 near zero, ≈ |e| − ln 2
+/// far from it. Finite for any finite error (the naive `cosh` overflows at 710).
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// Keras: `LogCosh` (mean over the last axis, then over the batch: the same
+/// mean); optax: `log_cosh`. Not in PyTorch.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let v = LogCosh::new().forward(&array![1e19_f64], &array![0.0])?;
+/// assert_eq!(v, 1e19 - 2.0_f64.ln());
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Mse`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct LogCosh {
+    reduction: Reduction,
+}
+
+impl LogCosh {
+    /// Log-cosh with mean reduction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn checked_math<A: Float>(&self) -> Result<LogCoshMath<A>> {
+        Ok(LogCoshMath(std::marker::PhantomData))
+    }
+}
+counted_elementwise!(LogCosh, LogCoshMath);
+
+#[derive(Clone, Copy)]
+pub(crate) struct LogCoshMath<A>(std::marker::PhantomData<A>);
+
+impl<A: Float> PointMath<A> for LogCoshMath<A> {
+    #[inline(always)]
+    fn value(self, p: A, t: A) -> A {
+        let z = (p - t).abs();
+        z + (-(z + z)).exp().ln_1p() - A::from_f64(std::f64::consts::LN_2)
+    }
+    #[inline(always)]
+    fn value_grad(self, p: A, t: A) -> (A, A) {
+        (self.value(p, t), (p - t).tanh())
+    }
+}
+
+/// Mean squared logarithmic error (Keras).
+///
+/// ```text
+/// ℓ = (ln(1 + max(p, ε)) − ln(1 + max(t, ε)))²,   ε = 1e-7
+/// ∂ℓ/∂p = 2·(…)/(1 + p) where p ≥ ε, else 0
+/// ```
+///
+/// For targets spanning orders of magnitude (counts, prices): penalises
+/// relative rather than absolute error.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// Keras: `MeanSquaredLogarithmicError` (same values). Not in PyTorch.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let v = Msle::new().forward(&array![std::f64::consts::E - 1.0], &array![0.0])?;
+/// assert!((v - (1.0 - 1e-7_f64.ln_1p()).powi(2)).abs() < 1e-15); // the target is clamped to 1e-7
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Mse`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Msle {
+    reduction: Reduction,
+}
+
+impl Msle {
+    /// MSLE with mean reduction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn checked_math<A: Float>(&self) -> Result<MsleMath<A>> {
+        Ok(MsleMath {
+            eps: A::from_f64(1e-7),
+        })
+    }
+}
+counted_elementwise!(Msle, MsleMath);
+
+#[derive(Clone, Copy)]
+pub(crate) struct MsleMath<A> {
+    eps: A,
+}
+
+impl<A: Float> PointMath<A> for MsleMath<A> {
+    #[inline(always)]
+    fn value(self, p: A, t: A) -> A {
+        self.value_grad(p, t).0
+    }
+    #[inline(always)]
+    fn value_grad(self, p: A, t: A) -> (A, A) {
+        let clamp = |x: A| if x < self.eps { self.eps } else { x };
+        let d = clamp(p).ln_1p() - clamp(t).ln_1p();
+        // The clamp passes the gradient where p ≥ ε (torch.clamp's rule).
+        let g = if p >= self.eps {
+            (d + d) / (A::one() + p)
+        } else {
+            A::zero()
+        };
+        (d * d, g)
+    }
+}
+
+/// Mean absolute percentage error (Keras: in percent, ε = 1e-7).
+///
+/// ```text
+/// ℓ = 100·|t − p| / max(|t|, ε)        ∂ℓ/∂p = 100·sign(p − t) / max(|t|, ε)
+/// ```
+///
+/// Scale-free error for strictly non-zero targets; a target of 0 gives a
+/// huge loss (`|p|·1e9`), as in Keras.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// Keras: `MeanAbsolutePercentageError`. scikit-learn's
+/// `mean_absolute_percentage_error` is a fraction (no ×100) with ε = 2.2e-16.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let v = Mape::new().forward(&array![110.0_f64, 45.0], &array![100.0, 50.0])?;
+/// assert!((v - 10.0).abs() < 1e-12); // 10% off on both
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Mse`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Mape {
+    reduction: Reduction,
+}
+
+impl Mape {
+    /// MAPE with mean reduction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn checked_math<A: Float>(&self) -> Result<MapeMath<A>> {
+        Ok(MapeMath {
+            eps: A::from_f64(1e-7),
+        })
+    }
+}
+counted_elementwise!(Mape, MapeMath);
+
+#[derive(Clone, Copy)]
+pub(crate) struct MapeMath<A> {
+    eps: A,
+}
+
+impl<A: Float> PointMath<A> for MapeMath<A> {
+    #[inline(always)]
+    fn value(self, p: A, t: A) -> A {
+        self.value_grad(p, t).0
+    }
+    #[inline(always)]
+    fn value_grad(self, p: A, t: A) -> (A, A) {
+        let at = t.abs();
+        let s = A::from_f64(100.0) / if at < self.eps { self.eps } else { at };
+        ((t - p).abs() * s, sign(p - t) * s)
+    }
+}
+
+/// Quantile (pinball) loss for quantile `τ`.
+///
+/// ```text
+/// e = t − p:   ℓ = max(τ·e, (τ − 1)·e)      ∂ℓ/∂p = −τ if e > 0,  1 − τ if e < 0,  0 at e = 0
+/// ```
+///
+/// Its minimiser is the `τ`-quantile of the target distribution: `τ = 0.5`
+/// is half the absolute error (the median), `τ = 0.9` an upper bound that
+/// 90% of targets fall below. For prediction intervals.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `tau` | 0.5 | (0, 1) |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// Not in PyTorch or Keras core (TensorFlow Addons' `PinballLoss`).
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let q = Quantile::new().tau(0.9).reduction(Reduction::Sum);
+/// // Under-prediction by 1 costs 0.9, over-prediction by 1 costs 0.1.
+/// assert!((q.forward(&array![0.0_f64, 2.0], &array![1.0, 1.0])? - 1.0).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Mse`], plus [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for `tau` outside (0, 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quantile {
+    reduction: Reduction,
+    tau: f64,
+}
+
+impl Default for Quantile {
+    fn default() -> Self {
+        Self {
+            reduction: Reduction::Mean,
+            tau: 0.5,
+        }
+    }
+}
+
+impl Quantile {
+    /// Pinball loss for the median (`tau = 0.5`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The quantile `τ` (default 0.5).
+    #[must_use]
+    pub fn tau(mut self, tau: f64) -> Self {
+        self.tau = tau;
+        self
+    }
+
+    fn checked_math<A: Float>(&self) -> Result<QuantileMath<A>> {
+        let tau = check_hyper(
+            "tau",
+            self.tau,
+            self.tau > 0.0 && self.tau < 1.0,
+            "a value in (0, 1)",
+        )?;
+        Ok(QuantileMath {
+            tau: A::from_f64(tau),
+        })
+    }
+}
+counted_elementwise!(Quantile, QuantileMath);
+
+#[derive(Clone, Copy)]
+pub(crate) struct QuantileMath<A> {
+    tau: A,
+}
+
+impl<A: Float> PointMath<A> for QuantileMath<A> {
+    #[inline(always)]
+    fn value(self, p: A, t: A) -> A {
+        self.value_grad(p, t).0
+    }
+    #[inline(always)]
+    fn value_grad(self, p: A, t: A) -> (A, A) {
+        let e = t - p;
+        let (a, b) = (self.tau * e, (self.tau - A::one()) * e);
+        let g = if e > A::zero() {
+            -self.tau
+        } else if e < A::zero() {
+            A::one() - self.tau
+        } else {
+            e * A::zero()
+        };
+        (if a > b { a } else { b }, g)
     }
 }
