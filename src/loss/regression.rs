@@ -290,13 +290,11 @@ impl<A: Float> PointMath<A> for HuberMath<A> {
         let e = p - t;
         let z = e.abs();
         let half = A::from_f64(0.5);
-        if z < self.delta {
-            (self.scale * half * e * e, self.scale * e)
-        } else {
-            (
-                self.scale * self.delta * (z - half * self.delta),
-                self.scale * self.delta * sign(e),
-            )
+        match (z < self.delta, self.smooth_l1) {
+            (true, false) => (half * e * e, e),
+            (false, false) => (self.delta * (z - half * self.delta), self.delta * sign(e)),
+            (true, true) => (half * e * e / self.delta, e / self.delta),
+            (false, true) => (z - half * self.delta, sign(e)),
         }
     }
 }
@@ -368,14 +366,9 @@ impl SmoothL1 {
             self.beta >= 0.0 && self.beta.is_finite(),
             "a finite value >= 0",
         )?;
-        // β = 0 is L1: a Huber with δ = 0 is exactly |e| with slope sign(e).
         Ok(HuberMath {
             delta: A::from_f64(b),
-            scale: if b == 0.0 {
-                A::one()
-            } else {
-                A::from_f64(1.0 / b)
-            },
+            smooth_l1: true,
         })
     }
 }
