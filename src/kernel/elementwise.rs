@@ -338,3 +338,37 @@ fn value_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M) -> A {
         .fold(A::zero(), |acc, (&p, &t)| acc + math.value(p, t));
     reduce_lanes(lanes) + tail
 }
+
+/// Element-wise loss of three inputs of one shape (two differentiable, one
+/// not): `ℓ(a, b, c)` with `∂ℓ/∂a`, `∂ℓ/∂b`. Returns the reduced value, or
+/// fills `out` with the unreduced values. The caller has checked the shapes
+/// (broadcast views are fine for `c`).
+pub(crate) fn reduce3<A: Float, D: Dimension>(
+    [a, b, c]: [ArrayView<'_, A, D>; 3],
+    grads: Option<(&mut ArrayRef<A, D>, &mut ArrayRef<A, D>)>,
+    reduction: Reduction,
+    f: impl Fn(A, A, A) -> (A, A, A),
+) -> Result<A> {
+    let n = denominator(reduction, a.shape())?;
+    let scale = n.map_or(A::one(), |n| A::one() / A::from_usize(n));
+    let mut stream = Stream::new();
+    match grads {
+        Some((ga, gb)) => Zip::from(ga).and(gb).and(&a).and(&b).and(&c).for_each(|ga, gb, &a, &b, &c| {
+            let (v, da, db) = f(a, b, c);
+            *ga = da * scale;
+            *gb = db * scale;
+            stream.push(v);
+        }),
+        None => Zip::from(&a).and(&b).and(&c).for_each(|&a, &b, &c| stream.push(f(a, b, c).0)),
+    }
+    let total = stream.total();
+    Ok(n.map_or(total, |n| total / A::from_usize(n)))
+}
+
+/// The unreduced counterpart of [`reduce3`].
+pub(crate) fn map3<A: Float, D: Dimension>(
+    [a, b, c]: [ArrayView<'_, A, D>; 3],
+    f: impl Fn(A, A, A) -> (A, A, A),
+) -> Array<A, D> {
+    Zip::from(&a).and(&b).and(&c).map_collect(|&a, &b, &c| f(a, b, c).0)
+}

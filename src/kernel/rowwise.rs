@@ -93,3 +93,73 @@ fn refill<A: Copy>(buf: &mut Vec<A>, it: impl Iterator<Item = A>) {
     buf.clear();
     buf.extend(it);
 }
+
+/// `(gradient scale, denominator)` of a per-row reduction over `rows` rows
+/// (`Mean` and `BatchMean` divide by the row count): `(1/n, n)`, or `(1, 1)`
+/// for a sum or an unreduced call.
+pub(crate) fn row_reduction<A: Float>(
+    reduction: crate::loss::Reduction,
+    reduced: bool,
+    rows: usize,
+) -> crate::error::Result<(A, A)> {
+    use crate::loss::Reduction;
+    match reduction {
+        Reduction::Sum => Ok((A::one(), A::one())),
+        _ if !reduced => Ok((A::one(), A::one())),
+        Reduction::Mean | Reduction::BatchMean if rows == 0 => Err(crate::error::Error::EmptyReduction {
+            what: "the batch is empty",
+        }),
+        Reduction::Mean | Reduction::BatchMean => {
+            let n = A::from_usize(rows);
+            Ok((A::one() / n, n))
+        }
+    }
+}
+
+/// One row of `K` matrices as the loss sees them, and the gradient rows to
+/// fill (each `None` when that input's gradient is not wanted).
+pub(crate) type MultiRowFn<'f, A, const K: usize> = dyn FnMut(usize, [&[A]; K], [Option<&mut [A]>; K]) -> A + 'f;
+
+/// Sum of `f` over the rows of `K` matrices with the same number of rows
+/// (triplets, pairs of embeddings). Strided rows go through scratch copies.
+/// The caller has checked every shape.
+pub(crate) fn sum_rows_multi<A: Float, const K: usize>(
+    inputs: [&ArrayRef<A, Ix2>; K],
+    mut grads: [Option<&mut ArrayRef<A, Ix2>>; K],
+    f: &mut MultiRowFn<'_, A, K>,
+) -> A {
+    let rows = inputs.first().map_or(0, |x| x.nrows());
+    let mut scratch_x: [Vec<A>; K] = std::array::from_fn(|_| Vec::new());
+    let mut scratch_g: [Vec<A>; K] = std::array::from_fn(|_| Vec::new());
+    let mut stream = Stream::new();
+    for i in 0..rows {
+        for (k, x) in inputs.iter().enumerate() {
+            refill(&mut scratch_x[k], x.index_axis(Axis(0), i).iter().copied());
+        }
+        let xs: [&[A]; K] = std::array::from_fn(|k| scratch_x[k].as_slice());
+        for (k, g) in grads.iter().enumerate() {
+            if let Some(g) = g {
+                scratch_g[k].clear();
+                scratch_g[k].resize(g.ncols(), A::zero());
+            }
+        }
+        let value = {
+            let mut it = scratch_g.iter_mut().zip(grads.iter());
+            let gs: [Option<&mut [A]>; K] = std::array::from_fn(|_| match it.next() {
+                Some((buf, Some(_))) => Some(buf.as_mut_slice()),
+                _ => None,
+            });
+            f(i, xs, gs)
+        };
+        for (k, g) in grads.iter_mut().enumerate() {
+            if let Some(g) = g {
+                g.index_axis_mut(Axis(0), i)
+                    .iter_mut()
+                    .zip(&scratch_g[k])
+                    .for_each(|(d, &s)| *d = s);
+            }
+        }
+        stream.push(value);
+    }
+    stream.total()
+}
