@@ -26,18 +26,31 @@ What it generates
 * ``tests/data/lasso.json`` -- ``sklearn.linear_model.Lasso`` solutions
   (no intercept, tol 1e-12) of a seeded 200 x 10 regression problem for two
   alphas, with the indices of the exactly-zero coefficients.
+* ``tests/data/losses_catalogue.json`` -- the wider loss catalogue: values
+  and gradients (w.r.t. every differentiable input) of Huber, smooth L1,
+  Poisson / Gaussian NLL, KL divergence, NLL, N-d cross-entropy, weighted
+  MSE / MAE / BCE / BCE-with-logits, margin losses (multi-margin, soft
+  margin, margin ranking, cosine / hinge embedding, triplet) from
+  ``torch.nn.functional``; sigmoid focal and GIoU / DIoU / CIoU box losses
+  from ``torchvision.ops``; and losses re-derived from their formula with
+  torch ops (log-cosh, MSLE, MAPE, quantile, Keras categorical
+  cross-entropy on probabilities, hinge / squared hinge, IoU), each in f32
+  and f64 and for the reductions ``mean``, ``sum``, ``none`` (and
+  ``batchmean`` for KL).  Layout and defaults above ``CAT_REDUCTIONS``.
 
 How it is run
 -------------
 This script is run OFFLINE, by a developer, only when the reference data needs
 to change::
 
-    pip install torch numpy scikit-learn
+    pip install torch torchvision numpy scikit-learn
     python3 scripts/gen_reference.py
 
 The generated JSON files are committed; CI and users of the crate never need
 Python, PyTorch or scikit-learn.  The data was last generated with torch 2.15.0
-(CPU kernels; the PyPI wheel ``2.15.0+cu132``, no GPU used), numpy 2.4.6 and
+(CPU kernels; the PyPI wheel ``2.15.0+cu132``, no GPU used), torchvision
+0.29.2 (``0.29.2+cu132``, installed with ``--no-deps`` next to that torch;
+only its pure-Python ``torchvision.ops`` losses are used), numpy 2.4.6 and
 scikit-learn 1.9.1 (scipy 1.17.1), on an x86-64 CPU where torch's kernel
 capability is AVX512.  Two platform facts show in the last bits of the data:
 the vectorised CPU kernels fuse multiply-adds (``add_(x, alpha=a)`` is
@@ -73,10 +86,14 @@ Add a configuration to one of the ``*_configs()`` lists (losses), to an
 ``TORCH_OPTIMIZERS``, ``OPTIM_FAMILIES`` and ``OPTIM_DEFAULTS``), to
 ``schedule_configs()``, ``CLIP_CONFIGS`` or ``LASSO_ALPHAS``; for a new loss
 family write a ``<family>_configs()`` function and a branch in
-``compute_loss``.  The self-check at the end re-derives every optimizer
-trajectory with an independent numpy implementation (f64), replays Lion
-bit-exactly, checks the schedules against closed forms, the clipping against
-its definition and the Lasso solutions against their KKT conditions.
+``compute_loss`` (catalogue: a ``<family>_cat_configs()`` function listed in
+``all_catalogue_configs`` and a branch in ``catalogue_loss``).  The
+self-check at the end re-derives every optimizer trajectory with an
+independent numpy implementation (f64), replays Lion bit-exactly, checks the
+schedules against closed forms, the clipping against its definition, the
+Lasso solutions against their KKT conditions and, for the catalogue, every
+reduction against its unreduced output plus independent f64 recomputations
+of the semantics that are easy to get wrong (``check_catalogue``).
 """
 
 import json
@@ -90,11 +107,16 @@ import numpy as np
 import sklearn
 import torch
 import torch.nn.functional as F
+import torchvision
 from sklearn.linear_model import Lasso
+from torchvision.ops import (complete_box_iou_loss, distance_box_iou_loss,
+                             generalized_box_iou_loss, sigmoid_focal_loss)
+from torchvision.ops._utils import _loss_inter_union
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA_DIR = os.path.join(ROOT, "tests", "data")
 GENERATOR = "scripts/gen_reference.py"
+CATALOGUE_FILE = "losses_catalogue.json"
 
 DTYPES = {"f32": torch.float32, "f64": torch.float64}
 REDUCTIONS = ("mean", "sum", "none")
@@ -1056,6 +1078,847 @@ def generate_lasso():
 
 
 # ---------------------------------------------------------------------------
+# loss catalogue (tests/data/losses_catalogue.json)
+#
+# Document: {"torch_version", "torchvision_version", "generator", "cases"}.
+# A case: name (config name + "_<dtype>_<reduction>"), loss, dtype,
+# reduction, target_kind (cross_entropy_nd and cross_entropy_keras_probs only:
+# "indices" or "probs"), options (non-defaults only; "class_weights" are
+# rounded to the case dtype, every other option is written as given and the
+# loss casts it to the dtype the way torch casts a Python scalar), inputs
+# (every tensor argument by name; integer class targets as JSON ints), value
+# (0-d for mean / sum / batchmean, the unreduced tensor for none) and, for
+# reductions other than none, grads: d value / d input for each
+# differentiable input (autograd in the case dtype; an input value does not
+# depend on gets zeros).  Configurations are defined once in f64 and rounded
+# to the case dtype (f32 and f64 see the same rounded numbers, except where
+# f32 rounding is the point, e.g. the 1e19 edges).  f64 cases run under
+# torch.set_default_dtype(torch.float64).
+#
+# Defaults (an option absent from "options" has this value):
+#   huber delta 1.0; smooth_l1 beta 1.0; quantile tau (always given);
+#   poisson_nll log_input true, full false, eps 1e-8; gaussian_nll full
+#   false, eps 1e-6; kl_div log_target false; nll / cross_entropy_nd
+#   ignore_index -100, no class weights, label_smoothing 0.0; sigmoid_focal
+#   alpha 0.25, gamma 2; multi_margin p 1, margin 1.0; margin_ranking /
+#   cosine_embedding margin 0.0; hinge_embedding margin 1.0; triplet_margin
+#   margin 1.0, p 2, eps 1e-6, swap false; box losses eps 1e-7.
+#
+# Losses without a torch / torchvision function are "re-derived": written
+# below with torch ops from the formula in the comment (autograd gives the
+# gradient), see catalogue_loss.
+# ---------------------------------------------------------------------------
+
+CAT_REDUCTIONS = ("mean", "sum", "none")
+KL_REDUCTIONS = ("batchmean", "sum", "mean", "none")
+
+CAT_DEFAULTS = {
+    "huber": {"delta": 1.0},
+    "smooth_l1": {"beta": 1.0},
+    "poisson_nll": {"log_input": True, "full": False, "eps": 1e-8},
+    "gaussian_nll": {"full": False, "eps": 1e-6},
+    "kl_div": {"log_target": False},
+    "nll": {"ignore_index": -100},
+    "cross_entropy_nd": {"ignore_index": -100, "label_smoothing": 0.0},
+    "sigmoid_focal": {"alpha": 0.25, "gamma": 2},
+    "multi_margin": {"p": 1, "margin": 1.0},
+    "margin_ranking": {"margin": 0.0},
+    "cosine_embedding": {"margin": 0.0},
+    "hinge_embedding": {"margin": 1.0},
+    "triplet_margin": {"margin": 1.0, "p": 2, "eps": 1e-6, "swap": False},
+}
+
+BOX_LOSS_EPS = 1e-7  # torchvision's default eps of the box losses
+KERAS_EPS = 1e-7     # keras.config.epsilon()
+
+
+def cat(name, loss, inputs, diff=("input",), options=None, reductions=CAT_REDUCTIONS,
+        **extra):
+    """A catalogue configuration; inputs: name -> f64 ndarray (or int64 for
+    class indices), in the order the loss function takes them."""
+    return dict(name=name, loss=loss, inputs=inputs, diff=tuple(diff),
+                options=dict(options or {}), reductions=tuple(reductions), extra=extra)
+
+
+def opt(loss, **kwargs):
+    """Only the options that differ from torch's defaults."""
+    d = CAT_DEFAULTS.get(loss, {})
+    return {k: v for k, v in kwargs.items() if k not in d or d[k] != v}
+
+
+def log_softmax_np(z, axis):
+    m = z.max(axis=axis, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
+
+
+def softmax_np(z, axis):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def pm1(r, shape):
+    return r.choice([-1.0, 1.0], size=shape)
+
+
+# -- 1-6: element-wise regression losses ------------------------------------
+
+def huber_cat_configs():
+    cfgs = []
+    for delta in (1.0, 0.5, 2.5):
+        o = opt("huber", delta=delta)
+        for tag, shape in (("1d_7", (7,)), ("2d_3x4", (3, 4))):
+            name = f"huber_d{delta}_{tag}"
+            r = rng_for(name)
+            cfgs.append(cat(name, "huber", {"input": r.normal(size=shape) * 2.0,
+                                            "target": r.normal(size=shape) * 2.0}, options=o))
+        # errors exactly +-delta (the branch point), zero, 0.5 delta, 3 delta
+        # and +-1e6 (all exact in f32: dyadic targets)
+        t = np.array([0.25, -1.5, 0.0, 3.0, -0.75, 2.0, 0.5, -4.0])
+        e = np.array([delta, -delta, 0.0, 1e6, -1e6, 0.5 * delta, 3.0 * delta, -1e6 + 0.5])
+        cfgs.append(cat(f"huber_d{delta}_edge_kinks_1e6_8", "huber",
+                        {"input": t + e, "target": t}, options=o))
+        # errors of magnitude 1e19 (finite in f32 and f64)
+        t = np.array([0.5, -0.5, 1.0, 0.0])
+        x = np.array([1e19, -1e19, -3e18, 5e18])
+        cfgs.append(cat(f"huber_d{delta}_edge_large1e19_4", "huber",
+                        {"input": x, "target": t}, options=o))
+    return cfgs
+
+
+def smooth_l1_cat_configs():
+    cfgs = []
+    for beta in (1.0, 0.5, 0.0):  # beta = 0: torch dispatches to l1_loss
+        o = opt("smooth_l1", beta=beta)
+        for tag, shape in (("1d_7", (7,)), ("2d_3x4", (3, 4))):
+            name = f"smooth_l1_b{beta}_{tag}"
+            r = rng_for(name)
+            cfgs.append(cat(name, "smooth_l1", {"input": r.normal(size=shape) * 2.0,
+                                                "target": r.normal(size=shape) * 2.0},
+                            options=o))
+        # errors exactly +-beta, 0 (for beta = 0 the L1 subgradient sign(0) = 0)
+        t = np.array([0.25, -1.5, 0.0, 3.0, -0.75, 2.0])
+        e = np.array([beta, -beta, 0.0, 5.0, -5.0, 0.25])
+        cfgs.append(cat(f"smooth_l1_b{beta}_edge_kinks_6", "smooth_l1",
+                        {"input": t + e, "target": t}, options=o))
+    return cfgs
+
+
+def log_cosh_cat_configs():
+    cfgs = []
+    for tag, shape in (("1d_7", (7,)), ("2d_3x4", (3, 4))):
+        name = f"log_cosh_{tag}"
+        r = rng_for(name)
+        cfgs.append(cat(name, "log_cosh", {"input": r.normal(size=shape) * 2.0,
+                                           "target": r.normal(size=shape) * 2.0}))
+    # |e| up to 1e4 (cosh overflows f32 from |e| ~ 89, f64 from ~ 710) and an
+    # exact zero error (gradient tanh(0) = 0)
+    t = np.array([0.5, -0.25, 1.0, 0.0, 2.0, -3.0, 0.125, 0.75])
+    e = np.array([1e4, -1e4, 30.0, -30.0, 100.0, -800.0, 0.0, 1e-3])
+    cfgs.append(cat("log_cosh_edge_1e4_8", "log_cosh", {"input": t + e, "target": t}))
+    # |e| ~ 1e19 (exp(2e) overflows everywhere)
+    t = np.array([0.5, -0.5, 1.0, 0.0])
+    x = np.array([1e19, -1e19, 3e18, -5e18])
+    cfgs.append(cat("log_cosh_edge_large1e19_4", "log_cosh", {"input": x, "target": t}))
+    return cfgs
+
+
+def msle_cat_configs():
+    cfgs = []
+    for tag, shape in (("1d_7", (7,)), ("2d_3x4", (3, 4))):
+        name = f"msle_{tag}"
+        r = rng_for(name)
+        cfgs.append(cat(name, "msle", {"input": r.uniform(0.0, 5.0, size=shape),
+                                       "target": r.uniform(0.0, 5.0, size=shape)}))
+    # inputs below eps = 1e-7 (0, negative, 1e-8): clamped, gradient 0 there;
+    # targets 0 and negative are clamped as well
+    cfgs.append(cat("msle_edge_below_eps_8", "msle",
+                    {"input": np.array([0.0, -0.5, 1e-8, -3.0, 2.0, 0.3, 0.0, 4.0]),
+                     "target": np.array([1.0, 0.0, 2.5, -1.0, 0.0, 0.3 + 0.5, 1e-9, 1.5])}))
+    return cfgs
+
+
+def mape_cat_configs():
+    cfgs = []
+    for tag, shape in (("1d_7", (7,)), ("2d_3x4", (3, 4))):
+        name = f"mape_{tag}"
+        r = rng_for(name)
+        cfgs.append(cat(name, "mape", {"input": r.normal(size=shape),
+                                       "target": r.normal(size=shape)}))
+    # targets exactly 0 (denominator eps = 1e-7: values ~1e9) and |target| < eps
+    cfgs.append(cat("mape_edge_zero_target_6", "mape",
+                    {"input": np.array([0.5, -0.25, 1.0, -1.0, 0.1, 3.5]),
+                     "target": np.array([0.0, 0.0, 1.5, -2.0, 1e-8, 3.0])}))
+    return cfgs
+
+
+def quantile_cat_configs():
+    cfgs = []
+    for tau in (0.5, 0.1, 0.9):
+        for tag, shape in (("1d_7", (7,)), ("2d_3x4", (3, 4))):
+            name = f"quantile_tau{tau}_{tag}"
+            r = rng_for(name)
+            cfgs.append(cat(name, "quantile", {"input": r.normal(size=shape),
+                                               "target": r.normal(size=shape)},
+                            options={"tau": tau}))
+    return cfgs
+
+
+# -- 7-10: weighted regression, Poisson, Gaussian, KL ---------------------
+
+def weighted_regression_cat_configs():
+    cfgs = []
+    for loss in ("mse_weighted", "mae_weighted"):
+        for tag, shape in (("1d_7", (7,)), ("3d_3x4x2", (3, 4, 2))):
+            name = f"{loss}_{tag}"
+            r = rng_for(name)
+            cfgs.append(cat(name, loss, {"input": r.normal(size=shape),
+                                         "target": r.normal(size=shape),
+                                         "weight": r.uniform(0.1, 3.0, size=shape)}))
+    return cfgs
+
+
+def poisson_cat_configs():
+    cfgs = []
+    for log_input, full, eps in ((True, False, 1e-8), (False, False, 1e-8),
+                                 (True, True, 1e-8), (False, True, 1e-8),
+                                 (False, False, 1e-4)):
+        tag = ("log" if log_input else "lin") + ("_full" if full else "")
+        if eps != 1e-8:
+            tag += f"_eps{eps}"
+        name = f"poisson_nll_{tag}_3x4"
+        r = rng_for(name)
+        target = r.poisson(2.0, size=(3, 4)).astype(np.float64)
+        target[0, 0] = target[1, 0] = target[2, 3] = 0.0
+        target[0, 1] = target[1, 1] = 1.0
+        target[2, 0] = 2.0
+        if log_input:
+            x = r.normal(size=(3, 4)) * 0.8
+        else:
+            x = r.uniform(0.05, 4.0, size=(3, 4))
+            if eps != 1e-8:
+                x[0, 2], x[1, 3] = 0.0, 1e-5  # log(x + eps) is finite at x = 0
+        cfgs.append(cat(name, "poisson_nll", {"input": x, "target": target},
+                        options=opt("poisson_nll", log_input=log_input, full=full, eps=eps)))
+    return cfgs
+
+
+def gaussian_cat_configs():
+    cfgs = []
+    for full in (False, True):
+        tag = "_full" if full else ""
+        o = opt("gaussian_nll", full=full)
+        name = f"gaussian_nll{tag}_3x4"
+        r = rng_for(name)
+        cfgs.append(cat(name, "gaussian_nll",
+                        {"input": r.normal(size=(3, 4)), "target": r.normal(size=(3, 4)),
+                         "var": r.uniform(0.2, 2.0, size=(3, 4))},
+                        diff=("input", "var"), options=o))
+        # var of shape (N,) for input (N, D): torch unsqueezes it to (N, 1)
+        name = f"gaussian_nll{tag}_var_n_4x3"
+        r = rng_for(name)
+        cfgs.append(cat(name, "gaussian_nll",
+                        {"input": r.normal(size=(4, 3)), "target": r.normal(size=(4, 3)),
+                         "var": r.uniform(0.2, 2.0, size=(4,))},
+                        diff=("input", "var"), options=o))
+    # var of shape (N, 1): plain broadcasting
+    name = "gaussian_nll_var_n1_4x3"
+    r = rng_for(name)
+    cfgs.append(cat(name, "gaussian_nll",
+                    {"input": r.normal(size=(4, 3)), "target": r.normal(size=(4, 3)),
+                     "var": r.uniform(0.2, 2.0, size=(4, 1))}, diff=("input", "var")))
+    # eps = 1e-3 with var entries below it (and one exactly 0): torch clamps a
+    # clone of var in place under no_grad, so the value AND the var-gradient
+    # are those of the clamped var (the gradient is not zeroed where clamped)
+    name = "gaussian_nll_eps1e-3_clamped_3x4"
+    r = rng_for(name)
+    var = r.uniform(0.2, 2.0, size=(3, 4))
+    var[0, 0], var[1, 2], var[2, 1], var[2, 3] = 1e-5, 0.0, 5e-4, 2e-3
+    cfgs.append(cat(name, "gaussian_nll",
+                    {"input": r.normal(size=(3, 4)), "target": r.normal(size=(3, 4)),
+                     "var": var}, diff=("input", "var"), options={"eps": 1e-3}))
+    name = "gaussian_nll_eps1e-3_clamped_var_n_4x3"
+    r = rng_for(name)
+    var = r.uniform(0.2, 2.0, size=(4,))
+    var[1], var[3] = 1e-4, 0.0
+    cfgs.append(cat(name, "gaussian_nll",
+                    {"input": r.normal(size=(4, 3)), "target": r.normal(size=(4, 3)),
+                     "var": var}, diff=("input", "var"), options={"eps": 1e-3}))
+    return cfgs
+
+
+def kl_cat_configs():
+    cfgs = []
+    name = "kl_div_4x5"
+    r = rng_for(name)
+    cfgs.append(cat(name, "kl_div", {"input": log_softmax_np(r.normal(size=(4, 5)) * 1.5, 1),
+                                     "target": random_prob_rows(r, 4, 5)},
+                    reductions=KL_REDUCTIONS))
+    name = "kl_div_log_target_4x5"
+    r = rng_for(name)
+    cfgs.append(cat(name, "kl_div", {"input": log_softmax_np(r.normal(size=(4, 5)) * 1.5, 1),
+                                     "target": log_softmax_np(r.normal(size=(4, 5)) * 1.5, 1)},
+                    options={"log_target": True}, reductions=KL_REDUCTIONS))
+    # 3-D: batchmean divides by size(0) = 2 only, mean by all 24 elements
+    name = "kl_div_3d_2x3x4"
+    r = rng_for(name)
+    target = softmax_np(r.normal(size=(2, 3, 4)), 2)
+    target[0, 1] = [0.0, 1.0, 0.0, 0.0]
+    cfgs.append(cat(name, "kl_div", {"input": log_softmax_np(r.normal(size=(2, 3, 4)), 2),
+                                     "target": target}, reductions=KL_REDUCTIONS))
+    name = "kl_div_log_target_3d_2x3x4"
+    r = rng_for(name)
+    cfgs.append(cat(name, "kl_div", {"input": log_softmax_np(r.normal(size=(2, 3, 4)), 2),
+                                     "target": log_softmax_np(r.normal(size=(2, 3, 4)), 2)},
+                    options={"log_target": True}, reductions=KL_REDUCTIONS))
+    return cfgs
+
+
+# -- 11-13: class-index / probability classification -----------------------
+
+def nll_cat_configs():
+    cfgs = []
+
+    def add(name, shape, target, **options):
+        r = rng_for(name)
+        x = log_softmax_np(r.normal(size=shape) * 2.0, 1)
+        if "class_weights" in options:
+            options["class_weights"] = positive_weights(r, shape[1])
+        cfgs.append(cat(name, "nll", {"input": x, "target": np.asarray(target, dtype=np.int64)},
+                        options=options))
+
+    add("nll_6x5", (6, 5), [0, 3, 4, 1, 3, 2])
+    add("nll_weights_6x5", (6, 5), [0, 3, 4, 1, 3, 2], class_weights=True)
+    add("nll_ignore2_6x5", (6, 5), [2, 3, 4, 2, 0, 1], ignore_index=2)
+    add("nll_ignore99_6x5", (6, 5), [99, 3, 4, 1, 99, 0], ignore_index=99)
+    add("nll_weights_ignore99_6x5", (6, 5), [1, 99, 4, 1, 2, 99], ignore_index=99,
+        class_weights=True)
+    add("nll_3d_3x4x5", (3, 4, 5), [[0, 3, 1, 2, 3], [1, 1, 0, 2, 3], [3, 2, 2, 0, 1]])
+    add("nll_3d_weights_ignore1_3x4x5", (3, 4, 5),
+        [[0, 3, 1, 2, 3], [1, 1, 0, 2, 3], [3, 2, 2, 0, 1]], ignore_index=1, class_weights=True)
+    add("nll_3d_ignore99_2x3x4", (2, 3, 4), [[0, 99, 2, 1], [99, 99, 0, 2]], ignore_index=99)
+    return cfgs
+
+
+def ce_nd_cat_configs():
+    cfgs = []
+
+    def add_idx(name, shape, **options):
+        r = rng_for(name)
+        x = r.normal(size=shape) * 2.0
+        c = shape[1]
+        target = r.integers(0, c, size=(shape[0],) + shape[2:])
+        ig = options.get("ignore_index")
+        if ig is not None:  # a few positions ignored, never all
+            flat = target.reshape(-1)
+            flat[[1, 4]] = ig
+            flat[0] = (ig + 1) % c if 0 <= ig < c else 0
+        if "class_weights" in options:
+            options["class_weights"] = positive_weights(r, c)
+        cfgs.append(cat(name, "cross_entropy_nd", {"input": x, "target": target},
+                        options=options, target_kind="indices"))
+
+    def add_probs(name, shape, **options):
+        r = rng_for(name)
+        x = r.normal(size=shape) * 2.0
+        p = softmax_np(r.normal(size=shape) * 1.5, 1)
+        # one position one-hot (exact zeros)
+        idx = (0, slice(None)) + (0,) * (len(shape) - 2)
+        p[idx] = 0.0
+        p[(0, 1) + (0,) * (len(shape) - 2)] = 1.0
+        if "class_weights" in options:
+            options["class_weights"] = positive_weights(r, shape[1])
+        cfgs.append(cat(name, "cross_entropy_nd", {"input": x, "target": p},
+                        options=options, target_kind="probs"))
+
+    s3, s4 = (2, 4, 3), (2, 3, 2, 3)
+    add_idx("ce_nd_2x4x3", s3)
+    add_idx("ce_nd_weights_2x4x3", s3, class_weights=True)
+    add_idx("ce_nd_ignore1_2x4x3", s3, ignore_index=1)
+    add_idx("ce_nd_ls0.1_2x4x3", s3, label_smoothing=0.1)
+    add_idx("ce_nd_weights_ignore99_ls0.2_2x4x3", s3, class_weights=True, ignore_index=99,
+            label_smoothing=0.2)
+    add_idx("ce_nd_4d_2x3x2x3", s4)
+    add_idx("ce_nd_4d_weights_ls0.1_2x3x2x3", s4, class_weights=True, label_smoothing=0.1)
+    add_idx("ce_nd_4d_weights_ignore0_2x3x2x3", s4, class_weights=True, ignore_index=0)
+    add_idx("ce_nd_4d_ignore2_ls0.3_2x3x2x3", s4, ignore_index=2, label_smoothing=0.3)
+    add_probs("ce_nd_probs_2x4x3", s3)
+    add_probs("ce_nd_probs_weights_ls0.2_2x4x3", s3, class_weights=True, label_smoothing=0.2)
+    add_probs("ce_nd_probs_4d_2x3x2x3", s4)
+    add_probs("ce_nd_probs_4d_weights_2x3x2x3", s4, class_weights=True)
+    add_probs("ce_nd_probs_4d_ls0.1_2x3x2x3", s4, label_smoothing=0.1)
+    return cfgs
+
+
+def keras_probs_input(r, n, c):
+    """Positive, unnormalised rows; tiny entries (clipped at 1e-7 after
+    normalising), one exact 0, one row whose dominant entry is clipped at
+    1 - 1e-7."""
+    x = r.uniform(0.05, 2.0, size=(n, c))
+    x[1, 1] = 1e-9
+    x[2, 2] = 0.0
+    x[3] = 1e-9
+    x[3, 0] = 1.0
+    x[4, 3] = 1e-9
+    return x
+
+
+def keras_probs_cat_configs():
+    cfgs = []
+    n, c = 5, 4
+    name = "cross_entropy_keras_probs_soft_5x4"
+    r = rng_for(name)
+    cfgs.append(cat(name, "cross_entropy_keras_probs",
+                    {"input": keras_probs_input(r, n, c), "target": random_prob_rows(r, n, c)},
+                    target_kind="probs"))
+    name = "cross_entropy_keras_probs_onehot_5x4"
+    r = rng_for(name)
+    onehot = np.eye(c)[[0, 1, 2, 0, 3]]
+    cfgs.append(cat(name, "cross_entropy_keras_probs",
+                    {"input": keras_probs_input(r, n, c), "target": onehot},
+                    target_kind="probs"))
+    name = "cross_entropy_keras_probs_indices_5x4"
+    r = rng_for(name)
+    # row 2 targets the exact-0 entry (clipped: l = -ln(1e-7), zero gradient),
+    # row 3 the clipped-at-1-1e-7 entry, row 1 a tiny one
+    cfgs.append(cat(name, "cross_entropy_keras_probs",
+                    {"input": keras_probs_input(r, n, c),
+                     "target": np.array([3, 1, 2, 0, 1], dtype=np.int64)},
+                    target_kind="indices"))
+    return cfgs
+
+
+# -- 14-16: weighted BCE, BCE-with-logits, focal ---------------------------
+
+def bce_weighted_cat_configs():
+    cfgs = []
+    for kind in ("hard", "soft"):
+        for wtag, wshape in (("", (4, 5)), ("_classw", (5,))):
+            name = f"bce_weighted{wtag}_{kind}_4x5"
+            r = rng_for(name)
+            y = (r.integers(0, 2, size=(4, 5)).astype(np.float64) if kind == "hard"
+                 else r.uniform(0.0, 1.0, size=(4, 5)))
+            cfgs.append(cat(name, "bce_weighted",
+                            {"input": r.uniform(0.01, 0.99, size=(4, 5)), "target": y,
+                             "weight": r.uniform(0.1, 3.0, size=wshape)}))
+    # probabilities exactly 0 and 1: log clamped at -100 (value 100 w), the
+    # gradient denominator max((1 - p) p, 1e-12)
+    cfgs.append(cat("bce_weighted_classw_edge_0_1_2x3", "bce_weighted",
+                    {"input": np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.25]]),
+                     "target": np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 0.5]]),
+                     "weight": np.array([0.5, 2.0, 1.5])}))
+    return cfgs
+
+
+def bcel_weighted_cat_configs():
+    cfgs = []
+
+    def logits(r, shape):
+        x = np.clip(r.normal(size=shape) * 8.0, -30.0, 30.0)
+        flat = x.reshape(-1)
+        flat[0], flat[-1] = 30.0, -30.0
+        return x
+
+    for tag, shape in (("4x5", (4, 5)), ("3d_2x3x4", (2, 3, 4))):
+        for with_w in (False, True):
+            for kind in ("hard", "soft"):
+                name = f"bcel_weighted_pw{'_w' if with_w else ''}_{kind}_{tag}"
+                r = rng_for(name)
+                y = (r.integers(0, 2, size=shape).astype(np.float64) if kind == "hard"
+                     else r.uniform(0.0, 1.0, size=shape))
+                inputs = {"input": logits(r, shape), "target": y}
+                if with_w:
+                    inputs["weight"] = r.uniform(0.1, 3.0, size=shape)
+                inputs["pos_weight"] = r.uniform(0.3, 3.0, size=(shape[-1],))
+                cfgs.append(cat(name, "bce_with_logits_weighted", inputs))
+    return cfgs
+
+
+def focal_cat_configs():
+    cfgs = []
+    for alpha, gamma in ((0.25, 2), (-1.0, 2), (0.5, 2), (0.25, 0.0), (0.25, 1.5),
+                         (-1.0, 1.5)):
+        o = opt("sigmoid_focal", alpha=alpha, gamma=gamma)
+        for kind, shape in (("hard", (4, 5)), ("soft", (3, 4))):
+            name = f"sigmoid_focal_a{alpha}_g{float(gamma)}_{kind}_{'x'.join(map(str, shape))}"
+            r = rng_for(name)
+            x = np.clip(r.normal(size=shape) * 6.0, -20.0, 20.0)
+            x.reshape(-1)[0], x.reshape(-1)[-1] = 20.0, -20.0
+            y = (r.integers(0, 2, size=shape).astype(np.float64) if kind == "hard"
+                 else r.uniform(0.0, 1.0, size=shape))
+            cfgs.append(cat(name, "sigmoid_focal", {"inputs": x, "targets": y},
+                            diff=("inputs",), options=o))
+    return cfgs
+
+
+# -- 17-23: margin losses ----------------------------------------------------
+
+def hinge_cat_configs():
+    cfgs = []
+    for loss in ("hinge", "squared_hinge"):
+        for kind in ("01", "pm1"):
+            name = f"{loss}_{kind}_3x4"
+            r = rng_for(name)
+            y = (r.integers(0, 2, size=(3, 4)).astype(np.float64) if kind == "01"
+                 else pm1(r, (3, 4)))
+            cfgs.append(cat(name, loss, {"input": r.normal(size=(3, 4)) * 1.5, "target": y}))
+        # y * input exactly 1 (the kink; torch.clamp's gradient is 0 there, so
+        # only the unreduced value is recorded)
+        x = np.array([1.0, -1.0, 0.5, 2.0, -1.0, 1.0])
+        cfgs.append(cat(f"{loss}_kink_01_6", loss,
+                        {"input": x, "target": np.array([1.0, 0.0, 1.0, 1.0, 1.0, 0.0])},
+                        reductions=("none",)))
+        cfgs.append(cat(f"{loss}_kink_pm1_6", loss,
+                        {"input": x, "target": np.array([1.0, -1.0, -1.0, 1.0, 1.0, 1.0])},
+                        reductions=("none",)))
+    return cfgs
+
+
+def multi_margin_cat_configs():
+    cfgs = []
+    for tag, p, margin, weighted in (("", 1, 1.0, False), ("_p2", 2, 1.0, False),
+                                     ("_m0.5", 1, 0.5, False), ("_weights", 1, 1.0, True),
+                                     ("_p2_m0.5_weights", 2, 0.5, True)):
+        name = f"multi_margin{tag}_5x4"
+        r = rng_for(name)
+        o = opt("multi_margin", p=p, margin=margin)
+        x = r.normal(size=(5, 4))
+        y = r.integers(0, 4, size=5)
+        if weighted:
+            o["class_weights"] = positive_weights(r, 4)
+        cfgs.append(cat(name, "multi_margin", {"input": x, "target": y}, options=o))
+    return cfgs
+
+
+def soft_margin_cat_configs():
+    name = "soft_margin_3x4"
+    r = rng_for(name)
+    cfgs = [cat(name, "soft_margin", {"input": r.normal(size=(3, 4)) * 3.0,
+                                      "target": pm1(r, (3, 4))})]
+    cfgs.append(cat("soft_margin_extreme50_6", "soft_margin",
+                    {"input": np.array([50.0, -50.0, 50.0, -50.0, 49.5, -0.5]),
+                     "target": np.array([1.0, 1.0, -1.0, -1.0, -1.0, 1.0])}))
+    return cfgs
+
+
+def margin_ranking_cat_configs():
+    cfgs = []
+    for margin in (0.0, 0.5):
+        name = f"margin_ranking_m{margin}_8"
+        r = rng_for(name)
+        cfgs.append(cat(name, "margin_ranking",
+                        {"x1": r.normal(size=8), "x2": r.normal(size=8), "y": pm1(r, 8)},
+                        diff=("x1", "x2"), options=opt("margin_ranking", margin=margin)))
+    return cfgs
+
+
+def cosine_embedding_cat_configs():
+    cfgs = []
+    for margin in (0.0, 0.3):
+        name = f"cosine_embedding_m{margin}_6x4"
+        r = rng_for(name)
+        y = np.array([1.0, -1.0, 1.0, -1.0, -1.0, 1.0])
+        x1 = r.normal(size=(6, 4))
+        x2 = r.normal(size=(6, 4))
+        x2[3] = x1[3] * 0.5 + r.normal(size=4) * 0.1  # a y = -1 pair with cos > margin
+        cfgs.append(cat(name, "cosine_embedding", {"x1": x1, "x2": x2, "y": y},
+                        diff=("x1", "x2"), options=opt("cosine_embedding", margin=margin)))
+    # an all-zero row of x1 with y = 1: torch adds EPSILON = 1e-12 to both
+    # squared norms, cos = 0, loss 1 and a ~1e6 gradient
+    name = "cosine_embedding_zero_row_3x4"
+    r = rng_for(name)
+    x1 = r.normal(size=(3, 4))
+    x1[1] = 0.0
+    cfgs.append(cat(name, "cosine_embedding",
+                    {"x1": x1, "x2": r.normal(size=(3, 4)), "y": np.array([1.0, 1.0, -1.0])},
+                    diff=("x1", "x2")))
+    return cfgs
+
+
+def hinge_embedding_cat_configs():
+    cfgs = []
+    for margin in (1.0, 2.0):
+        name = f"hinge_embedding_m{margin}_3x4"
+        r = rng_for(name)
+        cfgs.append(cat(name, "hinge_embedding",
+                        {"input": r.uniform(0.0, 3.0, size=(3, 4)), "target": pm1(r, (3, 4))},
+                        options=opt("hinge_embedding", margin=margin)))
+    return cfgs
+
+
+def triplet_cat_configs():
+    cfgs = []
+    names = ("anchor", "positive", "negative")
+    for tag, margin, p, swap in (("", 1.0, 2, False), ("_m0.3", 0.3, 2, False),
+                                 ("_p1", 1.0, 1, False), ("_swap", 1.0, 2, True),
+                                 ("_m0.3_p1_swap", 0.3, 1, True)):
+        name = f"triplet_margin{tag}_5x3"
+        r = rng_for(name)
+        a = r.normal(size=(5, 3))
+        pos = a + r.normal(size=(5, 3)) * 0.7
+        neg = a + r.normal(size=(5, 3)) * 1.2
+        cfgs.append(cat(name, "triplet_margin", {"anchor": a, "positive": pos, "negative": neg},
+                        diff=names, options=opt("triplet_margin", margin=margin, p=p,
+                                                swap=swap)))
+    # anchor == positive exactly: d(a, p) = ||a - p + eps||_2 = eps sqrt(D)
+    name = "triplet_margin_anchor_eq_positive_5x3"
+    r = rng_for(name)
+    a = r.normal(size=(5, 3))
+    cfgs.append(cat(name, "triplet_margin",
+                    {"anchor": a, "positive": a.copy(), "negative": a + r.normal(size=(5, 3)) * 0.4},
+                    diff=names))
+    return cfgs
+
+
+# -- 24: bounding-box losses ----------------------------------------------
+
+BOX_LOSSES = ("iou", "giou", "diou", "ciou")
+
+
+def random_boxes(r, n):
+    xy = r.uniform(0.0, 5.0, size=(n, 2))
+    wh = r.uniform(1.0, 4.0, size=(n, 2))
+    return np.concatenate([xy, xy + wh], axis=1)
+
+
+def box_cat_configs():
+    cfgs = []
+    sets = []
+    # prediction = target jittered by < 0.5 per coordinate: always overlapping
+    name = "random_overlap_6"
+    r = rng_for(name)
+    b2 = random_boxes(r, 6)
+    b1 = b2 + r.uniform(-0.45, 0.45, size=(6, 4))
+    sets.append((name, b1, b2))
+    # disjoint: shifted right / down / diagonally past the box
+    name = "disjoint_6"
+    r = rng_for(name)
+    b1 = random_boxes(r, 6)
+    w, h = b1[:, 2] - b1[:, 0], b1[:, 3] - b1[:, 1]
+    gap = r.uniform(0.5, 3.0, size=6)
+    sx = np.array([1, 0, 1, -1, 0, 1]) * (w + gap)
+    sy = np.array([0, 1, 1, 0, -1, -1]) * (h + gap)
+    b2 = random_boxes(r, 6)
+    b2[:, [0, 2]] = b1[:, [0, 2]] + sx[:, None] + r.uniform(-0.2, 0.2, size=(6, 1))
+    b2[:, [1, 3]] = b1[:, [1, 3]] + sy[:, None] + r.uniform(-0.2, 0.2, size=(6, 1))
+    sets.append((name, b1, b2))
+    # zero-area boxes (x1 = x2): rows 0-2 in the prediction, 3-5 in the target
+    sets.append(("zero_area_6",
+                 np.array([[2.0, 1.0, 2.0, 3.0], [0.5, 0.5, 0.5, 2.5], [6.0, 1.0, 6.0, 2.0],
+                           [0.0, 0.0, 2.0, 2.0], [1.0, 1.0, 4.0, 3.0], [0.0, 0.0, 1.0, 1.5]]),
+                 np.array([[1.0, 1.0, 4.0, 4.0], [0.0, 0.0, 2.0, 2.0], [1.0, 1.0, 3.0, 3.0],
+                           [1.0, 0.5, 1.0, 1.5], [2.5, 0.0, 2.5, 5.0], [3.0, 3.0, 3.0, 4.0]])))
+    # identical boxes: max/min ties everywhere
+    name = "identical_6"
+    r = rng_for(name)
+    b = np.round(random_boxes(r, 6) * 8.0) / 8.0  # dyadic: identical in f32 too
+    sets.append((name, b, b.copy()))
+    # containment: rows 0-2 prediction contains target, rows 3-5 the reverse
+    sets.append(("contains_6",
+                 np.array([[0.0, 0.0, 6.0, 5.0], [1.0, 1.0, 5.0, 3.0], [0.5, 0.25, 4.5, 6.0],
+                           [2.0, 2.0, 3.0, 3.5], [1.5, 1.25, 2.0, 2.0], [3.0, 1.0, 4.0, 4.0]]),
+                 np.array([[1.0, 1.5, 3.0, 2.75], [2.0, 1.5, 3.0, 2.5], [1.0, 2.0, 2.0, 3.0],
+                           [1.0, 1.0, 5.0, 5.0], [0.0, 0.0, 4.0, 3.0], [2.0, 0.5, 6.0, 7.0]])))
+    # the sample of torchvision's docs: overlapping, disjoint, identical
+    sets.append(("docs_sample_3",
+                 np.array([[0.0, 0.0, 2.0, 2.0], [0.0, 0.0, 1.0, 1.0], [1.0, 1.0, 3.0, 4.0]]),
+                 np.array([[1.0, 1.0, 3.0, 3.0], [2.0, 2.0, 3.0, 3.0], [1.0, 1.0, 3.0, 4.0]])))
+    for loss in BOX_LOSSES:
+        for tag, b1, b2 in sets:
+            cfgs.append(cat(f"{loss}_{tag}", loss, {"boxes1": b1, "boxes2": b2},
+                            diff=("boxes1",)))
+    return cfgs
+
+
+def all_catalogue_configs():
+    return (huber_cat_configs() + smooth_l1_cat_configs() + log_cosh_cat_configs()
+            + msle_cat_configs() + mape_cat_configs() + quantile_cat_configs()
+            + weighted_regression_cat_configs() + poisson_cat_configs()
+            + gaussian_cat_configs() + kl_cat_configs() + nll_cat_configs()
+            + ce_nd_cat_configs() + keras_probs_cat_configs() + bce_weighted_cat_configs()
+            + bcel_weighted_cat_configs() + focal_cat_configs() + hinge_cat_configs()
+            + multi_margin_cat_configs() + soft_margin_cat_configs()
+            + margin_ranking_cat_configs() + cosine_embedding_cat_configs()
+            + hinge_embedding_cat_configs() + triplet_cat_configs() + box_cat_configs())
+
+
+def reduce_loss(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    assert reduction == "none", reduction
+    return loss
+
+
+def catalogue_loss(loss, t, o, reduction, dtype):
+    """The loss value; t: name -> tensor, o: options (class_weights already
+    rounded to the dtype)."""
+    d = dict(CAT_DEFAULTS.get(loss, {}))
+    d.update(o)
+    cw = d.get("class_weights")
+    cw = None if cw is None else torch.tensor(cw, dtype=dtype)
+    x, y = t.get("input"), t.get("target")
+    if loss == "huber":
+        return F.huber_loss(x, y, reduction=reduction, delta=d["delta"])
+    if loss == "smooth_l1":
+        return F.smooth_l1_loss(x, y, reduction=reduction, beta=d["beta"])
+    if loss == "log_cosh":
+        # re-derived (Keras log_cosh / optax.log_cosh):
+        #   e = input - target,  l = log(cosh(e)) = e + softplus(-2e) - ln 2
+        #                                         = logaddexp(e, -e) - ln 2
+        # torch.logaddexp is max(a, b) + log1p(exp(-|a - b|)) (finite for any
+        # finite e) and its backward exp(a - out) - exp(b - out) gives
+        # tanh(e), also at e = 0 (a relu/abs-based softplus would give 1 there)
+        e = x - y
+        return reduce_loss(torch.logaddexp(e, -e) - math.log(2.0), reduction)
+    if loss == "msle":
+        # re-derived (Keras mean_squared_logarithmic_error, eps = 1e-7):
+        #   l = (log1p(max(input, eps)) - log1p(max(target, eps)))^2
+        # max via torch.clamp(min=eps): gradient 0 where input <= eps
+        lx = torch.log1p(torch.clamp(x, min=KERAS_EPS))
+        ly = torch.log1p(torch.clamp(y, min=KERAS_EPS))
+        return reduce_loss((lx - ly) ** 2, reduction)
+    if loss == "mape":
+        # re-derived (Keras mean_absolute_percentage_error, eps = 1e-7):
+        #   l = 100 * |target - input| / max(|target|, eps)
+        return reduce_loss(100.0 * torch.abs(y - x) / torch.clamp(torch.abs(y), min=KERAS_EPS),
+                           reduction)
+    if loss == "quantile":
+        # re-derived (pinball loss): e = target - input,
+        #   l = max(tau e, (tau - 1) e)   (torch.maximum; no ties in the data)
+        e = y - x
+        tau = d["tau"]
+        return reduce_loss(torch.maximum(tau * e, (tau - 1.0) * e), reduction)
+    if loss == "mse_weighted":
+        return F.mse_loss(x, y, reduction=reduction, weight=t["weight"])
+    if loss == "mae_weighted":
+        return F.l1_loss(x, y, reduction=reduction, weight=t["weight"])
+    if loss == "poisson_nll":
+        return F.poisson_nll_loss(x, y, log_input=d["log_input"], full=d["full"], eps=d["eps"],
+                                  reduction=reduction)
+    if loss == "gaussian_nll":
+        return F.gaussian_nll_loss(x, y, t["var"], full=d["full"], eps=d["eps"],
+                                   reduction=reduction)
+    if loss == "kl_div":
+        return F.kl_div(x, y, reduction=reduction, log_target=d["log_target"])
+    if loss == "nll":
+        return F.nll_loss(x, y, weight=cw, ignore_index=d["ignore_index"], reduction=reduction)
+    if loss == "cross_entropy_nd":
+        return F.cross_entropy(x, y, weight=cw, ignore_index=d["ignore_index"],
+                               reduction=reduction, label_smoothing=d["label_smoothing"])
+    if loss == "cross_entropy_keras_probs":
+        # re-derived (Keras categorical_crossentropy, from_logits=False,
+        # eps = 1e-7), over dim 1 of an (N, C) input of probabilities:
+        #   q = input / sum_c input;  q = clip(q, eps, 1 - eps)
+        #   l_i = -sum_c t_ic log q_ic   (probability / one-hot targets)
+        #   l_i = -log q_{i, y_i}         (class-index targets)
+        # mean = mean over rows.  1 - eps is rounded to the dtype by clamp.
+        q = x / x.sum(dim=1, keepdim=True)
+        q = torch.clamp(q, min=KERAS_EPS, max=1.0 - KERAS_EPS)
+        if y.dtype == torch.int64:
+            per_row = -torch.log(q.gather(1, y.unsqueeze(1))).squeeze(1)
+        else:
+            per_row = -(y * torch.log(q)).sum(dim=1)
+        return reduce_loss(per_row, reduction)
+    if loss == "bce_weighted":
+        return F.binary_cross_entropy(x, y, weight=t["weight"], reduction=reduction)
+    if loss == "bce_with_logits_weighted":
+        return F.binary_cross_entropy_with_logits(x, y, weight=t.get("weight"),
+                                                  pos_weight=t["pos_weight"],
+                                                  reduction=reduction)
+    if loss == "sigmoid_focal":
+        return sigmoid_focal_loss(t["inputs"], t["targets"], alpha=d["alpha"], gamma=d["gamma"],
+                                  reduction=reduction)
+    if loss in ("hinge", "squared_hinge"):
+        # re-derived (Keras hinge / squared_hinge): if every label is 0 or 1
+        # (decided over the whole target tensor) y <- 2 y - 1, else y as is;
+        #   l = max(1 - y * input, 0)  [squared_hinge: l^2], element-wise
+        # (mean = over all elements).  max via torch.clamp(min=0): gradient 0
+        # at the kink y * input = 1 (only "none" cases contain it)
+        if bool(((y == 0) | (y == 1)).all()):
+            y = 2.0 * y - 1.0
+        h = torch.clamp(1.0 - y * x, min=0.0)
+        return reduce_loss(h if loss == "hinge" else h ** 2, reduction)
+    if loss == "multi_margin":
+        return F.multi_margin_loss(x, y, p=d["p"], margin=d["margin"], weight=cw,
+                                   reduction=reduction)
+    if loss == "soft_margin":
+        return F.soft_margin_loss(x, y, reduction=reduction)
+    if loss == "margin_ranking":
+        return F.margin_ranking_loss(t["x1"], t["x2"], t["y"], margin=d["margin"],
+                                     reduction=reduction)
+    if loss == "cosine_embedding":
+        return F.cosine_embedding_loss(t["x1"], t["x2"], t["y"], margin=d["margin"],
+                                       reduction=reduction)
+    if loss == "hinge_embedding":
+        return F.hinge_embedding_loss(x, y, margin=d["margin"], reduction=reduction)
+    if loss == "triplet_margin":
+        return F.triplet_margin_loss(t["anchor"], t["positive"], t["negative"],
+                                     margin=d["margin"], p=d["p"], eps=d["eps"], swap=d["swap"],
+                                     reduction=reduction)
+    if loss == "iou":
+        # re-derived: l = 1 - inter / (union + eps), eps = 1e-7, with
+        # torchvision's inter / union (torchvision.ops._utils._loss_inter_union:
+        # inter = 0 unless both overlaps are strictly positive; union =
+        # area1 + area2 - inter); mean = mean over boxes
+        inter, union = _loss_inter_union(t["boxes1"], t["boxes2"])
+        return reduce_loss(1 - inter / (union + BOX_LOSS_EPS), reduction)
+    if loss == "giou":
+        return generalized_box_iou_loss(t["boxes1"], t["boxes2"], reduction=reduction,
+                                        eps=BOX_LOSS_EPS)
+    if loss == "diou":
+        return distance_box_iou_loss(t["boxes1"], t["boxes2"], reduction=reduction,
+                                     eps=BOX_LOSS_EPS)
+    if loss == "ciou":
+        return complete_box_iou_loss(t["boxes1"], t["boxes2"], reduction=reduction,
+                                     eps=BOX_LOSS_EPS)
+    raise ValueError(loss)
+
+
+def make_catalogue_case(cfg, dtype_name, reduction):
+    dtype = DTYPES[dtype_name]
+    with default_dtype(dtype):
+        tensors = {}
+        for key, a in cfg["inputs"].items():
+            a = np.asarray(a)
+            if a.dtype.kind in "iu":
+                tensors[key] = torch.tensor(a, dtype=torch.int64)
+            else:
+                tensors[key] = to_t(a, dtype).requires_grad_(key in cfg["diff"])
+        options = dict(cfg["options"])
+        if "class_weights" in options:
+            options["class_weights"] = [float(v) for v in
+                                        torch.tensor(options["class_weights"], dtype=dtype).tolist()]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # e.g. a broadcasting size mismatch
+            warnings.filterwarnings("ignore", message="reduction: 'mean' divides the total loss")
+            value = catalogue_loss(cfg["loss"], tensors, options, reduction, dtype)
+        assert value.dtype == dtype, (cfg["name"], value.dtype)
+        case = {"name": f"{cfg['name']}_{dtype_name}_{reduction}", "loss": cfg["loss"],
+                "dtype": dtype_name, "reduction": reduction}
+        case.update(cfg["extra"])
+        case["options"] = options
+        case["inputs"] = {key: enc(tv) for key, tv in tensors.items()}
+        case["value"] = enc(value)
+        if reduction != "none":
+            diff = [tensors[key] for key in cfg["diff"]]
+            grads = torch.autograd.grad(value, diff, allow_unused=True)
+            case["grads"] = {key: enc(torch.zeros_like(tv) if g is None else g)
+                             for key, tv, g in zip(cfg["diff"], diff, grads)}
+    return case
+
+
+def generate_catalogue():
+    cases = []
+    for cfg in all_catalogue_configs():
+        for dtype_name in DTYPES:
+            for reduction in cfg["reductions"]:
+                cases.append(make_catalogue_case(cfg, dtype_name, reduction))
+    return {"torch_version": torch.__version__, "torchvision_version": torchvision.__version__,
+            "generator": GENERATOR, "cases": cases}
+
+
+# ---------------------------------------------------------------------------
 # output and self-checks
 # ---------------------------------------------------------------------------
 
@@ -1421,6 +2284,229 @@ def self_check(docs):
     assert total < 4 * 1024 * 1024, f"reference data too large: {total} bytes"
 
 
+# Catalogue losses whose "mean" is not the plain mean of the "none" output
+# (checked separately in check_catalogue): weighted MSE / MAE divide by
+# sum(weight); nll / cross-entropy with class weights divide by the summed
+# weights of the non-ignored targets, with ignore_index by their count.
+def catalogue_mean_is_plain(c):
+    if c["loss"] in ("mse_weighted", "mae_weighted"):
+        return False
+    if c["loss"] in ("nll", "cross_entropy_nd") and c.get("target_kind") != "probs":
+        return not ("class_weights" in c["options"] or "ignore_index" in c["options"])
+    return True
+
+
+def check_catalogue(doc):
+    cases = doc["cases"]
+    names = [c["name"] for c in cases]
+    assert len(names) == len(set(names)), "duplicate catalogue case names"
+    by_name = {c["name"]: c for c in cases}
+    for c in cases:
+        assert c["dtype"] in DTYPES and c["reduction"] in KL_REDUCTIONS, c["name"]
+        assert (c["reduction"] == "batchmean") <= (c["loss"] == "kl_div"), c["name"]
+        assert ("grads" in c) == (c["reduction"] != "none"), c["name"]
+        for arr in walk_arrays(c):
+            assert len(arr["data"]) == math.prod(arr["shape"]), c["name"]
+            # every value, gradient and input of the catalogue is finite
+            assert all(not isinstance(x, str) and math.isfinite(x) for x in arr["data"]), c["name"]
+            if c["dtype"] == "f32":
+                assert all(is_f32_exact(x) for x in arr["data"]), c["name"]
+        for key, g in c.get("grads", {}).items():
+            assert g["shape"] == c["inputs"][key]["shape"], c["name"]
+        if c["reduction"] != "none":
+            assert c["value"]["shape"] == [], c["name"]
+
+    # reductions against the unreduced output of the same configuration
+    for c in cases:
+        if c["reduction"] == "none":
+            continue
+        base = c["name"][: -len(c["reduction"])]
+        none = dec(by_name[base + "none"]["value"])
+        v = dec(c["value"])[()]
+        rtol = 1e-5 if c["dtype"] == "f32" else 1e-12
+        scale = np.abs(none).sum()
+        if c["reduction"] == "sum":
+            want = none.sum()
+        elif c["reduction"] == "batchmean":
+            want = none.sum() / c["inputs"]["input"]["shape"][0]
+        elif catalogue_mean_is_plain(c):
+            want, scale = none.mean(), scale / none.size
+        else:
+            continue
+        assert abs(v - want) <= rtol * scale, (c["name"], v, want)
+
+    # weighted MSE / MAE: mean = sum(w l) / sum(w) -- while F.huber_loss's
+    # weight= divides by the element count (documented here, not in the data)
+    for c in cases:
+        if c["loss"] in ("mse_weighted", "mae_weighted") and c["reduction"] == "mean" \
+                and c["dtype"] == "f64":
+            x, y, w = (dec(c["inputs"][k]) for k in ("input", "target", "weight"))
+            err = (x - y) ** 2 if c["loss"] == "mse_weighted" else np.abs(x - y)
+            assert math.isclose(dec(c["value"])[()], (w * err).sum() / w.sum(), rel_tol=1e-13)
+            assert np.allclose(dec(c["grads"]["input"]),
+                               w * (2 * (x - y) if c["loss"] == "mse_weighted"
+                                    else np.sign(x - y)) / w.sum(), rtol=1e-12, atol=0)
+    hx = torch.tensor([0.0, 3.0], dtype=torch.float64)
+    hy = torch.tensor([1.0, 0.0], dtype=torch.float64)
+    hw = torch.tensor([1.0, 3.0], dtype=torch.float64)
+    assert F.huber_loss(hx, hy, weight=hw).item() == (0.5 * 1.0 + 3.0 * 2.5) / 2
+    assert F.mse_loss(hx, hy, weight=hw).item() == (1.0 + 27.0) / 4
+
+    # hand values: Huber at the branch point, 0.5 delta^2 = 3.125 for delta 2.5
+    c = by_name["huber_d2.5_edge_kinks_1e6_8_f32_none"]
+    assert c["value"]["data"][:3] == [3.125, 3.125, 0.0]
+    # torchvision's generalized_box_iou_loss docs sample (f64, eps = 1e-7)
+    got = dec(by_name["giou_docs_sample_3_f64_none"]["value"])
+    assert np.allclose(got[:2], [1.0793650789, 1.7777777691], rtol=0, atol=1e-10), got
+    assert abs(got[2] - 1.67e-8) < 1e-10, got
+    # the same in f32: 6 + 1e-7 rounds to 6, the identical pair gives exactly 0
+    assert by_name["giou_docs_sample_3_f32_none"]["value"]["data"][2] == 0.0
+
+    # independent f64 recomputations from the stored inputs
+    for c in cases:
+        if c["dtype"] != "f64" or c["reduction"] != "none":
+            continue
+        inp = {k: dec(a) for k, a in c["inputs"].items()}
+        o = dict(CAT_DEFAULTS.get(c["loss"], {}))
+        o.update(c["options"])
+        got = dec(c["value"])
+        want = None
+        if c["loss"] == "multi_margin":
+            # l_i = sum_{j != y} w[y] max(0, margin - x_y + x_j)^p / C  (the
+            # weight multiplies the p-th power, not the hinge before it)
+            x, y = inp["input"], c["inputs"]["target"]["data"]
+            w = o.get("class_weights", [1.0] * x.shape[1])
+            want = np.array([sum(w[yi] * max(0.0, o["margin"] - row[yi] + row[j]) ** o["p"]
+                                 for j in range(len(row)) if j != yi) / len(row)
+                             for row, yi in zip(x, y)])
+        elif c["loss"] == "triplet_margin":
+            # pairwise_distance(a, b) = ||a - b + eps||_p  (eps inside the norm)
+            def dist(a, b):
+                return (np.abs(a - b + o["eps"]) ** o["p"]).sum(axis=1) ** (1.0 / o["p"])
+            a, pos, neg = inp["anchor"], inp["positive"], inp["negative"]
+            dn = dist(a, neg)
+            if o["swap"]:
+                dn = np.minimum(dn, dist(pos, neg))
+            want = np.maximum(o["margin"] + dist(a, pos) - dn, 0.0)
+        elif c["loss"] == "poisson_nll" and o["full"]:
+            x, y = inp["input"], inp["target"]
+            base = np.exp(x) - y * x if o["log_input"] else x - y * np.log(x + o["eps"])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                stirling = y * np.log(y) - y + 0.5 * np.log(2 * np.pi * y)
+            want = base + np.where(y <= 1, 0.0, stirling)
+        elif c["loss"] == "gaussian_nll":
+            x, y = inp["input"], inp["target"]
+            var = np.maximum(inp["var"], o["eps"])
+            if var.ndim == x.ndim - 1:
+                var = var[..., None]
+            want = 0.5 * (np.log(var) + (x - y) ** 2 / var)
+            if o["full"]:
+                want = want + 0.5 * math.log(2 * math.pi)
+        elif c["loss"] == "sigmoid_focal" and o["alpha"] == -1:
+            x, y = inp["inputs"], inp["targets"]
+            p = 1 / (1 + np.exp(-x))
+            ce = np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+            want = ce * (1 - (p * y + (1 - p) * (1 - y))) ** o["gamma"]
+        elif c["loss"] == "ciou":
+            # CIoU = DIoU + alpha v, alpha = v / (1 - iou + v + eps)
+            d = dec(by_name[c["name"].replace("ciou", "diou", 1)]["value"])
+            i = 1 - dec(by_name[c["name"].replace("ciou", "iou", 1)]["value"])
+            b1, b2 = inp["boxes1"], inp["boxes2"]
+            v = 4 / math.pi ** 2 * (np.arctan((b2[:, 2] - b2[:, 0]) / (b2[:, 3] - b2[:, 1]))
+                                    - np.arctan((b1[:, 2] - b1[:, 0]) / (b1[:, 3] - b1[:, 1]))) ** 2
+            want = d + v / (1 - i + v + BOX_LOSS_EPS) * v
+        if want is not None:
+            assert np.allclose(got, want, rtol=1e-10, atol=1e-12), (c["name"], got, want)
+
+    # nll / cross_entropy_nd "mean": weighted by the class weights of the
+    # non-ignored targets; the label-smoothing term sum_c w_c (-log q_c) / C
+    # is divided by the same denominator; probability targets (smoothed as
+    # t (1 - ls) + ls / C) are divided by the number of positions numel / C
+    for c in cases:
+        if c["loss"] not in ("nll", "cross_entropy_nd") or c["dtype"] != "f64" \
+                or c["reduction"] != "mean":
+            continue
+        x = dec(c["inputs"]["input"])
+        logq = x if c["loss"] == "nll" else log_softmax_np(x, 1)
+        n_cls = x.shape[1]
+        logq = np.moveaxis(logq, 1, -1).reshape(-1, n_cls)  # (positions, C)
+        w = np.array(c["options"].get("class_weights", [1.0] * n_cls))
+        ls = c["options"].get("label_smoothing", 0.0)
+        if c.get("target_kind") == "probs":
+            t = np.moveaxis(dec(c["inputs"]["target"]), 1, -1).reshape(-1, n_cls)
+            t = t * (1 - ls) + ls / n_cls
+            want = -(w * t * logq).sum() / logq.shape[0]
+        else:
+            y = np.array(c["inputs"]["target"]["data"])
+            keep = y != c["options"].get("ignore_index", -100)
+            yk, lk = y[keep], logq[keep]
+            denom = w[yk].sum()
+            nll = -(w[yk] * lk[np.arange(len(yk)), yk]).sum() / denom
+            smooth = -(w * lk).sum() / denom
+            want = (1 - ls) * nll + ls / n_cls * smooth
+        assert math.isclose(dec(c["value"])[()], want, rel_tol=1e-12), (c["name"], want)
+    # cosine_embedding: EPSILON is added to both SQUARED norms, and it is the
+    # f32 constant float(1e-12) = 9.999999960041972e-13 also in f64 (a plain
+    # 1e-12 misses the gradient below by 2e-9 relative); an all-zero x1 row
+    # with y = 1 has gradient -x2 / sqrt(EPSILON (|x2|^2 + EPSILON))
+    c = by_name["cosine_embedding_zero_row_3x4_f64_sum"]
+    x2 = dec(c["inputs"]["x2"])[1]
+    eps32 = float(np.float32(1e-12))
+    assert np.allclose(dec(c["grads"]["x1"])[1],
+                       -x2 / np.sqrt(eps32 * ((x2 * x2).sum() + eps32)), rtol=1e-13, atol=0)
+    assert not np.allclose(dec(c["grads"]["x1"])[1],
+                           -x2 / np.sqrt(1e-12 * ((x2 * x2).sum() + 1e-12)), rtol=1e-10, atol=0)
+
+    # binary_cross_entropy at p = 0 / 1: value -w max(log, -100), gradient
+    # w (p - y) / max(p (1 - p), EPSILON) with the same f32 constant
+    # EPSILON = float(1e-12) as cosine_embedding, also in f64
+    c = by_name["bce_weighted_classw_edge_0_1_2x3_f64_sum"]
+    g = dec(c["grads"]["input"])
+    assert g[1, 0] == 0.5 * 1.0 / eps32 and g[1, 1] == 2.0 * -1.0 / eps32, g
+    assert g[0, 0] == 0.0 and g[0, 1] == 0.0, g
+    # 0.5 * 100 + 2 * 100 (clamped logs) + 1.5 ln 2 + 1.5 * BCE(0.25, 0.5)
+    want = 250.0 + 1.5 * math.log(2.0) - 1.5 * 0.5 * (math.log(0.25) + math.log(0.75))
+    assert math.isclose(c["value"]["data"][0], want, rel_tol=1e-14), c["value"]
+
+    # gaussian_nll: the var-gradient where var < eps is that of the clamped var
+    c = by_name["gaussian_nll_eps1e-3_clamped_3x4_f64_sum"]
+    x, y, var = (dec(c["inputs"][k]) for k in ("input", "target", "var"))
+    vc = np.maximum(var, 1e-3)
+    assert np.allclose(dec(c["grads"]["var"]), 0.5 * (1 / vc - (x - y) ** 2 / vc ** 2),
+                       rtol=1e-12, atol=0)
+    # var of shape (N,) for input (N, D): its gradient sums over D
+    c = by_name["gaussian_nll_var_n_4x3_f64_sum"]
+    x, y, var = (dec(c["inputs"][k]) for k in ("input", "target", "var"))
+    assert np.allclose(dec(c["grads"]["var"]),
+                       (0.5 * (1 / var[:, None] - (x - y) ** 2 / var[:, None] ** 2)).sum(1),
+                       rtol=1e-12, atol=0)
+    # log_cosh: gradient tanh(e) / n, also at e = 0 and |e| = 1e19
+    for name in ("log_cosh_edge_1e4_8_f64_mean", "log_cosh_edge_large1e19_4_f64_mean"):
+        c = by_name[name]
+        e = dec(c["inputs"]["input"]) - dec(c["inputs"]["target"])
+        assert np.allclose(dec(c["grads"]["input"]), np.tanh(e) / e.size, rtol=1e-12, atol=0)
+    # triplet with anchor == positive: d(a, p) = eps sqrt(D)
+    c = by_name["triplet_margin_anchor_eq_positive_5x3_f64_none"]
+    assert all(v > 0 for v in c["value"]["data"]), "anchor == positive case not active"
+    # kl_div: batchmean = sum / size(0), mean = sum / numel
+    for base in ("kl_div_3d_2x3x4_f64", "kl_div_log_target_4x5_f64"):
+        s = by_name[base + "_sum"]["value"]["data"][0]
+        shape = by_name[base + "_sum"]["inputs"]["input"]["shape"]
+        assert math.isclose(by_name[base + "_batchmean"]["value"]["data"][0], s / shape[0],
+                            rel_tol=1e-15)
+        assert math.isclose(by_name[base + "_mean"]["value"]["data"][0], s / math.prod(shape),
+                            rel_tol=1e-15)
+
+    # reloading reproduces identical floats; size budget
+    path = os.path.join(DATA_DIR, CATALOGUE_FILE)
+    with open(path, encoding="utf-8") as f:
+        back = json.load(f)
+    assert back == doc, f"{path} does not round-trip"
+    size = os.path.getsize(path)
+    assert size < 4 * 1024 * 1024, f"{path} too large: {size} bytes"
+    assert torch.get_default_dtype() == torch.float32, "default dtype not restored"
+
+
 def main():
     os.makedirs(DATA_DIR, exist_ok=True)
     docs = {
@@ -1433,12 +2519,17 @@ def main():
     for filename, doc in docs.items():
         write_json(doc, filename)
     self_check(docs)
+    # the catalogue is a separate document with its own size budget
+    catalogue = generate_catalogue()
+    write_json(catalogue, CATALOGUE_FILE)
+    check_catalogue(catalogue)
+    docs[CATALOGUE_FILE] = catalogue
     for filename, doc in docs.items():
         path = os.path.join(DATA_DIR, filename)
         print(f"{os.path.relpath(path, ROOT)}: {len(doc['cases'])} cases, "
               f"{os.path.getsize(path)} bytes")
-    print(f"torch {torch.__version__}, numpy {np.__version__}, "
-          f"scikit-learn {sklearn.__version__}: self-check passed")
+    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
+          f"numpy {np.__version__}, scikit-learn {sklearn.__version__}: self-check passed")
     return 0
 
 

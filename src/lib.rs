@@ -24,7 +24,7 @@ pub mod prelude {
     pub use crate::float::Float;
     pub use crate::loss::{
         Bce, BceWithLogits, CrossEntropy, Hinge, HingeEmbedding, Huber, KlDiv, LogCosh, Loss, Mae,
-        Mape, Mse, Msle, PoissonNll, Quantile, Reduction, SigmoidFocal, SmoothL1, SoftMargin,
+        Mape, Mse, Msle, MultiMargin, Nll, PoissonNll, Quantile, Reduction, SigmoidFocal, SmoothL1, SoftMargin,
         SquaredHinge, WeightedLoss,
     };
     pub use crate::optim::{

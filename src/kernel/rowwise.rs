@@ -163,3 +163,86 @@ pub(crate) fn sum_rows_multi<A: Float, const K: usize>(
     }
     stream.total()
 }
+
+/// The class axis of an input with `ndim` axes: 1, or 0 for a single sample `(C,)`.
+pub(crate) fn class_axis(ndim: usize) -> Axis {
+    if ndim >= 2 {
+        Axis(1)
+    } else {
+        Axis(0)
+    }
+}
+
+/// `lane` as a slice: borrowed if contiguous, else copied into `scratch`.
+fn lane_slice<'a, A: Copy>(lane: &'a ndarray::ArrayView1<'_, A>, scratch: &'a mut Vec<A>) -> &'a [A] {
+    match lane.as_slice() {
+        Some(s) => s,
+        None => {
+            refill(scratch, lane.iter().copied());
+            scratch
+        }
+    }
+}
+
+/// Sum of `f` over the lanes of `pred` along `axis` (the class axis), each
+/// with the matching item of `targets` (a class index, or the target lane)
+/// and, if requested, the gradient lane to fill. Lanes that are not
+/// contiguous (the class axis of `(N, C, d1, …)` inputs) go through scratch
+/// copies. The caller has checked every shape.
+pub(crate) fn sum_lanes<A, D, P>(
+    pred: &ArrayRef<A, D>,
+    axis: Axis,
+    targets: P,
+    grad: Option<&mut ArrayRef<A, D>>,
+    mut f: impl FnMut(&[A], P::Item, Option<&mut [A]>) -> A,
+) -> A
+where
+    A: Float,
+    D: ndarray::Dimension,
+    P: ndarray::NdProducer<Dim = D::Smaller>,
+{
+    let classes = pred.len_of(axis);
+    let (mut sx, mut sg) = (Vec::new(), Vec::new());
+    let mut stream = Stream::new();
+    match grad {
+        None => ndarray::Zip::from(pred.lanes(axis)).and(targets).for_each(|x, t| {
+            stream.push(f(lane_slice(&x, &mut sx), t, None));
+        }),
+        Some(g) => ndarray::Zip::from(pred.lanes(axis))
+            .and(targets)
+            .and(g.lanes_mut(axis))
+            .for_each(|x, t, mut gl| {
+                let xs = lane_slice(&x, &mut sx);
+                let v = match gl.as_slice_mut() {
+                    Some(gs) => f(xs, t, Some(gs)),
+                    None => {
+                        sg.clear();
+                        sg.resize(classes, A::zero());
+                        let v = f(xs, t, Some(&mut sg));
+                        gl.iter_mut().zip(&sg).for_each(|(d, &s)| *d = s);
+                        v
+                    }
+                };
+                stream.push(v);
+            }),
+    }
+    stream.total()
+}
+
+/// `f` for every lane, without gradients: one value per sample position.
+pub(crate) fn map_lanes<A, D, P>(
+    pred: &ArrayRef<A, D>,
+    axis: Axis,
+    targets: P,
+    mut f: impl FnMut(&[A], P::Item, Option<&mut [A]>) -> A,
+) -> ndarray::Array<A, D::Smaller>
+where
+    A: Float,
+    D: ndarray::Dimension,
+    P: ndarray::NdProducer<Dim = D::Smaller>,
+{
+    let mut sx = Vec::new();
+    ndarray::Zip::from(pred.lanes(axis))
+        .and(targets)
+        .map_collect(|x, t| f(lane_slice(&x, &mut sx), t, None))
+}

@@ -1,57 +1,79 @@
-//! Classification losses: softmax cross-entropy over classes, and binary
-//! cross-entropy on probabilities or logits.
+//! Classification losses over a class axis — softmax cross-entropy (from
+//! logits or, Keras-style, from probabilities), negative log-likelihood,
+//! multi-class margin — and binary cross-entropy on probabilities or logits.
+//!
+//! The class-axis losses take inputs `(N, C)`, `(N, C, d1, d2, …)` (one class
+//! vector per position: segmentation, sequences) or a single sample `(C,)`,
+//! with targets shaped like the input without its class axis: class indices
+//! (`usize`) or, for cross-entropy, probabilities shaped like the input.
 
-use ndarray::{Array1, ArrayBase, ArrayRef, Data, Ix1, Ix2};
+use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension, Ix1};
 
 use crate::error::{check_hyper, Error, Result};
 use crate::float::Float;
 use crate::kernel::elementwise::{PointMath, WeightedMean};
-use crate::kernel::rowwise::{map_rows, sum_rows, RowMath};
+use crate::kernel::rowwise::{class_axis, map_lanes, sum_lanes};
 use crate::kernel::sum::{map_into_sum, map_sum, max_slice};
 use crate::loss::regression::counted_elementwise;
 use crate::loss::{elementwise_loss, loss_builders, Elementwise, Loss, Reduction};
 
-/// Softmax cross-entropy from logits, with class-index or probability targets.
+/// Keras' probability clipping bound.
+const KERAS_EPSILON: f64 = 1e-7;
+
+/// Softmax cross-entropy from logits (or probabilities), with class-index or
+/// probability targets.
 ///
-/// With `logp = log_softmax(x)` over each row of the `(N, C)` logits, class
-/// weights `w` (default 1) and label smoothing `ε`:
+/// With `logp = log_softmax(x)` over the class axis, class weights `w`
+/// (default 1) and label smoothing `ε`:
 ///
 /// ```text
-/// index target y:        ℓᵢ = (1 − ε)·w_y·(−logp_y) + (ε/C)·Σ_c w_c·(−logp_c)
-///   mean: Σᵢ ℓᵢ / Σᵢ w_{yᵢ}   (ignored rows count in neither sum)
-/// probability target t:  t'_c = (1 − ε)·t_c + ε/C,   ℓᵢ = Σ_c w_c·t'_c·(−logp_c)
-///   mean: Σᵢ ℓᵢ / N
-/// gradient:              ∂ℓᵢ/∂x_c = softmax_c·Σ_k w_k·q_k − w_c·q_c   (q = the smoothed one-hot or t')
+/// index target y:        ℓ = (1 − ε)·w_y·(−logp_y) + (ε/C)·Σ_c w_c·(−logp_c)
+///   mean: Σ ℓ / Σ w_y   over kept positions (ignored ones count in neither sum)
+/// probability target t:  t'_c = (1 − ε)·t_c + ε/C,   ℓ = Σ_c w_c·t'_c·(−logp_c)
+///   mean: Σ ℓ / (number of positions)
+/// gradient:              ∂ℓ/∂x_c = softmax_c·Σ_k w_k·q_k − w_c·q_c   (q = the smoothed one-hot or t')
 /// ```
 ///
 /// The log-softmax is computed as `x − max − ln Σ exp(x − max)`: finite for any
 /// finite logits (±1e4 included), never `log(0)`.
 ///
+/// Inputs: `(N, C)`, `(N, C, d1, …)` with targets `(N, d1, …)`, or `(C,)`
+/// with a 0-d target; any dimension `D` (use `IxDyn` or the fixed ones).
+/// `Reduction::BatchMean` divides the sum by `N`.
+///
+/// **Probability input** (`from_probs(true)`, Keras' default
+/// `from_logits=False`): the input rows are probabilities, renormalised to sum
+/// to 1 and clipped to `[1e-7, 1 − 1e-7]` before the logarithm, exactly as
+/// Keras' `categorical_crossentropy`; the gradient is with respect to the
+/// probabilities (0 where clipped).
+///
 /// | parameter | default | range |
 /// | --- | --- | --- |
-/// | `reduction` | `Mean` | `Mean`, `Sum` |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
 /// | `class_weights` | none (all 1) | length C, finite, ≥ 0 |
 /// | `label_smoothing` | 0 | [0, 1] |
 /// | `ignore_index` | none | any `usize` (may lie outside `0..C`); index targets only |
+/// | `from_probs` | false | |
 ///
-/// Implements [`Loss<A, Ix2, usize, Ix1>`](Loss) (class indices, `Array1<usize>`)
-/// and [`Loss<A, Ix2>`](Loss) (probabilities, same shape as the logits); the
-/// target's type picks the mode. [`unreduced`](Loss::unreduced) gives one
-/// value per sample (0 for ignored samples).
+/// Implements [`Loss<A, D, usize, D::Smaller>`](Loss) (class indices) and
+/// [`Loss<A, D>`](Loss) (probabilities, shaped like the input); the target's
+/// type picks the mode. [`unreduced`](Loss::unreduced) gives one value per
+/// position (0 where ignored).
 ///
 /// PyTorch: `torch.nn.CrossEntropyLoss(weight, ignore_index, reduction,
 /// label_smoothing)` / `F.cross_entropy`, same values, gradients and
 /// denominators: the weighted mean divides by the sum of the picked weights;
-/// with probability targets it divides by N. Differences: a mean in which every
-/// target is ignored (or the picked weights sum to 0) is an
-/// [`Error::EmptyReduction`] where PyTorch returns NaN; negative class weights
-/// are rejected. Keras `CategoricalCrossentropy(from_logits=True)` equals the
-/// probability-target mode.
+/// with probability targets it divides by the number of positions.
+/// Differences: a mean in which every target is ignored (or the picked weights
+/// sum to 0) is an [`Error::EmptyReduction`] where PyTorch returns NaN;
+/// negative class weights are rejected. Keras `CategoricalCrossentropy`:
+/// `from_logits=True` is the probability-target mode, the default is
+/// `from_probs(true)`; `SparseCategoricalCrossentropy` is the index mode.
 ///
 /// # Examples
 ///
 /// ```
-/// use ndarray::array;
+/// use ndarray::{array, Array3};
 /// use ndloss::prelude::*;
 ///
 /// let logits = array![[2.0_f64, 0.0], [0.0, 0.0]];
@@ -61,30 +83,39 @@ use crate::loss::{elementwise_loss, loss_builders, Elementwise, Loss, Reduction}
 /// assert!((value - (-(p.ln()) + 2.0_f64.ln()) / 2.0).abs() < 1e-12);
 /// assert!((grad[[0, 0]] - (p - 1.0) / 2.0).abs() < 1e-12);
 ///
-/// // Soft targets, label smoothing, weights and an ignored class.
+/// // Soft targets, label smoothing, weights and a padding index.
 /// let soft = array![[0.9, 0.1], [0.5, 0.5]];
 /// let _ = CrossEntropy::new().label_smoothing(0.1).forward(&logits, &soft)?;
 /// let padded = array![0_usize, usize::MAX];
 /// let ce = CrossEntropy::new().class_weights(array![1.0, 3.0]).ignore_index(usize::MAX);
 /// assert!((ce.forward(&logits, &padded)? + p.ln()).abs() < 1e-12); // only row 0 counts
+///
+/// // Segmentation: (N, C, H, W) logits, (N, H, W) classes.
+/// let seg = Array3::<f32>::zeros((2, 4, 5)).insert_axis(ndarray::Axis(3));
+/// let labels = ndarray::Array3::<usize>::from_elem((2, 5, 1), 3);
+/// assert!((CrossEntropy::new().forward(&seg, &labels)? - 4.0_f32.ln()).abs() < 1e-6);
 /// # Ok::<(), ndloss::Error>(())
 /// ```
 ///
 /// # Errors
 ///
-/// - [`Error::ShapeMismatch`]: index targets not of length N; probability
-///   targets or the gradient buffer not shaped like the logits;
-///   `class_weights` not of length C.
-/// - [`Error::ClassOutOfRange`]: a target `≥ C` that is not the ignore index.
+/// - [`Error::ShapeMismatch`]: targets not shaped like the input without its
+///   class axis (index mode) or like the input (probability mode), a 0-d
+///   input, `class_weights` not of length C, a gradient buffer of another shape.
+/// - [`Error::ClassOutOfRange`]: a target `≥ C` that is not the ignore index
+///   (`sample` is the flat, row-major position of the target).
 /// - [`Error::InvalidHyperparameter`]: `label_smoothing` outside [0, 1];
 ///   a negative or non-finite class weight; `ignore_index` with probability targets.
-/// - [`Error::EmptyReduction`]: a mean over no rows, or over zero total weight.
+/// - [`Error::InvalidValue`]: with `from_probs`, a negative probability or a
+///   row that sums to 0.
+/// - [`Error::EmptyReduction`]: a mean over no positions, or over zero total weight.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CrossEntropy {
     reduction: Reduction,
     label_smoothing: f64,
     class_weights: Option<Vec<f64>>,
     ignore_index: Option<usize>,
+    from_probs: bool,
 }
 
 impl CrossEntropy {
@@ -111,25 +142,84 @@ impl CrossEntropy {
         self
     }
 
-    /// Samples whose target equals `index` contribute nothing, to the loss or
-    /// to the mean's denominator. The index may be outside `0..C` (a padding
-    /// marker such as `usize::MAX`).
+    /// Positions whose target equals `index` contribute nothing, to the loss
+    /// or to the mean's denominator. The index may be outside `0..C` (a
+    /// padding marker such as `usize::MAX`).
     #[must_use]
     pub fn ignore_index(mut self, index: usize) -> Self {
         self.ignore_index = Some(index);
         self
     }
 
+    /// Read the input as probabilities, Keras-style (renormalise, clip to
+    /// `[1e-7, 1 − 1e-7]`) instead of logits (default false).
+    #[must_use]
+    pub fn from_probs(mut self, from_probs: bool) -> Self {
+        self.from_probs = from_probs;
+        self
+    }
+
+    fn classes(&self) -> ClassOptions<'_> {
+        ClassOptions {
+            weights: self.class_weights.as_deref(),
+            ignore: self.ignore_index,
+            reduction: self.reduction,
+        }
+    }
+
     /// Validates the options against `C` classes.
-    fn checked<A: Float>(&self, classes: usize) -> Result<Setup<'_, A>> {
+    fn setup<A: Float>(&self, classes: usize) -> Result<Setup<'_, A>> {
         let eps = self.label_smoothing;
-        check_hyper(
-            "label_smoothing",
-            eps,
-            (0.0..=1.0).contains(&eps),
-            "a value in [0, 1]",
-        )?;
-        if let Some(w) = &self.class_weights {
+        check_hyper("label_smoothing", eps, (0.0..=1.0).contains(&eps), "a value in [0, 1]")?;
+        self.classes().check_weights(classes)?;
+        let weights = self.class_weights.as_deref();
+        let weight_sum = weights.map_or(classes as f64, |w| w.iter().sum());
+        Ok(Setup {
+            weights,
+            eps: A::from_f64(eps),
+            eps_over_c: A::from_f64(eps / classes as f64),
+            weight_sum: A::from_f64(weight_sum),
+            from_probs: self.from_probs,
+        })
+    }
+
+    /// With `from_probs`, every probability must be ≥ 0 and every row sum > 0.
+    fn check_probs_input<A: Float, D: Dimension>(&self, pred: &ArrayRef<A, D>, axis: Axis) -> Result<()> {
+        if !self.from_probs {
+            return Ok(());
+        }
+        if let Some((index, &p)) = pred.indexed_iter().find(|(_, &p)| p < A::zero()) {
+            return Err(Error::InvalidValue {
+                what: "prediction",
+                index: ndarray::IntoDimension::into_dimension(index).slice().to_vec(),
+                value: p.to_f64(),
+                expected: "a probability >= 0",
+            });
+        }
+        let sums = pred.lanes(axis).into_iter().map(|lane| lane.sum());
+        if let Some((index, s)) = sums.enumerate().find(|(_, s)| !(*s > A::zero())) {
+            return Err(Error::InvalidValue {
+                what: "prediction (row sums)",
+                index: vec![index],
+                value: s.to_f64(),
+                expected: "probability rows with a positive sum",
+            });
+        }
+        Ok(())
+    }
+}
+loss_builders!(CrossEntropy);
+
+/// Class weights, ignore index and reduction: what cross-entropy and NLL share.
+struct ClassOptions<'w> {
+    weights: Option<&'w [f64]>,
+    ignore: Option<usize>,
+    reduction: Reduction,
+}
+
+impl ClassOptions<'_> {
+    fn check_weights(&self, classes: usize) -> Result<()> {
+        if let Some(w) = self.weights {
             if w.len() != classes {
                 return Err(Error::ShapeMismatch {
                     what: "class_weights",
@@ -138,46 +228,40 @@ impl CrossEntropy {
                 });
             }
             for &v in w {
-                check_hyper(
-                    "class_weights",
-                    v,
-                    v.is_finite() && v >= 0.0,
-                    "finite weights >= 0",
-                )?;
+                check_hyper("class_weights", v, v.is_finite() && v >= 0.0, "finite weights >= 0")?;
             }
         }
-        let weights = self.class_weights.as_deref();
-        let weight_sum = weights.map_or(classes as f64, |w| w.iter().sum());
-        Ok(Setup {
-            weights,
-            eps: A::from_f64(eps),
-            eps_over_c: A::from_f64(eps / classes as f64),
-            weight_sum: A::from_f64(weight_sum),
-        })
+        Ok(())
     }
 
-    fn weight<A: Float>(weights: Option<&[f64]>, c: usize) -> A {
-        weights.map_or(A::one(), |w| A::from_f64(w[c]))
+    fn weight<A: Float>(&self, c: usize) -> A {
+        self.weights.map_or(A::one(), |w| A::from_f64(w[c]))
     }
 
-    /// Checks index targets; returns the mean's denominator `Σ w_{yᵢ}` over kept rows.
-    fn check_indices(
+    /// Checks the shapes and every class index (before anything is written)
+    /// and returns `(gradient scale, denominator)` of the reduction.
+    fn check_indices<A: Float, D: Dimension>(
         &self,
-        targets: &ArrayRef<usize, Ix1>,
-        rows: usize,
-        classes: usize,
-        weights: Option<&[f64]>,
-    ) -> Result<f64> {
-        if targets.len() != rows {
+        pred: &ArrayRef<A, D>,
+        targets: &ArrayRef<usize, D::Smaller>,
+        grad: Option<&ArrayRef<A, D>>,
+        reduced: bool,
+    ) -> Result<(Axis, A, A)> {
+        let axis = check_class_input(pred, grad)?;
+        let mut expected = pred.shape().iter().enumerate().filter(|&(i, _)| i != axis.index());
+        let same = targets.ndim() + 1 == pred.ndim() && targets.shape().iter().all(|&d| expected.next().map(|(_, &e)| e) == Some(d));
+        if !same {
             return Err(Error::ShapeMismatch {
                 what: "target",
-                expected: vec![rows],
+                expected: sample_shape(pred.shape(), axis),
                 found: targets.shape().to_vec(),
             });
         }
+        let classes = pred.len_of(axis);
+        self.check_weights(classes)?;
         let mut total = 0.0;
         for (sample, &class) in targets.iter().enumerate() {
-            if Some(class) == self.ignore_index {
+            if Some(class) == self.ignore {
                 continue;
             }
             if class >= classes {
@@ -187,91 +271,54 @@ impl CrossEntropy {
                     num_classes: classes,
                 });
             }
-            total += weights.map_or(1.0, |w| w[class]);
+            total += self.weights.map_or(1.0, |w| w[class]);
         }
-        Ok(total)
-    }
-
-    /// Validates everything for index targets and returns the row function
-    /// and the mean's denominator.
-    fn index_rows<'a, A: Float>(
-        &'a self,
-        pred: &ArrayRef<A, Ix2>,
-        targets: &'a ArrayRef<usize, Ix1>,
-        grad: Option<&ArrayRef<A, Ix2>>,
-        reduced: bool,
-    ) -> Result<(impl RowMath<A> + 'a, A)> {
-        let (rows, classes) = pred.dim();
-        let setup = self.checked::<A>(classes)?;
-        let denominator = self.check_indices(targets, rows, classes, setup.weights)?;
-        if let Some(g) = grad {
-            crate::kernel::check_same_shape("gradient buffer", pred, g)?;
-        }
-        let empty = "every target is ignored or has weight 0";
-        let (scale, denominator) = reduction_scale(self.reduction, reduced, denominator, empty)?;
-        let ignore = self.ignore_index;
-        let row = move |i: usize, x: &[A], _: &[A], g: Option<&mut [A]>| -> A {
-            let y = targets[i];
-            if Some(y) == ignore {
-                if let Some(g) = g {
-                    g.fill(A::zero());
-                }
-                return A::zero();
-            }
-            setup.index_row(x, y, g, scale)
-        };
-        Ok((row, denominator))
-    }
-
-    /// Validates everything for probability targets and returns the row
-    /// function and the mean's denominator.
-    fn prob_rows<A: Float>(
-        &self,
-        pred: &ArrayRef<A, Ix2>,
-        targets: &ArrayRef<A, Ix2>,
-        grad: Option<&ArrayRef<A, Ix2>>,
-        reduced: bool,
-    ) -> Result<(impl RowMath<A> + '_, A)> {
-        let (rows, classes) = pred.dim();
-        let setup = self.checked::<A>(classes)?;
-        if let Some(index) = self.ignore_index {
-            return Err(Error::InvalidHyperparameter {
-                name: "ignore_index",
-                value: index as f64,
-                expected: "no ignore_index with probability targets (as in PyTorch)",
-            });
-        }
-        crate::kernel::check_same_shape("target", pred, targets)?;
-        if let Some(g) = grad {
-            crate::kernel::check_same_shape("gradient buffer", pred, g)?;
-        }
-        let (scale, denominator) =
-            reduction_scale(self.reduction, reduced, rows as f64, "the batch is empty")?;
-        let row =
-            move |_: usize, x: &[A], t: &[A], g: Option<&mut [A]>| setup.prob_row(x, t, g, scale);
-        Ok((row, denominator))
+        let batch = pred.shape()[0];
+        let (scale, denominator) = reduction_scale(self.reduction, reduced, total, batch, "every target is ignored or has weight 0")?;
+        Ok((axis, scale, denominator))
     }
 }
-loss_builders!(CrossEntropy);
 
-/// `(gradient scale, denominator)` of a reduction: `(1/d, d)` for a mean over
-/// a total weight `d`, `(1, 1)` for a sum or no reduction.
+/// The class axis of `pred`, after checking `pred` has one and `grad` its shape.
+fn check_class_input<A, D: Dimension>(pred: &ArrayRef<A, D>, grad: Option<&ArrayRef<A, D>>) -> Result<Axis> {
+    if pred.ndim() == 0 {
+        return Err(Error::ShapeMismatch {
+            what: "prediction (needs a class axis)",
+            expected: vec![0],
+            found: vec![],
+        });
+    }
+    if let Some(g) = grad {
+        crate::kernel::check_same_shape("gradient buffer", pred, g)?;
+    }
+    Ok(class_axis(pred.ndim()))
+}
+
+/// `shape` without `axis`.
+fn sample_shape(shape: &[usize], axis: Axis) -> Vec<usize> {
+    shape.iter().enumerate().filter(|&(i, _)| i != axis.index()).map(|(_, &d)| d).collect()
+}
+
+/// `(gradient scale, denominator)`: `Mean` divides by `mean_denominator`,
+/// `BatchMean` by `batch`, `Sum` (and unreduced calls) by 1.
 fn reduction_scale<A: Float>(
     reduction: Reduction,
     reduced: bool,
-    denominator: f64,
+    mean_denominator: f64,
+    batch: usize,
     empty: &'static str,
 ) -> Result<(A, A)> {
-    match reduction {
-        Reduction::Mean if reduced && denominator == 0.0 => {
-            Err(Error::EmptyReduction { what: empty })
-        }
-        Reduction::Mean if reduced => {
-            let d = A::from_f64(denominator);
-            Ok((A::one() / d, d))
-        }
-        _ => Ok((A::one(), A::one())),
+    let d = match reduction {
+        _ if !reduced => return Ok((A::one(), A::one())),
+        Reduction::Sum => return Ok((A::one(), A::one())),
+        Reduction::Mean => mean_denominator,
+        Reduction::BatchMean => batch as f64,
+    };
+    if d == 0.0 {
+        return Err(Error::EmptyReduction { what: empty });
     }
+    let d = A::from_f64(d);
+    Ok((A::one() / d, d))
 }
 
 /// Validated options, converted to `A`.
@@ -280,10 +327,21 @@ struct Setup<'w, A> {
     eps: A,
     eps_over_c: A,
     weight_sum: A,
+    from_probs: bool,
+}
+
+/// What a row is compared with.
+enum RowTarget<'t, A> {
+    Class(usize),
+    Probs(&'t [A]),
 }
 
 impl<A: Float> Setup<'_, A> {
-    /// `(m, ln Σ exp(x − m))` for a row; fills `g` with `exp(x − m)` if given.
+    fn weight(&self, c: usize) -> A {
+        self.weights.map_or(A::one(), |w| A::from_f64(w[c]))
+    }
+
+    /// `(m, ln Σ exp(x − m), Σ exp(x − m))` for a row; fills `g` with `exp(x − m)` if given.
     #[inline]
     fn log_sum_exp(x: &[A], g: Option<&mut [A]>) -> (A, A, A) {
         let m = max_slice(x);
@@ -294,20 +352,29 @@ impl<A: Float> Setup<'_, A> {
         (m, s.ln(), s)
     }
 
+    fn row(&self, x: &[A], target: RowTarget<'_, A>, g: Option<&mut [A]>, scale: A) -> A {
+        match (self.from_probs, target) {
+            (false, RowTarget::Class(y)) => self.index_row(x, y, g, scale),
+            (false, RowTarget::Probs(t)) => self.prob_row(x, t, g, scale),
+            (true, target) => self.keras_row(x, target, g, scale),
+        }
+    }
+
     fn index_row(&self, x: &[A], y: usize, g: Option<&mut [A]>, scale: A) -> A {
         let mut g = g;
         let (m, ln_s, s) = Self::log_sum_exp(x, g.as_deref_mut());
         // −logp_c = (m − x_c) + ln s: exact for the maximal logit.
         let nll_y = (m - x[y]) + ln_s;
-        let w_y: A = CrossEntropy::weight(self.weights, y);
+        let w_y = self.weight(y);
         let one = A::one();
         let mut value = w_y * nll_y;
         if self.eps > A::zero() {
             let smooth = match self.weights {
                 None => map_sum(x, |v| (m - v) + ln_s),
-                Some(w) => x.iter().zip(w).fold(A::zero(), |acc, (&v, &wc)| {
-                    acc + A::from_f64(wc) * ((m - v) + ln_s)
-                }),
+                Some(w) => x
+                    .iter()
+                    .zip(w)
+                    .fold(A::zero(), |acc, (&v, &wc)| acc + A::from_f64(wc) * ((m - v) + ln_s)),
             };
             value = (one - self.eps) * value + self.eps_over_c * smooth;
         }
@@ -327,75 +394,484 @@ impl<A: Float> Setup<'_, A> {
         value
     }
 
+    /// `q_c = w_c·t'_c`, the smoothed, weighted target.
+    fn smoothed(&self, c: usize, tc: A) -> A {
+        self.weight(c) * ((A::one() - self.eps) * tc + self.eps_over_c)
+    }
+
     fn prob_row(&self, x: &[A], t: &[A], g: Option<&mut [A]>, scale: A) -> A {
         let mut g = g;
         let (m, ln_s, s) = Self::log_sum_exp(x, g.as_deref_mut());
-        let one = A::one();
-        // q_c = w_c·t'_c; value = Σ q_c·(−logp_c); total weight T = Σ q_c.
-        let q = |c: usize, tc: A| {
-            CrossEntropy::weight::<A>(self.weights, c) * ((one - self.eps) * tc + self.eps_over_c)
-        };
+        // value = Σ q_c·(−logp_c); total weight T = Σ q_c.
         let mut value = A::zero();
         let mut total = A::zero();
         for (c, (&xc, &tc)) in x.iter().zip(t).enumerate() {
-            let qc = q(c, tc);
+            let qc = self.smoothed(c, tc);
             value = value + qc * ((m - xc) + ln_s);
             total = total + qc;
         }
         if let Some(g) = g {
             let a = scale * total / s;
             for (c, (e, &tc)) in g.iter_mut().zip(t).enumerate() {
-                *e = a * *e - scale * q(c, tc);
+                *e = a * *e - scale * self.smoothed(c, tc);
             }
+        }
+        value
+    }
+
+    /// Keras' `categorical_crossentropy(from_logits=False)`: `q = p/Σp`,
+    /// clipped to `[ε, 1 − ε]`, `ℓ = −Σ_c w_c·t'_c·ln q_c`; gradient through
+    /// the renormalisation, 0 where the clip is active.
+    fn keras_row(&self, p: &[A], target: RowTarget<'_, A>, g: Option<&mut [A]>, scale: A) -> A {
+        let eps = A::from_f64(KERAS_EPSILON);
+        let hi = A::one() - eps;
+        let sum = p.iter().fold(A::zero(), |acc, &v| acc + v);
+        let t = |c: usize| match target {
+            RowTarget::Class(y) => self.smoothed(c, if c == y { A::one() } else { A::zero() }),
+            RowTarget::Probs(t) => self.smoothed(c, t[c]),
+        };
+        let mut value = A::zero();
+        for (c, &pc) in p.iter().enumerate() {
+            let q = pc / sum;
+            let clipped = if q < eps { eps } else if q > hi { hi } else { q };
+            value = value - t(c) * clipped.ln();
+        }
+        if let Some(g) = g {
+            // a_c = ∂ℓ/∂q_c (0 where clipped); ∂ℓ/∂p_k = (a_k − Σ_c a_c·q_c)/Σp.
+            let mut weighted = A::zero();
+            for (c, (gc, &pc)) in g.iter_mut().zip(p).enumerate() {
+                let q = pc / sum;
+                *gc = if q >= eps && q <= hi { -t(c) / q } else { A::zero() };
+                weighted = weighted + *gc * q;
+            }
+            g.iter_mut().for_each(|gc| *gc = scale * (*gc - weighted) / sum);
         }
         value
     }
 }
 
-/// Implements both target modes on top of a `rows` method that validates and
-/// returns the row function.
-macro_rules! cross_entropy_impl {
-    ($target:ty, $tdim:ty, $rows:ident, $as_matrix:expr) => {
-        impl<A: Float> Loss<A, Ix2, $target, $tdim> for CrossEntropy {
-            type Unreduced = Ix1;
+impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for CrossEntropy {
+    type Unreduced = D::Smaller;
 
-            fn forward(
-                &self,
-                pred: &ArrayRef<A, Ix2>,
-                target: &ArrayRef<$target, $tdim>,
-            ) -> Result<A> {
-                let (mut row, denominator) = self.$rows(pred, target, None, true)?;
-                Ok(sum_rows(pred, $as_matrix(target), None, &mut row) / denominator)
+    fn forward(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<A> {
+        self.run_indices(pred, target, None)
+    }
+
+    fn forward_grad_into(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<usize, D::Smaller>,
+        grad: &mut ArrayRef<A, D>,
+    ) -> Result<A> {
+        self.run_indices(pred, target, Some(grad))
+    }
+
+    fn unreduced(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<Array<A, D::Smaller>> {
+        let (axis, _, _) = self.classes().check_indices(pred, target, None, false)?;
+        let setup = self.setup::<A>(pred.len_of(axis))?;
+        self.check_probs_input(pred, axis)?;
+        let ignore = self.ignore_index;
+        Ok(map_lanes(pred, axis, target.view(), |x, &y, g| {
+            if Some(y) == ignore {
+                return A::zero();
             }
+            setup.row(x, RowTarget::Class(y), g, A::one())
+        }))
+    }
+}
 
-            fn forward_grad_into(
-                &self,
-                pred: &ArrayRef<A, Ix2>,
-                target: &ArrayRef<$target, $tdim>,
-                grad: &mut ArrayRef<A, Ix2>,
-            ) -> Result<A> {
-                let (mut row, denominator) = self.$rows(pred, target, Some(grad), true)?;
-                Ok(sum_rows(pred, $as_matrix(target), Some(grad), &mut row) / denominator)
+impl CrossEntropy {
+    fn run_indices<A: Float, D: Dimension>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<usize, D::Smaller>,
+        grad: Option<&mut ArrayRef<A, D>>,
+    ) -> Result<A> {
+        let (axis, scale, denominator) = self.classes().check_indices(pred, target, grad.as_deref(), true)?;
+        let setup = self.setup::<A>(pred.len_of(axis))?;
+        self.check_probs_input(pred, axis)?;
+        let ignore = self.ignore_index;
+        let total = sum_lanes(pred, axis, target.view(), grad, |x, &y, g| {
+            if Some(y) == ignore {
+                if let Some(g) = g {
+                    g.fill(A::zero());
+                }
+                return A::zero();
             }
+            setup.row(x, RowTarget::Class(y), g, scale)
+        });
+        Ok(total / denominator)
+    }
 
-            fn unreduced(
-                &self,
-                pred: &ArrayRef<A, Ix2>,
-                target: &ArrayRef<$target, $tdim>,
-            ) -> Result<Array1<A>> {
-                let (mut row, _) = self.$rows(pred, target, None, false)?;
-                Ok(map_rows(pred, $as_matrix(target), &mut row))
+    /// Checks probability targets; returns the class axis, gradient scale and denominator.
+    fn check_prob_targets<A: Float, D: Dimension>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<A, D>,
+        grad: Option<&ArrayRef<A, D>>,
+        reduced: bool,
+    ) -> Result<(Axis, A, A)> {
+        let axis = check_class_input(pred, grad)?;
+        if let Some(index) = self.ignore_index {
+            return Err(Error::InvalidHyperparameter {
+                name: "ignore_index",
+                value: index as f64,
+                expected: "no ignore_index with probability targets (as in PyTorch)",
+            });
+        }
+        crate::kernel::check_same_shape("target", pred, target)?;
+        let positions = pred.len() / pred.len_of(axis).max(1);
+        let (scale, d) = reduction_scale(self.reduction, reduced, positions as f64, pred.shape()[0], "the batch is empty")?;
+        Ok((axis, scale, d))
+    }
+}
+
+impl<A: Float, D: Dimension> Loss<A, D> for CrossEntropy {
+    type Unreduced = D::Smaller;
+
+    fn forward(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<A, D>) -> Result<A> {
+        self.run_probs(pred, target, None)
+    }
+
+    fn forward_grad_into(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<A, D>, grad: &mut ArrayRef<A, D>) -> Result<A> {
+        self.run_probs(pred, target, Some(grad))
+    }
+
+    fn unreduced(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<A, D>) -> Result<Array<A, D::Smaller>> {
+        let (axis, _, _) = self.check_prob_targets(pred, target, None, false)?;
+        let setup = self.setup::<A>(pred.len_of(axis))?;
+        self.check_probs_input(pred, axis)?;
+        let mut st = Vec::new();
+        Ok(map_lanes(pred, axis, target.lanes(axis), |x, t, g| {
+            setup.row(x, RowTarget::Probs(target_slice(&t, &mut st)), g, A::one())
+        }))
+    }
+}
+
+impl CrossEntropy {
+    fn run_probs<A: Float, D: Dimension>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<A, D>,
+        grad: Option<&mut ArrayRef<A, D>>,
+    ) -> Result<A> {
+        let (axis, scale, denominator) = self.check_prob_targets(pred, target, grad.as_deref(), true)?;
+        let setup = self.setup::<A>(pred.len_of(axis))?;
+        self.check_probs_input(pred, axis)?;
+        let mut st = Vec::new();
+        let total = sum_lanes(pred, axis, target.lanes(axis), grad, |x, t, g| {
+            setup.row(x, RowTarget::Probs(target_slice(&t, &mut st)), g, scale)
+        });
+        Ok(total / denominator)
+    }
+}
+
+/// A target lane as a slice (copied into `scratch` when strided).
+fn target_slice<'a, A: Copy>(t: &'a ndarray::ArrayView1<'_, A>, scratch: &'a mut Vec<A>) -> &'a [A] {
+    match t.as_slice() {
+        Some(s) => s,
+        None => {
+            scratch.clear();
+            scratch.extend(t.iter().copied());
+            scratch
+        }
+    }
+}
+
+/// Negative log-likelihood on log-probabilities, PyTorch's `NLLLoss`.
+///
+/// ```text
+/// ℓ = −w_y·x_y         ∂ℓ/∂x_c = −w_y·[c = y]
+/// mean: Σ ℓ / Σ w_y   over kept positions
+/// ```
+///
+/// Pair it with a log-softmax you compute yourself; [`CrossEntropy`] fuses
+/// both (and is more stable). Inputs and targets as [`CrossEntropy`]'s index
+/// mode: `(N, C)`, `(N, C, d1, …)` or `(C,)`.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+/// | `class_weights` | none (all 1) | length C, finite, ≥ 0 |
+/// | `ignore_index` | none | any `usize` |
+///
+/// PyTorch: `NLLLoss(weight, ignore_index, reduction)`; the all-ignored mean
+/// is an error instead of NaN.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let logp = array![[0.25_f64.ln(), 0.75_f64.ln()], [0.5_f64.ln(), 0.5_f64.ln()]];
+/// let v = Nll::new().forward(&logp, &array![1_usize, 0])?;
+/// assert!((v + (0.75_f64.ln() + 0.5_f64.ln()) / 2.0).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`CrossEntropy`]'s index mode.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Nll {
+    reduction: Reduction,
+    class_weights: Option<Vec<f64>>,
+    ignore_index: Option<usize>,
+}
+
+impl Nll {
+    /// NLL with mean reduction, no weights, nothing ignored.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A weight per class (length C), PyTorch's `weight`.
+    #[must_use]
+    pub fn class_weights<S>(mut self, weights: ArrayBase<S, Ix1>) -> Self
+    where
+        S: Data,
+        S::Elem: Float,
+    {
+        self.class_weights = Some(weights.iter().map(|w| w.to_f64()).collect());
+        self
+    }
+
+    /// Positions whose target equals `index` contribute nothing.
+    #[must_use]
+    pub fn ignore_index(mut self, index: usize) -> Self {
+        self.ignore_index = Some(index);
+        self
+    }
+
+    fn classes(&self) -> ClassOptions<'_> {
+        ClassOptions {
+            weights: self.class_weights.as_deref(),
+            ignore: self.ignore_index,
+            reduction: self.reduction,
+        }
+    }
+
+    fn run<A: Float, D: Dimension>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<usize, D::Smaller>,
+        grad: Option<&mut ArrayRef<A, D>>,
+    ) -> Result<A> {
+        let opts = self.classes();
+        let (axis, scale, denominator) = opts.check_indices(pred, target, grad.as_deref(), true)?;
+        let ignore = self.ignore_index;
+        let total = sum_lanes(pred, axis, target.view(), grad, |x, &y, g| {
+            if let Some(g) = g {
+                g.fill(A::zero());
+                if Some(y) != ignore {
+                    g[y] = -scale * opts.weight::<A>(y);
+                }
+            }
+            if Some(y) == ignore {
+                A::zero()
+            } else {
+                -opts.weight::<A>(y) * x[y]
+            }
+        });
+        Ok(total / denominator)
+    }
+}
+loss_builders!(Nll);
+
+impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for Nll {
+    type Unreduced = D::Smaller;
+
+    fn forward(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<A> {
+        self.run(pred, target, None)
+    }
+
+    fn forward_grad_into(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<usize, D::Smaller>,
+        grad: &mut ArrayRef<A, D>,
+    ) -> Result<A> {
+        self.run(pred, target, Some(grad))
+    }
+
+    fn unreduced(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<Array<A, D::Smaller>> {
+        let opts = self.classes();
+        let (axis, _, _) = opts.check_indices(pred, target, None, false)?;
+        let ignore = self.ignore_index;
+        Ok(map_lanes(pred, axis, target.view(), |x, &y, _| {
+            if Some(y) == ignore {
+                A::zero()
+            } else {
+                -opts.weight::<A>(y) * x[y]
+            }
+        }))
+    }
+}
+
+/// Multi-class margin (hinge) loss, PyTorch's `MultiMarginLoss`.
+///
+/// ```text
+/// ℓ = w_y · Σ_{c ≠ y} max(0, margin − x_y + x_c)^p / C        p ∈ {1, 2}
+/// ```
+///
+/// The multi-class SVM loss of Weston & Watkins (summed over the violating
+/// classes and divided by C, as PyTorch; the Crammer–Singer form of
+/// scikit-learn takes the maximum instead). The mean divides by the number of
+/// samples (not by the weights).
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `p` | 1 | 1 or 2 |
+/// | `margin` | 1 | finite |
+/// | `class_weights` | none | length C, finite, ≥ 0 |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let v = MultiMargin::new().forward(&array![[0.1_f64, 0.2, 0.4, 0.8]], &array![3_usize])?;
+/// assert!((v - (0.3 + 0.4 + 0.6) / 4.0).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`CrossEntropy`]'s index mode, plus [`Error::InvalidHyperparameter`] for
+/// `p` other than 1 or 2 or a non-finite margin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultiMargin {
+    reduction: Reduction,
+    p: u32,
+    margin: f64,
+    class_weights: Option<Vec<f64>>,
+}
+
+impl Default for MultiMargin {
+    fn default() -> Self {
+        Self {
+            reduction: Reduction::Mean,
+            p: 1,
+            margin: 1.0,
+            class_weights: None,
+        }
+    }
+}
+
+impl MultiMargin {
+    /// PyTorch's defaults: `p = 1`, `margin = 1`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The exponent: 1 (hinge) or 2 (squared hinge).
+    #[must_use]
+    pub fn p(mut self, p: u32) -> Self {
+        self.p = p;
+        self
+    }
+
+    /// The margin (default 1).
+    #[must_use]
+    pub fn margin(mut self, margin: f64) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// A weight per class, applied by the target's class.
+    #[must_use]
+    pub fn class_weights<S>(mut self, weights: ArrayBase<S, Ix1>) -> Self
+    where
+        S: Data,
+        S::Elem: Float,
+    {
+        self.class_weights = Some(weights.iter().map(|w| w.to_f64()).collect());
+        self
+    }
+
+    fn opts(&self) -> Result<ClassOptions<'_>> {
+        check_hyper("p", f64::from(self.p), self.p == 1 || self.p == 2, "1 or 2")?;
+        check_hyper("margin", self.margin, self.margin.is_finite(), "a finite value")?;
+        Ok(ClassOptions {
+            weights: self.class_weights.as_deref(),
+            ignore: None,
+            reduction: self.reduction,
+        })
+    }
+
+    /// One sample: value, and the gradient scaled by `scale` if asked.
+    fn row<A: Float>(&self, opts: &ClassOptions<'_>, x: &[A], y: usize, g: Option<&mut [A]>, scale: A) -> A {
+        let c = A::from_usize(x.len());
+        let w = opts.weight::<A>(y) / c;
+        let margin = A::from_f64(self.margin);
+        let squared = self.p == 2;
+        let mut value = A::zero();
+        let mut g = g;
+        if let Some(g) = g.as_deref_mut() {
+            g.fill(A::zero());
+        }
+        let mut dy = A::zero();
+        for (k, &xk) in x.iter().enumerate() {
+            if k == y {
+                continue;
+            }
+            let z = margin - x[y] + xk;
+            if z > A::zero() {
+                value = value + if squared { z * z } else { z };
+                let d = if squared { z + z } else { A::one() };
+                if let Some(g) = g.as_deref_mut() {
+                    g[k] = scale * w * d;
+                }
+                dy = dy + d;
             }
         }
-    };
-}
+        if let Some(g) = g {
+            g[y] = -scale * w * dy;
+        }
+        w * value
+    }
 
-fn no_matrix<A>(_: &ArrayRef<usize, Ix1>) -> Option<&ArrayRef<A, Ix2>> {
-    None
+    fn run<A: Float, D: Dimension>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<usize, D::Smaller>,
+        grad: Option<&mut ArrayRef<A, D>>,
+    ) -> Result<A> {
+        let opts = self.opts()?;
+        let (axis, _, _) = opts.check_indices(pred, target, grad.as_deref(), false)?;
+        let samples = target.len();
+        let (scale, denominator) = reduction_scale(self.reduction, true, samples as f64, pred.shape()[0], "the batch is empty")?;
+        let total = sum_lanes(pred, axis, target.view(), grad, |x, &y, g| self.row(&opts, x, y, g, scale));
+        Ok(total / denominator)
+    }
 }
+loss_builders!(MultiMargin);
 
-cross_entropy_impl!(usize, Ix1, index_rows, no_matrix);
-cross_entropy_impl!(A, Ix2, prob_rows, Some);
+impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for MultiMargin {
+    type Unreduced = D::Smaller;
+
+    fn forward(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<A> {
+        self.run(pred, target, None)
+    }
+
+    fn forward_grad_into(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<usize, D::Smaller>,
+        grad: &mut ArrayRef<A, D>,
+    ) -> Result<A> {
+        self.run(pred, target, Some(grad))
+    }
+
+    fn unreduced(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<Array<A, D::Smaller>> {
+        let opts = self.opts()?;
+        let (axis, _, _) = opts.check_indices(pred, target, None, false)?;
+        Ok(map_lanes(pred, axis, target.view(), |x, &y, _| self.row(&opts, x, y, None, A::one())))
+    }
+}
 
 /// Binary cross-entropy on probabilities.
 ///

@@ -4,7 +4,7 @@
 //! | --- | --- |
 //! | [`regression`] | [`Mse`], [`Mae`], [`Huber`], [`SmoothL1`], [`LogCosh`], [`Msle`], [`Mape`], [`Quantile`] |
 //! | [`probabilistic`] | [`PoissonNll`], [`KlDiv`] |
-//! | [`classification`] | [`CrossEntropy`], [`Bce`], [`BceWithLogits`] |
+//! | [`classification`] | [`CrossEntropy`] (logits or probabilities, any number of spatial axes), [`Nll`], [`MultiMargin`], [`Bce`], [`BceWithLogits`] |
 //! | [`margin`] | [`SigmoidFocal`], [`Hinge`], [`SquaredHinge`], [`SoftMargin`], [`HingeEmbedding`] |
 
 use ndarray::{Array, ArrayRef, Dimension};
@@ -17,7 +17,7 @@ pub mod margin;
 pub mod probabilistic;
 pub mod regression;
 
-pub use classification::{Bce, BceWithLogits, CrossEntropy};
+pub use classification::{Bce, BceWithLogits, CrossEntropy, MultiMargin, Nll};
 pub use margin::{Hinge, HingeEmbedding, SigmoidFocal, SoftMargin, SquaredHinge};
 pub use probabilistic::{KlDiv, PoissonNll};
 pub use regression::{Huber, LogCosh, Mae, Mape, Mse, Msle, Quantile, SmoothL1};
