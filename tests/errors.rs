@@ -317,3 +317,120 @@ fn mismatched_parameter_sets_change_nothing() {
     );
     assert_eq!(gw_total, gw);
 }
+
+#[test]
+fn catalogue_hyperparameters_and_shapes_are_checked() {
+    let x = array![0.5_f64, -0.5];
+    let bad = |e: Error, name: &str| assert!(is_hyper(&e, name), "{e}");
+    bad(
+        Huber::new().delta(0.0).forward(&x, &x).unwrap_err(),
+        "delta",
+    );
+    bad(
+        SmoothL1::new().beta(-1.0).forward(&x, &x).unwrap_err(),
+        "beta",
+    );
+    bad(Quantile::new().tau(1.0).forward(&x, &x).unwrap_err(), "tau");
+    bad(
+        PoissonNll::new().eps(-1.0).forward(&x, &x).unwrap_err(),
+        "eps",
+    );
+    bad(
+        SigmoidFocal::new()
+            .alpha(Some(1.5))
+            .forward(&x, &x)
+            .unwrap_err(),
+        "alpha",
+    );
+    bad(
+        SigmoidFocal::new().gamma(-1.0).forward(&x, &x).unwrap_err(),
+        "gamma",
+    );
+    bad(
+        HingeEmbedding::new()
+            .margin(f64::NAN)
+            .forward(&x, &x)
+            .unwrap_err(),
+        "margin",
+    );
+    bad(
+        BceWithLogits::new()
+            .pos_weights(array![1.0, -2.0])
+            .forward(&x, &x)
+            .unwrap_err(),
+        "pos_weight",
+    );
+    let logits = array![[1.0_f64, 2.0, 3.0]];
+    bad(
+        MultiMargin::new()
+            .p(3)
+            .forward(&logits, &array![0_usize])
+            .unwrap_err(),
+        "p",
+    );
+
+    // Per-class positive weights must match the last axis; weights must broadcast.
+    let e = BceWithLogits::new()
+        .pos_weights(array![1.0, 2.0, 3.0])
+        .forward(&x, &x)
+        .unwrap_err();
+    assert!(is_shape(&e, "pos_weight"), "{e}");
+    let e = Mse::new()
+        .forward_weighted(&x, &x, &array![1.0, 2.0, 3.0])
+        .unwrap_err();
+    assert!(is_shape(&e, "weight"), "{e}");
+    let e = Mse::new()
+        .forward_weighted(&x, &x, &array![0.0, 0.0])
+        .unwrap_err();
+    assert!(matches!(e, Error::EmptyReduction { .. }), "{e}");
+
+    // Class-axis losses: targets shaped like the input without axis 1.
+    let seg = ArrayD::<f64>::zeros(IxDyn(&[2, 3, 4]));
+    let e = CrossEntropy::new()
+        .forward(&seg, &ArrayD::<usize>::zeros(IxDyn(&[2, 3])))
+        .unwrap_err();
+    assert_eq!(
+        e,
+        Error::ShapeMismatch {
+            what: "target",
+            expected: vec![2, 4],
+            found: vec![2, 3]
+        }
+    );
+    let mut targets = ArrayD::<usize>::zeros(IxDyn(&[2, 4]));
+    targets[[1, 2]] = 3;
+    let e = Nll::new().forward(&seg, &targets).unwrap_err();
+    assert_eq!(
+        e,
+        Error::ClassOutOfRange {
+            sample: 6,
+            class: 3,
+            num_classes: 3
+        }
+    );
+    let scalar = ArrayD::<f64>::zeros(IxDyn(&[]));
+    assert!(CrossEntropy::new()
+        .forward(&scalar, &ArrayD::<usize>::zeros(IxDyn(&[])))
+        .is_err());
+
+    // Keras probability input: negative probabilities and empty rows.
+    let probs = array![[0.5_f64, -0.1], [0.0, 0.0]];
+    let ce = CrossEntropy::new().from_probs(true);
+    assert!(matches!(
+        ce.forward(&probs, &array![0_usize, 1]).unwrap_err(),
+        Error::InvalidValue { .. }
+    ));
+    let e = ce
+        .forward(&probs.mapv(f64::abs), &array![0_usize, 1])
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidValue {
+                what: "prediction (row sums)",
+                ..
+            }
+        ),
+        "{e}"
+    );
+}

@@ -188,3 +188,118 @@ fn frac(seed: u64, idx: &[usize]) -> f64 {
     }
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
+
+/// Keeps `|p − t|` (or `|x|` for margin kinks) away from the non-smooth points.
+fn away(x: f64, kink: f64) -> bool {
+    (x - kink).abs() > 1e-3
+}
+
+proptest! {
+    #[test]
+    fn regression_catalogue_gradients((p, t) in pair(-5.0, 5.0), r in reductions(), delta in 0.1f64..3.0, tau in 0.05f64..0.95) {
+        let e: Vec<f64> = p.iter().zip(&t).map(|(a, b)| a - b).collect();
+        prop_assume!(e.iter().all(|&e| away(e.abs(), delta) && away(e, 0.0)));
+        check_elementwise(Huber::new().delta(delta).reduction(r), &p, &t)?;
+        check_elementwise(SmoothL1::new().beta(delta).reduction(r), &p, &t)?;
+        check_elementwise(LogCosh::new().reduction(r), &p, &t)?;
+        check_elementwise(Quantile::new().tau(tau).reduction(r), &p, &t)?;
+        let (pp, tp) = (p.mapv(f64::abs), t.mapv(|v| v.abs() + 0.5));
+        check_elementwise(Msle::new().reduction(r), &pp, &tp)?;
+        check_elementwise(Mape::new().reduction(r), &p, &t.mapv(|v| v + 10.0))?;
+    }
+
+    #[test]
+    fn probabilistic_gradients((x, y) in pair(-3.0, 3.0), r in reductions(), full in any::<bool>()) {
+        let counts = y.mapv(|v| (v + 3.0).floor());
+        check_elementwise(PoissonNll::new().full(full).reduction(r), &x, &counts)?;
+        check_elementwise(PoissonNll::new().log_input(false).full(full).reduction(r), &x.mapv(|v| v.abs() + 0.1), &counts)?;
+        let probs = y.mapv(|v| (v + 3.0) / 6.0);
+        check_elementwise(KlDiv::new().reduction(r), &x, &probs)?;
+        check_elementwise(KlDiv::new().log_target(true).reduction(r), &x, &y)?;
+    }
+
+    #[test]
+    fn margin_and_focal_gradients((x, y) in pair(-4.0, 4.0), r in reductions(), gamma in 0.0f64..3.0, alpha in prop::option::of(0.0f64..1.0)) {
+        let labels = y.mapv(|v| if v > 0.0 { 1.0 } else { 0.0 });
+        let soft = y.mapv(|v| (v + 4.0) / 8.0);
+        check_elementwise(SigmoidFocal::new().gamma(gamma).alpha(alpha).reduction(r), &x, &labels)?;
+        check_elementwise(SigmoidFocal::new().gamma(gamma).alpha(alpha).reduction(r), &x, &soft)?;
+        let pm = labels.mapv(|v| 2.0 * v - 1.0);
+        prop_assume!(x.iter().zip(&pm).all(|(a, b)| away(a * b, 1.0)));
+        check_elementwise(Hinge::new().reduction(r), &x, &labels)?;
+        check_elementwise(SquaredHinge::new().reduction(r), &x, &pm)?;
+        check_elementwise(SoftMargin::new().reduction(r), &x, &pm)?;
+        check_elementwise(HingeEmbedding::new().margin(1.0).reduction(r), &x, &pm)?;
+    }
+
+    #[test]
+    fn weighted_gradients((p, t) in pair(-3.0, 3.0), r in reductions(), seed in any::<u64>()) {
+        let w = ArrayD::from_shape_fn(p.raw_dim(), |i| 0.1 + frac(seed, i.slice()));
+        for loss in [&Mse::new().reduction(r) as &dyn WeightedCheck, &Mae::new().reduction(r), &BceWithLogits::new().pos_weight(1.5).reduction(r)] {
+            loss.check(&p, &t, &w)?;
+        }
+        // Per-class positive weights along the last axis.
+        let classes = *p.shape().last().unwrap();
+        let pw = Array1::from_shape_fn(classes, |k| 0.5 + k as f64);
+        let probs = t.mapv(|v| (v + 3.0) / 6.0);
+        check_elementwise(BceWithLogits::new().pos_weights(pw).reduction(r), &p, &probs)?;
+    }
+
+    #[test]
+    fn class_axis_gradients(
+        (n, c, d) in (1usize..4, 2usize..5, 1usize..4),
+        seed in any::<u64>(),
+        r in reductions(),
+        eps in 0.0f64..0.5,
+        margin in 0.2f64..2.0,
+    ) {
+        let x = ArrayD::from_shape_fn(IxDyn(&[n, c, d]), |i| 6.0 * frac(seed, i.slice()) - 3.0);
+        let y = ArrayD::from_shape_fn(IxDyn(&[n, d]), |i| (frac(seed ^ 7, i.slice()) * c as f64) as usize % c);
+        let w = Array1::from_shape_fn(c, |k| 0.5 + k as f64 / c as f64);
+        let check_idx = |loss: &dyn Fn(&ArrayD<f64>) -> (f64, ArrayD<f64>)| -> Result<(), TestCaseError> {
+            let (_, g) = loss(&x);
+            let numeric = finite_diff(&x, |v| loss(v).0);
+            assert_grad_matches(&g, &numeric)
+        };
+        let ce = CrossEntropy::new().label_smoothing(eps).class_weights(w.clone()).reduction(r);
+        check_idx(&|v| ce.forward_grad(v, &y).unwrap())?;
+        let nll = Nll::new().class_weights(w.clone()).reduction(r);
+        check_idx(&|v| nll.forward_grad(v, &y).unwrap())?;
+        // Probability input (Keras): strictly positive rows away from the clip.
+        let probs = x.mapv(|v| 0.2 + (v + 3.0) / 6.0);
+        let keras = CrossEntropy::new().from_probs(true).reduction(r);
+        let (_, g) = keras.forward_grad(&probs, &y).unwrap();
+        assert_grad_matches(&g, &finite_diff(&probs, |v| keras.forward(v, &y).unwrap()))?;
+        // Multi-margin on (N, C), away from its kinks.
+        let x2 = x.index_axis(ndarray::Axis(2), 0).to_owned();
+        let y2 = y.index_axis(ndarray::Axis(1), 0).to_owned();
+        let kinks = x2.outer_iter().zip(&y2).all(|(row, &t)| row.iter().all(|&v| away(margin - row[t] + v, 0.0)));
+        prop_assume!(kinks);
+        for p in [1, 2] {
+            let mm = MultiMargin::new().p(p).margin(margin).class_weights(w.clone()).reduction(r);
+            let (_, g) = mm.forward_grad(&x2, &y2).unwrap();
+            assert_grad_matches(&g, &finite_diff(&x2, |v| mm.forward(v, &y2).unwrap()))?;
+        }
+    }
+}
+
+/// A weighted loss under test, object-safe.
+trait WeightedCheck {
+    fn check(&self, p: &ArrayD<f64>, t: &ArrayD<f64>, w: &ArrayD<f64>)
+        -> Result<(), TestCaseError>;
+}
+
+impl<L: WeightedLoss<f64, IxDyn>> WeightedCheck for L {
+    fn check(
+        &self,
+        p: &ArrayD<f64>,
+        t: &ArrayD<f64>,
+        w: &ArrayD<f64>,
+    ) -> Result<(), TestCaseError> {
+        prop_assume!(p.iter().zip(t).all(|(a, b)| away(*a, *b)));
+        let mut g = ArrayD::zeros(p.raw_dim());
+        self.forward_grad_weighted_into(p, t, w, &mut g).unwrap();
+        let numeric = finite_diff(p, |x| self.forward_weighted(x, t, w).unwrap());
+        assert_grad_matches(&g, &numeric)
+    }
+}

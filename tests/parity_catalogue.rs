@@ -29,7 +29,9 @@ fn flag(case: &Value, key: &str) -> Option<bool> {
 }
 
 fn weights(case: &Value) -> Option<ndarray::Array1<f64>> {
-    case["options"].get("class_weights").map(|w| w.as_array().unwrap().iter().map(num).collect())
+    case["options"]
+        .get("class_weights")
+        .map(|w| w.as_array().unwrap().iter().map(num).collect())
 }
 
 struct Check<'c, A> {
@@ -48,7 +50,10 @@ impl<A: Float> Check<'_, A> {
     /// Relative tolerance with a floor relative to the largest reference entry
     /// (entries that cancel down to ~0 keep the rounding error of their terms).
     fn compare(&self, got: ndarray::ArrayViewD<'_, A>, expected: &ArrayD<f64>) {
-        let scale = expected.iter().fold(0.0_f64, |m, v| if v.is_finite() { m.max(v.abs()) } else { m });
+        let scale = expected.iter().fold(
+            0.0_f64,
+            |m, v| if v.is_finite() { m.max(v.abs()) } else { m },
+        );
         // f32: 2e-7 of the scale absolute, a few f32 ulps (the f32 references carry that much).
         let floor = if self.rtol > 1e-8 { 1e-2 } else { 1e-6 } * scale;
         assert_close(got, expected, self.rtol, floor, self.name);
@@ -63,10 +68,21 @@ impl<A: Float> Check<'_, A> {
     }
 
     /// `Loss` with a dense target of the prediction's shape.
-    fn dense<L: Loss<A, IxDyn, Unreduced = IxDyn> + Clone>(&self, loss: L, with_reduction: impl Fn(L, Reduction) -> L) {
-        let target = self.input(if self.grad_key == "inputs" { "targets" } else { "target" });
+    fn dense<L: Loss<A, IxDyn, Unreduced = IxDyn> + Clone>(
+        &self,
+        loss: L,
+        with_reduction: impl Fn(L, Reduction) -> L,
+    ) {
+        let target = self.input(if self.grad_key == "inputs" {
+            "targets"
+        } else {
+            "target"
+        });
         match reduction(self.case) {
-            None => self.compare(loss.unreduced(&self.pred, &target).unwrap().view(), &array(&self.case["value"])),
+            None => self.compare(
+                loss.unreduced(&self.pred, &target).unwrap().view(),
+                &array(&self.case["value"]),
+            ),
             Some(r) => {
                 let loss = with_reduction(loss, r);
                 self.value(loss.forward(&self.pred, &target).unwrap());
@@ -78,25 +94,44 @@ impl<A: Float> Check<'_, A> {
     }
 
     /// `WeightedLoss` with the case's `weight` input.
-    fn weighted<L: WeightedLoss<A, IxDyn, Unreduced = IxDyn> + Clone>(&self, loss: L, with_reduction: impl Fn(L, Reduction) -> L) {
+    fn weighted<L: WeightedLoss<A, IxDyn, Unreduced = IxDyn> + Clone>(
+        &self,
+        loss: L,
+        with_reduction: impl Fn(L, Reduction) -> L,
+    ) {
         let (target, weight) = (self.input("target"), self.input("weight"));
         match reduction(self.case) {
-            None => self.compare(loss.unreduced_weighted(&self.pred, &target, &weight).unwrap().view(), &array(&self.case["value"])),
+            None => self.compare(
+                loss.unreduced_weighted(&self.pred, &target, &weight)
+                    .unwrap()
+                    .view(),
+                &array(&self.case["value"]),
+            ),
             Some(r) => {
                 let loss = with_reduction(loss, r);
                 self.value(loss.forward_weighted(&self.pred, &target, &weight).unwrap());
                 let mut g = ArrayD::<A>::zeros(self.pred.raw_dim());
-                self.value(loss.forward_grad_weighted_into(&self.pred, &target, &weight, &mut g).unwrap());
+                self.value(
+                    loss.forward_grad_weighted_into(&self.pred, &target, &weight, &mut g)
+                        .unwrap(),
+                );
                 self.grad(&g);
             }
         }
     }
 
     /// Class-index targets (`usize`), shaped like the input without axis 1.
-    fn indices<L: Loss<A, IxDyn, usize, IxDyn, Unreduced = IxDyn> + Clone>(&self, loss: L, with_reduction: impl Fn(L, Reduction) -> L) {
+    fn indices<L: Loss<A, IxDyn, usize, IxDyn, Unreduced = IxDyn> + Clone>(
+        &self,
+        loss: L,
+        with_reduction: impl Fn(L, Reduction) -> L,
+    ) {
         let target = index_array(&self.case["inputs"]["target"]);
         match reduction(self.case) {
-            None => self.compare(loss.unreduced(&self.pred, &target).unwrap().view(), &array(&self.case["value"])),
+            None => self.compare(
+                loss.unreduced(&self.pred, &target).unwrap().view(),
+                &array(&self.case["value"]),
+            ),
             Some(r) => {
                 let loss = with_reduction(loss, r);
                 self.value(loss.forward(&self.pred, &target).unwrap());
@@ -131,16 +166,37 @@ fn cross_entropy(case: &Value) -> CrossEntropy {
 /// Returns whether the case was one of this suite's losses.
 fn run<A: Float>(case: &Value, rtol: f64) -> bool {
     let loss = case["loss"].as_str().unwrap();
-    let grad_key = if loss == "sigmoid_focal" { "inputs" } else { "input" };
-    let Some(pred) = case["inputs"].get(grad_key) else { return false };
-    let c = Check::<A> { case, name: case["name"].as_str().unwrap(), rtol, pred: cast(&array(pred)), grad_key };
+    let grad_key = if loss == "sigmoid_focal" {
+        "inputs"
+    } else {
+        "input"
+    };
+    let Some(pred) = case["inputs"].get(grad_key) else {
+        return false;
+    };
+    let c = Check::<A> {
+        case,
+        name: case["name"].as_str().unwrap(),
+        rtol,
+        pred: cast(&array(pred)),
+        grad_key,
+    };
     match loss {
-        "huber" => c.dense(Huber::new().delta(opt(case, "delta").unwrap_or(1.0)), red!(Huber)),
-        "smooth_l1" => c.dense(SmoothL1::new().beta(opt(case, "beta").unwrap_or(1.0)), red!(SmoothL1)),
+        "huber" => c.dense(
+            Huber::new().delta(opt(case, "delta").unwrap_or(1.0)),
+            red!(Huber),
+        ),
+        "smooth_l1" => c.dense(
+            SmoothL1::new().beta(opt(case, "beta").unwrap_or(1.0)),
+            red!(SmoothL1),
+        ),
         "log_cosh" => c.dense(LogCosh::new(), red!(LogCosh)),
         "msle" => c.dense(Msle::new(), red!(Msle)),
         "mape" => c.dense(Mape::new(), red!(Mape)),
-        "quantile" => c.dense(Quantile::new().tau(opt(case, "tau").unwrap_or(0.5)), red!(Quantile)),
+        "quantile" => c.dense(
+            Quantile::new().tau(opt(case, "tau").unwrap_or(0.5)),
+            red!(Quantile),
+        ),
         "mse_weighted" => c.weighted(Mse::new(), red!(Mse)),
         "mae_weighted" => c.weighted(Mae::new(), red!(Mae)),
         "poisson_nll" => {
@@ -156,19 +212,30 @@ fn run<A: Float>(case: &Value, rtol: f64) -> bool {
             }
             c.dense(l, red!(PoissonNll));
         }
-        "kl_div" => c.dense(KlDiv::new().log_target(flag(case, "log_target").unwrap_or(false)), red!(KlDiv)),
+        "kl_div" => c.dense(
+            KlDiv::new().log_target(flag(case, "log_target").unwrap_or(false)),
+            red!(KlDiv),
+        ),
         "sigmoid_focal" => {
             let alpha = opt(case, "alpha").unwrap_or(0.25);
-            let l = SigmoidFocal::new().alpha((alpha >= 0.0).then_some(alpha)).gamma(opt(case, "gamma").unwrap_or(2.0));
+            let l = SigmoidFocal::new()
+                .alpha((alpha >= 0.0).then_some(alpha))
+                .gamma(opt(case, "gamma").unwrap_or(2.0));
             c.dense(l, red!(SigmoidFocal));
         }
         "hinge" => c.dense(Hinge::new(), red!(Hinge)),
         "squared_hinge" => c.dense(SquaredHinge::new(), red!(SquaredHinge)),
         "soft_margin" => c.dense(SoftMargin::new(), red!(SoftMargin)),
-        "hinge_embedding" => c.dense(HingeEmbedding::new().margin(opt(case, "margin").unwrap_or(1.0)), red!(HingeEmbedding)),
+        "hinge_embedding" => c.dense(
+            HingeEmbedding::new().margin(opt(case, "margin").unwrap_or(1.0)),
+            red!(HingeEmbedding),
+        ),
         "bce_weighted" => c.weighted(Bce::new(), red!(Bce)),
         "bce_with_logits_weighted" => {
-            let pw: ndarray::Array1<f64> = array(&case["inputs"]["pos_weight"]).iter().copied().collect();
+            let pw: ndarray::Array1<f64> = array(&case["inputs"]["pos_weight"])
+                .iter()
+                .copied()
+                .collect();
             let l = BceWithLogits::new().pos_weights(pw);
             if case["inputs"].get("weight").is_some() {
                 c.weighted(l, red!(BceWithLogits));
@@ -220,15 +287,38 @@ fn the_catalogue_matches_its_references() {
             d => panic!("dtype {d}"),
         };
         if ran {
-            *counts.entry(case["loss"].as_str().unwrap().to_string()).or_default() += 1;
+            *counts
+                .entry(case["loss"].as_str().unwrap().to_string())
+                .or_default() += 1;
         }
     }
     let expected = [
-        "huber", "smooth_l1", "log_cosh", "msle", "mape", "quantile", "mse_weighted", "mae_weighted", "poisson_nll",
-        "kl_div", "sigmoid_focal", "hinge", "squared_hinge", "soft_margin", "hinge_embedding", "bce_weighted",
-        "bce_with_logits_weighted", "nll", "multi_margin", "cross_entropy_nd", "cross_entropy_keras_probs",
+        "huber",
+        "smooth_l1",
+        "log_cosh",
+        "msle",
+        "mape",
+        "quantile",
+        "mse_weighted",
+        "mae_weighted",
+        "poisson_nll",
+        "kl_div",
+        "sigmoid_focal",
+        "hinge",
+        "squared_hinge",
+        "soft_margin",
+        "hinge_embedding",
+        "bce_weighted",
+        "bce_with_logits_weighted",
+        "nll",
+        "multi_margin",
+        "cross_entropy_nd",
+        "cross_entropy_keras_probs",
     ];
     for loss in expected {
-        assert!(counts.get(loss).copied().unwrap_or(0) >= 12, "too few {loss} cases: {counts:?}");
+        assert!(
+            counts.get(loss).copied().unwrap_or(0) >= 12,
+            "too few {loss} cases: {counts:?}"
+        );
     }
 }

@@ -353,13 +353,23 @@ pub(crate) fn reduce3<A: Float, D: Dimension>(
     let scale = n.map_or(A::one(), |n| A::one() / A::from_usize(n));
     let mut stream = Stream::new();
     match grads {
-        Some((ga, gb)) => Zip::from(ga).and(gb).and(&a).and(&b).and(&c).for_each(|ga, gb, &a, &b, &c| {
-            let (v, da, db) = f(a, b, c);
-            *ga = da * scale;
-            *gb = db * scale;
-            stream.push(v);
-        }),
-        None => Zip::from(&a).and(&b).and(&c).for_each(|&a, &b, &c| stream.push(f(a, b, c).0)),
+        Some((ga, gb)) => {
+            Zip::from(ga)
+                .and(gb)
+                .and(&a)
+                .and(&b)
+                .and(&c)
+                .for_each(|ga, gb, &a, &b, &c| {
+                    let (v, da, db) = f(a, b, c);
+                    *ga = da * scale;
+                    *gb = db * scale;
+                    stream.push(v);
+                })
+        }
+        None => Zip::from(&a)
+            .and(&b)
+            .and(&c)
+            .for_each(|&a, &b, &c| stream.push(f(a, b, c).0)),
     }
     let total = stream.total();
     Ok(n.map_or(total, |n| total / A::from_usize(n)))
@@ -370,5 +380,8 @@ pub(crate) fn map3<A: Float, D: Dimension>(
     [a, b, c]: [ArrayView<'_, A, D>; 3],
     f: impl Fn(A, A, A) -> (A, A, A),
 ) -> Array<A, D> {
-    Zip::from(&a).and(&b).and(&c).map_collect(|&a, &b, &c| f(a, b, c).0)
+    Zip::from(&a)
+        .and(&b)
+        .and(&c)
+        .map_collect(|&a, &b, &c| f(a, b, c).0)
 }

@@ -16,9 +16,6 @@ use crate::float::Float;
 /// target is not a matrix) and the gradient row to fill (if requested).
 pub(crate) type RowFn<'f, A> = dyn FnMut(usize, &[A], &[A], Option<&mut [A]>) -> A + 'f;
 
-/// A row function, nameable in return position.
-pub(crate) trait RowMath<A>: FnMut(usize, &[A], &[A], Option<&mut [A]>) -> A {}
-impl<A, F: FnMut(usize, &[A], &[A], Option<&mut [A]>) -> A> RowMath<A> for F {}
 
 /// Sum of `f` over all rows. The caller has checked every shape and value.
 pub(crate) fn sum_rows<A: Float>(
@@ -106,9 +103,11 @@ pub(crate) fn row_reduction<A: Float>(
     match reduction {
         Reduction::Sum => Ok((A::one(), A::one())),
         _ if !reduced => Ok((A::one(), A::one())),
-        Reduction::Mean | Reduction::BatchMean if rows == 0 => Err(crate::error::Error::EmptyReduction {
-            what: "the batch is empty",
-        }),
+        Reduction::Mean | Reduction::BatchMean if rows == 0 => {
+            Err(crate::error::Error::EmptyReduction {
+                what: "the batch is empty",
+            })
+        }
         Reduction::Mean | Reduction::BatchMean => {
             let n = A::from_usize(rows);
             Ok((A::one() / n, n))
@@ -118,7 +117,8 @@ pub(crate) fn row_reduction<A: Float>(
 
 /// One row of `K` matrices as the loss sees them, and the gradient rows to
 /// fill (each `None` when that input's gradient is not wanted).
-pub(crate) type MultiRowFn<'f, A, const K: usize> = dyn FnMut(usize, [&[A]; K], [Option<&mut [A]>; K]) -> A + 'f;
+pub(crate) type MultiRowFn<'f, A, const K: usize> =
+    dyn FnMut(usize, [&[A]; K], [Option<&mut [A]>; K]) -> A + 'f;
 
 /// Sum of `f` over the rows of `K` matrices with the same number of rows
 /// (triplets, pairs of embeddings). Strided rows go through scratch copies.
@@ -174,7 +174,10 @@ pub(crate) fn class_axis(ndim: usize) -> Axis {
 }
 
 /// `lane` as a slice: borrowed if contiguous, else copied into `scratch`.
-fn lane_slice<'a, A: Copy>(lane: &'a ndarray::ArrayView1<'_, A>, scratch: &'a mut Vec<A>) -> &'a [A] {
+fn lane_slice<'a, A: Copy>(
+    lane: &'a ndarray::ArrayView1<'_, A>,
+    scratch: &'a mut Vec<A>,
+) -> &'a [A] {
     match lane.as_slice() {
         Some(s) => s,
         None => {
@@ -205,9 +208,11 @@ where
     let (mut sx, mut sg) = (Vec::new(), Vec::new());
     let mut stream = Stream::new();
     match grad {
-        None => ndarray::Zip::from(pred.lanes(axis)).and(targets).for_each(|x, t| {
-            stream.push(f(lane_slice(&x, &mut sx), t, None));
-        }),
+        None => ndarray::Zip::from(pred.lanes(axis))
+            .and(targets)
+            .for_each(|x, t| {
+                stream.push(f(lane_slice(&x, &mut sx), t, None));
+            }),
         Some(g) => ndarray::Zip::from(pred.lanes(axis))
             .and(targets)
             .and(g.lanes_mut(axis))

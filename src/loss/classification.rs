@@ -170,7 +170,12 @@ impl CrossEntropy {
     /// Validates the options against `C` classes.
     fn setup<A: Float>(&self, classes: usize) -> Result<Setup<'_, A>> {
         let eps = self.label_smoothing;
-        check_hyper("label_smoothing", eps, (0.0..=1.0).contains(&eps), "a value in [0, 1]")?;
+        check_hyper(
+            "label_smoothing",
+            eps,
+            (0.0..=1.0).contains(&eps),
+            "a value in [0, 1]",
+        )?;
         self.classes().check_weights(classes)?;
         let weights = self.class_weights.as_deref();
         let weight_sum = weights.map_or(classes as f64, |w| w.iter().sum());
@@ -184,14 +189,20 @@ impl CrossEntropy {
     }
 
     /// With `from_probs`, every probability must be ≥ 0 and every row sum > 0.
-    fn check_probs_input<A: Float, D: Dimension>(&self, pred: &ArrayRef<A, D>, axis: Axis) -> Result<()> {
+    fn check_probs_input<A: Float, D: Dimension>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        axis: Axis,
+    ) -> Result<()> {
         if !self.from_probs {
             return Ok(());
         }
         if let Some((index, &p)) = pred.indexed_iter().find(|(_, &p)| p < A::zero()) {
             return Err(Error::InvalidValue {
                 what: "prediction",
-                index: ndarray::IntoDimension::into_dimension(index).slice().to_vec(),
+                index: ndarray::IntoDimension::into_dimension(index)
+                    .slice()
+                    .to_vec(),
                 value: p.to_f64(),
                 expected: "a probability >= 0",
             });
@@ -228,7 +239,12 @@ impl ClassOptions<'_> {
                 });
             }
             for &v in w {
-                check_hyper("class_weights", v, v.is_finite() && v >= 0.0, "finite weights >= 0")?;
+                check_hyper(
+                    "class_weights",
+                    v,
+                    v.is_finite() && v >= 0.0,
+                    "finite weights >= 0",
+                )?;
             }
         }
         Ok(())
@@ -248,8 +264,16 @@ impl ClassOptions<'_> {
         reduced: bool,
     ) -> Result<(Axis, A, A)> {
         let axis = check_class_input(pred, grad)?;
-        let mut expected = pred.shape().iter().enumerate().filter(|&(i, _)| i != axis.index());
-        let same = targets.ndim() + 1 == pred.ndim() && targets.shape().iter().all(|&d| expected.next().map(|(_, &e)| e) == Some(d));
+        let mut expected = pred
+            .shape()
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != axis.index());
+        let same = targets.ndim() + 1 == pred.ndim()
+            && targets
+                .shape()
+                .iter()
+                .all(|&d| expected.next().map(|(_, &e)| e) == Some(d));
         if !same {
             return Err(Error::ShapeMismatch {
                 what: "target",
@@ -274,13 +298,22 @@ impl ClassOptions<'_> {
             total += self.weights.map_or(1.0, |w| w[class]);
         }
         let batch = pred.shape()[0];
-        let (scale, denominator) = reduction_scale(self.reduction, reduced, total, batch, "every target is ignored or has weight 0")?;
+        let (scale, denominator) = reduction_scale(
+            self.reduction,
+            reduced,
+            total,
+            batch,
+            "every target is ignored or has weight 0",
+        )?;
         Ok((axis, scale, denominator))
     }
 }
 
 /// The class axis of `pred`, after checking `pred` has one and `grad` its shape.
-fn check_class_input<A, D: Dimension>(pred: &ArrayRef<A, D>, grad: Option<&ArrayRef<A, D>>) -> Result<Axis> {
+fn check_class_input<A, D: Dimension>(
+    pred: &ArrayRef<A, D>,
+    grad: Option<&ArrayRef<A, D>>,
+) -> Result<Axis> {
     if pred.ndim() == 0 {
         return Err(Error::ShapeMismatch {
             what: "prediction (needs a class axis)",
@@ -296,7 +329,12 @@ fn check_class_input<A, D: Dimension>(pred: &ArrayRef<A, D>, grad: Option<&Array
 
 /// `shape` without `axis`.
 fn sample_shape(shape: &[usize], axis: Axis) -> Vec<usize> {
-    shape.iter().enumerate().filter(|&(i, _)| i != axis.index()).map(|(_, &d)| d).collect()
+    shape
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != axis.index())
+        .map(|(_, &d)| d)
+        .collect()
 }
 
 /// `(gradient scale, denominator)`: `Mean` divides by `mean_denominator`,
@@ -371,10 +409,9 @@ impl<A: Float> Setup<'_, A> {
         if self.eps > A::zero() {
             let smooth = match self.weights {
                 None => map_sum(x, |v| (m - v) + ln_s),
-                Some(w) => x
-                    .iter()
-                    .zip(w)
-                    .fold(A::zero(), |acc, (&v, &wc)| acc + A::from_f64(wc) * ((m - v) + ln_s)),
+                Some(w) => x.iter().zip(w).fold(A::zero(), |acc, (&v, &wc)| {
+                    acc + A::from_f64(wc) * ((m - v) + ln_s)
+                }),
             };
             value = (one - self.eps) * value + self.eps_over_c * smooth;
         }
@@ -433,7 +470,13 @@ impl<A: Float> Setup<'_, A> {
         let mut value = A::zero();
         for (c, &pc) in p.iter().enumerate() {
             let q = pc / sum;
-            let clipped = if q < eps { eps } else if q > hi { hi } else { q };
+            let clipped = if q < eps {
+                eps
+            } else if q > hi {
+                hi
+            } else {
+                q
+            };
             value = value - t(c) * clipped.ln();
         }
         if let Some(g) = g {
@@ -441,10 +484,15 @@ impl<A: Float> Setup<'_, A> {
             let mut weighted = A::zero();
             for (c, (gc, &pc)) in g.iter_mut().zip(p).enumerate() {
                 let q = pc / sum;
-                *gc = if q >= eps && q <= hi { -t(c) / q } else { A::zero() };
+                *gc = if q >= eps && q <= hi {
+                    -t(c) / q
+                } else {
+                    A::zero()
+                };
                 weighted = weighted + *gc * q;
             }
-            g.iter_mut().for_each(|gc| *gc = scale * (*gc - weighted) / sum);
+            g.iter_mut()
+                .for_each(|gc| *gc = scale * (*gc - weighted) / sum);
         }
         value
     }
@@ -466,7 +514,11 @@ impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for CrossEntropy {
         self.run_indices(pred, target, Some(grad))
     }
 
-    fn unreduced(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<Array<A, D::Smaller>> {
+    fn unreduced(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<usize, D::Smaller>,
+    ) -> Result<Array<A, D::Smaller>> {
         let (axis, _, _) = self.classes().check_indices(pred, target, None, false)?;
         let setup = self.setup::<A>(pred.len_of(axis))?;
         self.check_probs_input(pred, axis)?;
@@ -487,7 +539,9 @@ impl CrossEntropy {
         target: &ArrayRef<usize, D::Smaller>,
         grad: Option<&mut ArrayRef<A, D>>,
     ) -> Result<A> {
-        let (axis, scale, denominator) = self.classes().check_indices(pred, target, grad.as_deref(), true)?;
+        let (axis, scale, denominator) =
+            self.classes()
+                .check_indices(pred, target, grad.as_deref(), true)?;
         let setup = self.setup::<A>(pred.len_of(axis))?;
         self.check_probs_input(pred, axis)?;
         let ignore = self.ignore_index;
@@ -521,7 +575,13 @@ impl CrossEntropy {
         }
         crate::kernel::check_same_shape("target", pred, target)?;
         let positions = pred.len() / pred.len_of(axis).max(1);
-        let (scale, d) = reduction_scale(self.reduction, reduced, positions as f64, pred.shape()[0], "the batch is empty")?;
+        let (scale, d) = reduction_scale(
+            self.reduction,
+            reduced,
+            positions as f64,
+            pred.shape()[0],
+            "the batch is empty",
+        )?;
         Ok((axis, scale, d))
     }
 }
@@ -533,11 +593,20 @@ impl<A: Float, D: Dimension> Loss<A, D> for CrossEntropy {
         self.run_probs(pred, target, None)
     }
 
-    fn forward_grad_into(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<A, D>, grad: &mut ArrayRef<A, D>) -> Result<A> {
+    fn forward_grad_into(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<A, D>,
+        grad: &mut ArrayRef<A, D>,
+    ) -> Result<A> {
         self.run_probs(pred, target, Some(grad))
     }
 
-    fn unreduced(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<A, D>) -> Result<Array<A, D::Smaller>> {
+    fn unreduced(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<A, D>,
+    ) -> Result<Array<A, D::Smaller>> {
         let (axis, _, _) = self.check_prob_targets(pred, target, None, false)?;
         let setup = self.setup::<A>(pred.len_of(axis))?;
         self.check_probs_input(pred, axis)?;
@@ -555,7 +624,8 @@ impl CrossEntropy {
         target: &ArrayRef<A, D>,
         grad: Option<&mut ArrayRef<A, D>>,
     ) -> Result<A> {
-        let (axis, scale, denominator) = self.check_prob_targets(pred, target, grad.as_deref(), true)?;
+        let (axis, scale, denominator) =
+            self.check_prob_targets(pred, target, grad.as_deref(), true)?;
         let setup = self.setup::<A>(pred.len_of(axis))?;
         self.check_probs_input(pred, axis)?;
         let mut st = Vec::new();
@@ -567,7 +637,10 @@ impl CrossEntropy {
 }
 
 /// A target lane as a slice (copied into `scratch` when strided).
-fn target_slice<'a, A: Copy>(t: &'a ndarray::ArrayView1<'_, A>, scratch: &'a mut Vec<A>) -> &'a [A] {
+fn target_slice<'a, A: Copy>(
+    t: &'a ndarray::ArrayView1<'_, A>,
+    scratch: &'a mut Vec<A>,
+) -> &'a [A] {
     match t.as_slice() {
         Some(s) => s,
         None => {
@@ -695,7 +768,11 @@ impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for Nll {
         self.run(pred, target, Some(grad))
     }
 
-    fn unreduced(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<Array<A, D::Smaller>> {
+    fn unreduced(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<usize, D::Smaller>,
+    ) -> Result<Array<A, D::Smaller>> {
         let opts = self.classes();
         let (axis, _, _) = opts.check_indices(pred, target, None, false)?;
         let ignore = self.ignore_index;
@@ -794,7 +871,12 @@ impl MultiMargin {
 
     fn opts(&self) -> Result<ClassOptions<'_>> {
         check_hyper("p", f64::from(self.p), self.p == 1 || self.p == 2, "1 or 2")?;
-        check_hyper("margin", self.margin, self.margin.is_finite(), "a finite value")?;
+        check_hyper(
+            "margin",
+            self.margin,
+            self.margin.is_finite(),
+            "a finite value",
+        )?;
         Ok(ClassOptions {
             weights: self.class_weights.as_deref(),
             ignore: None,
@@ -803,7 +885,14 @@ impl MultiMargin {
     }
 
     /// One sample: value, and the gradient scaled by `scale` if asked.
-    fn row<A: Float>(&self, opts: &ClassOptions<'_>, x: &[A], y: usize, g: Option<&mut [A]>, scale: A) -> A {
+    fn row<A: Float>(
+        &self,
+        opts: &ClassOptions<'_>,
+        x: &[A],
+        y: usize,
+        g: Option<&mut [A]>,
+        scale: A,
+    ) -> A {
         let c = A::from_usize(x.len());
         let w = opts.weight::<A>(y) / c;
         let margin = A::from_f64(self.margin);
@@ -843,8 +932,16 @@ impl MultiMargin {
         let opts = self.opts()?;
         let (axis, _, _) = opts.check_indices(pred, target, grad.as_deref(), false)?;
         let samples = target.len();
-        let (scale, denominator) = reduction_scale(self.reduction, true, samples as f64, pred.shape()[0], "the batch is empty")?;
-        let total = sum_lanes(pred, axis, target.view(), grad, |x, &y, g| self.row(&opts, x, y, g, scale));
+        let (scale, denominator) = reduction_scale(
+            self.reduction,
+            true,
+            samples as f64,
+            pred.shape()[0],
+            "the batch is empty",
+        )?;
+        let total = sum_lanes(pred, axis, target.view(), grad, |x, &y, g| {
+            self.row(&opts, x, y, g, scale)
+        });
         Ok(total / denominator)
     }
 }
@@ -866,10 +963,16 @@ impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for MultiMargin {
         self.run(pred, target, Some(grad))
     }
 
-    fn unreduced(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<Array<A, D::Smaller>> {
+    fn unreduced(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<usize, D::Smaller>,
+    ) -> Result<Array<A, D::Smaller>> {
         let opts = self.opts()?;
         let (axis, _, _) = opts.check_indices(pred, target, None, false)?;
-        Ok(map_lanes(pred, axis, target.view(), |x, &y, _| self.row(&opts, x, y, None, A::one())))
+        Ok(map_lanes(pred, axis, target.view(), |x, &y, _| {
+            self.row(&opts, x, y, None, A::one())
+        }))
     }
 }
 
