@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{array, assert_close, assert_scalar, cast, index_array, load, num};
+use common::{array, assert_close, assert_scalar, cast, index_array, load, num, Worst};
 use ndarray::{ArrayD, IxDyn};
 use ndloss::prelude::*;
 use serde_json::Value;
@@ -35,6 +35,7 @@ fn weights(case: &Value) -> Option<ndarray::Array1<f64>> {
 }
 
 struct Check<'c, A> {
+    worst: &'c Worst,
     case: &'c Value,
     name: &'c str,
     rtol: f64,
@@ -56,11 +57,24 @@ impl<A: Float> Check<'_, A> {
         );
         // f32: 2e-7 of the scale absolute, a few f32 ulps (the f32 references carry that much).
         let floor = if self.rtol > 1e-8 { 1e-2 } else { 1e-6 } * scale;
-        assert_close(got, expected, self.rtol, floor, self.name);
+        self.record(assert_close(got, expected, self.rtol, floor, self.name));
+    }
+
+    fn record(&self, err: f64) {
+        let (loss, dtype) = (
+            self.case["loss"].as_str().unwrap(),
+            self.case["dtype"].as_str().unwrap(),
+        );
+        self.worst.record(loss, dtype, err);
     }
 
     fn value(&self, v: A) {
-        assert_scalar(v, num(&self.case["value"]["data"][0]), self.rtol, self.name);
+        self.record(assert_scalar(
+            v,
+            num(&self.case["value"]["data"][0]),
+            self.rtol,
+            self.name,
+        ));
     }
 
     fn grad(&self, g: &ArrayD<A>) {
@@ -164,7 +178,7 @@ fn cross_entropy(case: &Value) -> CrossEntropy {
 }
 
 /// Returns whether the case was one of this suite's losses.
-fn run<A: Float>(case: &Value, rtol: f64) -> bool {
+fn run<A: Float>(worst: &Worst, case: &Value, rtol: f64) -> bool {
     let loss = case["loss"].as_str().unwrap();
     let grad_key = if loss == "sigmoid_focal" {
         "inputs"
@@ -175,6 +189,7 @@ fn run<A: Float>(case: &Value, rtol: f64) -> bool {
         return false;
     };
     let c = Check::<A> {
+        worst,
         case,
         name: case["name"].as_str().unwrap(),
         rtol,
@@ -280,10 +295,11 @@ fn run<A: Float>(case: &Value, rtol: f64) -> bool {
 fn the_catalogue_matches_its_references() {
     let data = load("losses_catalogue.json");
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    let worst = Worst::default();
     for case in data["cases"].as_array().unwrap() {
         let ran = match case["dtype"].as_str().unwrap() {
-            "f64" => run::<f64>(case, 1e-10),
-            "f32" => run::<f32>(case, 2e-5),
+            "f64" => run::<f64>(&worst, case, 1e-10),
+            "f32" => run::<f32>(&worst, case, 2e-5),
             d => panic!("dtype {d}"),
         };
         if ran {
@@ -321,4 +337,5 @@ fn the_catalogue_matches_its_references() {
             "too few {loss} cases: {counts:?}"
         );
     }
+    worst.print();
 }

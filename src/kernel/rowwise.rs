@@ -16,7 +16,6 @@ use crate::float::Float;
 /// target is not a matrix) and the gradient row to fill (if requested).
 pub(crate) type RowFn<'f, A> = dyn FnMut(usize, &[A], &[A], Option<&mut [A]>) -> A + 'f;
 
-
 /// Sum of `f` over all rows. The caller has checked every shape and value.
 pub(crate) fn sum_rows<A: Float>(
     pred: &ArrayRef<A, Ix2>,

@@ -85,15 +85,18 @@ pub fn fortran<A: Float>(a: &ArrayD<A>) -> ArrayD<A> {
     f
 }
 
-/// Asserts `|actual − expected| ≤ rtol·max(|expected|, floor)` elementwise.
+/// Asserts `|actual − expected| ≤ rtol·max(|expected|, floor)` elementwise;
+/// returns the largest `|actual − expected| / max(|expected|, floor)` seen
+/// (for PARITY.md).
 pub fn assert_close<A: Float>(
     actual: ArrayViewD<'_, A>,
     expected: &ArrayD<f64>,
     rtol: f64,
     floor: f64,
     ctx: &str,
-) {
+) -> f64 {
     assert_eq!(actual.shape(), expected.shape(), "{ctx}: shape");
+    let mut worst = 0.0_f64;
     for ((idx, &e), &a) in expected.indexed_iter().zip(actual.iter()) {
         let a = a.to_f64();
         if e.is_nan() {
@@ -106,16 +109,56 @@ pub fn assert_close<A: Float>(
             "{ctx} at {idx:?}: got {a:e}, expected {e:e} (diff {:e}, allowed {allowed:e})",
             (a - e).abs()
         );
+        if a != e {
+            worst = worst.max((a - e).abs() / e.abs().max(floor).max(f64::MIN_POSITIVE));
+        }
     }
+    worst
 }
 
-/// Asserts a scalar is within `rtol` relative of the reference.
-pub fn assert_scalar<A: Float>(actual: A, expected: f64, rtol: f64, ctx: &str) {
+/// Asserts a scalar is within `rtol` relative of the reference; returns the
+/// relative error.
+pub fn assert_scalar<A: Float>(actual: A, expected: f64, rtol: f64, ctx: &str) -> f64 {
     let a = actual.to_f64();
     assert!(
         (a - expected).abs() <= rtol * expected.abs().max(1e-30) || a == expected,
         "{ctx}: got {a:e}, expected {expected:e}"
     );
+    if a == expected {
+        0.0
+    } else {
+        (a - expected).abs() / expected.abs().max(1e-30)
+    }
+}
+
+/// The largest relative error per (loss, dtype), printed by the parity
+/// suites (`cargo test --test parity_catalogue -- --nocapture`) for PARITY.md.
+#[derive(Default)]
+pub struct Worst(pub std::cell::RefCell<std::collections::BTreeMap<(String, String), f64>>);
+
+impl Worst {
+    pub fn record(&self, loss: &str, dtype: &str, err: f64) {
+        let mut m = self.0.borrow_mut();
+        let e = m
+            .entry((loss.to_string(), dtype.to_string()))
+            .or_insert(0.0);
+        *e = e.max(err);
+    }
+
+    pub fn print(&self) {
+        println!("| loss | f32 worst rel. error | f64 worst rel. error |");
+        println!("| --- | --- | --- |");
+        let m = self.0.borrow();
+        let mut losses: Vec<&String> = m.keys().map(|(l, _)| l).collect();
+        losses.dedup();
+        for l in losses {
+            let get = |d: &str| {
+                m.get(&(l.clone(), d.to_string()))
+                    .map_or("—".to_string(), |e| format!("{e:.1e}"))
+            };
+            println!("| {l} | {} | {} |", get("f32"), get("f64"));
+        }
+    }
 }
 
 /// Relative tolerance per dtype name, as the foundation issue sets them.
