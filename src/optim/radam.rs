@@ -124,19 +124,24 @@ impl<A: Float> Optimizer<A> for RAdam<A> {
                 (false, _) => (A::zero(), A::one()),
             };
             let (p, g) = (params.array_mut(i), grads.array(i));
-            update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, v]| {
+            let moments = move |p: A, g: A, m: &mut A, v: &mut A| {
                 let g = sign * g + coupled * p;
-                let p = p * decay;
                 *m = lerp(*m, g, w1);
                 *v = *v * b2 + w2 * g * g;
-                let m_hat = *m / bias1;
-                let step = if rectified {
-                    m_hat * lr * (bias2_sqrt / (v.sqrt() + eps)) * rect
-                } else {
-                    m_hat * lr
-                };
-                p - step
-            });
+                (p * decay, *m / bias1)
+            };
+            // The rectification is decided per step: two loops, no per-element branch.
+            if rectified {
+                update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, v]| {
+                    let (p, m_hat) = moments(p, g, m, v);
+                    p - m_hat * lr * (bias2_sqrt / (v.sqrt() + eps)) * rect
+                });
+            } else {
+                update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, v]| {
+                    let (p, m_hat) = moments(p, g, m, v);
+                    p - m_hat * lr
+                });
+            }
         }
         self.core.steps += 1;
         Ok(())
