@@ -1,0 +1,256 @@
+//! No public call panics: arbitrary shapes (empty, zero-length axes,
+//! mismatched, strided and reversed views), arbitrary values (NaN, ±∞,
+//! subnormals, ±1e30) and arbitrary options (invalid ones included). Each
+//! call returns a value or a typed error; a panic fails the property.
+
+use ndarray::{s, Array1, ArrayD, Axis, Dimension, IxDyn};
+use ndloss::prelude::*;
+use proptest::prelude::*;
+
+fn value() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        -3.0f64..3.0,
+        Just(0.0),
+        Just(1.0),
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(1e30),
+        Just(-1e30),
+        Just(f64::MIN_POSITIVE / 4.0),
+    ]
+}
+
+fn shape() -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(0usize..4, 0..4)
+}
+
+fn array(shape: Vec<usize>) -> impl Strategy<Value = ArrayD<f64>> {
+    let n: usize = shape.iter().product();
+    prop::collection::vec(value(), n)
+        .prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
+}
+
+/// A view of `a` that is strided and/or reversed along its first axis.
+fn twisted(a: &ArrayD<f64>, how: u8) -> ArrayD<f64> {
+    if a.ndim() == 0 {
+        return a.clone();
+    }
+    match how % 3 {
+        0 => a.clone(),
+        1 => a
+            .slice_axis(Axis(0), ndarray::Slice::new(0, None, -1))
+            .to_owned(),
+        _ => {
+            let mut shape = a.shape().to_vec();
+            shape.push(2);
+            let mut big = ArrayD::zeros(IxDyn(&shape));
+            big.index_axis_mut(Axis(a.ndim()), 0).assign(a);
+            big.index_axis(Axis(a.ndim()), 0).to_owned()
+        }
+    }
+}
+
+fn reduction(r: u8) -> Reduction {
+    match r % 3 {
+        0 => Reduction::Mean,
+        1 => Reduction::Sum,
+        _ => Reduction::BatchMean,
+    }
+}
+
+/// Runs every entry point of a dense loss on (p, t).
+fn exercise<L: Loss<f64, IxDyn, Unreduced = IxDyn> + WeightedLoss<f64, IxDyn>>(
+    loss: &L,
+    p: &ArrayD<f64>,
+    t: &ArrayD<f64>,
+) {
+    let _ = loss.forward(p, t);
+    let _ = loss.grad(p, t);
+    let _ = loss.unreduced(p, t);
+    let mut g = ArrayD::zeros(p.raw_dim());
+    let _ = loss.forward_grad_into(p, t, &mut g);
+    let mut wrong = ArrayD::zeros(IxDyn(&[p.len() + 1]));
+    assert!(loss.forward_grad_into(p, t, &mut wrong).is_err());
+    let _ = loss.forward_weighted(p, t, t);
+    let _ = loss.unreduced_weighted(p, t, &ArrayD::<f64>::ones(IxDyn(&[2])));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn dense_losses_never_panic(
+        (p, t) in shape().prop_flat_map(|s| (array(s.clone()), array(s))),
+        other in shape().prop_flat_map(array),
+        how in any::<u8>(),
+        r in any::<u8>(),
+        knob in value(),
+    ) {
+        let p = twisted(&p, how);
+        let r = reduction(r);
+        for t in [&t, &other] {
+            exercise(&Mse::new().reduction(r), &p, t);
+            exercise(&Mae::new().reduction(r), &p, t);
+            exercise(&Huber::new().delta(knob).reduction(r), &p, t);
+            exercise(&SmoothL1::new().beta(knob).reduction(r), &p, t);
+            exercise(&LogCosh::new().reduction(r), &p, t);
+            exercise(&Msle::new().reduction(r), &p, t);
+            exercise(&Mape::new().reduction(r), &p, t);
+            exercise(&Quantile::new().tau(knob).reduction(r), &p, t);
+            exercise(&PoissonNll::new().eps(knob).full(true).log_input(knob > 0.0).reduction(r), &p, t);
+            exercise(&KlDiv::new().log_target(knob > 0.0).reduction(r), &p, t);
+            exercise(&Bce::new().reduction(r), &p, t);
+            exercise(&BceWithLogits::new().pos_weight(knob).reduction(r), &p, t);
+            exercise(&BceWithLogits::new().pos_weights(Array1::from_elem(2, knob)).reduction(r), &p, t);
+            exercise(&SigmoidFocal::new().alpha(Some(knob)).gamma(knob).reduction(r), &p, t);
+            exercise(&Hinge::new().reduction(r), &p, t);
+            exercise(&SquaredHinge::new().reduction(r), &p, t);
+            exercise(&SoftMargin::new().reduction(r), &p, t);
+            exercise(&HingeEmbedding::new().margin(knob).reduction(r), &p, t);
+        }
+    }
+
+    #[test]
+    fn class_axis_losses_never_panic(
+        logits in shape().prop_flat_map(array),
+        classes in prop::collection::vec(prop_oneof![0usize..5, Just(usize::MAX)], 0..30),
+        tshape in shape(),
+        how in any::<u8>(),
+        r in any::<u8>(),
+        knob in value(),
+        ignore in prop::option::of(0usize..4),
+        weighted in any::<bool>(),
+    ) {
+        let logits = twisted(&logits, how);
+        let r = reduction(r);
+        let n: usize = tshape.iter().product();
+        let targets = ArrayD::from_shape_fn(IxDyn(&tshape), |i| classes.get(i.slice().iter().sum::<usize>() % classes.len().max(1)).copied().unwrap_or(0));
+        // Also the well-shaped targets for these logits.
+        let fitting = if logits.ndim() >= 1 {
+            let axis = if logits.ndim() >= 2 { 1 } else { 0 };
+            let shape: Vec<usize> = logits.shape().iter().enumerate().filter(|&(i, _)| i != axis).map(|(_, &d)| d).collect();
+            ArrayD::from_shape_fn(IxDyn(&shape), |i| classes.get(i.slice().iter().sum::<usize>() % classes.len().max(1)).copied().unwrap_or(0))
+        } else {
+            targets.clone()
+        };
+        let mut ce = CrossEntropy::new().label_smoothing(knob).reduction(r).from_probs(knob > 1.0);
+        let mut nll = Nll::new().reduction(r);
+        let mut mm = MultiMargin::new().margin(knob).reduction(r).p(if knob > 0.0 { 2 } else { 1 });
+        if let Some(i) = ignore {
+            ce = ce.ignore_index(i);
+            nll = nll.ignore_index(i);
+        }
+        if weighted {
+            let w = Array1::from_elem(logits.shape().get(1).copied().unwrap_or(2), knob.abs());
+            ce = ce.class_weights(w.clone());
+            nll = nll.class_weights(w.clone());
+            mm = mm.class_weights(w);
+        }
+        let _ = n;
+        for t in [&targets, &fitting] {
+            let mut g = ArrayD::zeros(logits.raw_dim());
+            let _ = ce.forward(&logits, t);
+            let _ = ce.forward_grad_into(&logits, t, &mut g);
+            let _ = ce.unreduced(&logits, t);
+            let _ = nll.forward_grad_into(&logits, t, &mut g);
+            let _ = nll.unreduced(&logits, t);
+            let _ = mm.forward_grad_into(&logits, t, &mut g);
+            let _ = mm.unreduced(&logits, t);
+        }
+        let probs = logits.mapv(f64::abs);
+        let mut g = ArrayD::zeros(logits.raw_dim());
+        let _ = ce.clone().ignore_index(usize::MAX).forward_grad_into(&logits, &probs, &mut g);
+        let _ = CrossEntropy::new().from_probs(true).forward_grad_into(&probs, &probs, &mut g);
+        let _ = CrossEntropy::new().unreduced(&logits, &probs);
+        let _ = CrossEntropy::new().forward(&logits, &logits.slice_each_axis(|_| ndarray::Slice::new(0, None, 1)).to_owned());
+    }
+
+    #[test]
+    fn optimizers_and_clipping_never_panic(
+        p in shape().prop_flat_map(array),
+        g in shape().prop_flat_map(array),
+        lr in value(),
+        knob in value(),
+        slot in 0usize..4,
+    ) {
+        let (mut p1, mut p2) = (p.clone(), p.clone());
+        let (g1, g2) = (g.clone(), p.mapv(|x| x * 0.5));
+        macro_rules! drive {
+            ($opt:expr) => {{
+                let mut opt = $opt.param_group(ParamGroup::new([slot]).lr(knob));
+                let _ = opt.step((&mut p1, &mut p2), (&g1, &g2));
+                let _ = opt.step((&mut p1, &mut p2), (&g2, &g2));
+                let _ = opt.step(&mut p1, &g1);
+                opt.set_lr(knob);
+                let _ = opt.step((&mut p1, &mut p2), (&g2, &g2));
+            }};
+        }
+        drive!(Sgd::new(lr).momentum(knob.abs()).nesterov(knob > 0.0).weight_decay(knob));
+        drive!(Adam::new(lr).betas(knob, 0.999).amsgrad(true).weight_decay(knob));
+        drive!(AdamW::new(lr).eps(knob));
+        drive!(RmsProp::new(lr).alpha(knob).centered(true).momentum(knob));
+        drive!(Adagrad::new(lr).lr_decay(knob).initial_accumulator_value(knob));
+        drive!(Adadelta::new(lr).rho(knob));
+        drive!(Adamax::new(lr).betas(0.9, knob));
+        drive!(NAdam::new(lr).momentum_decay(knob).decoupled_weight_decay(true).weight_decay(knob));
+        drive!(RAdam::new(lr).betas(knob, 0.99));
+        drive!(Lion::new(lr).betas(knob, 0.99).weight_decay(knob));
+        let mut opt = Proximal::new(Sgd::new(lr), L1::new(knob));
+        let _ = opt.step((&mut p1, &mut p2), (&g1, &g2));
+        let mut grads = vec![g.clone(), p.clone()];
+        let _ = ndloss::optim::clip::clip_grad_norm(&mut grads, knob, lr, knob > 0.0);
+        let _ = ndloss::optim::clip::clip_grad_value(&mut grads, knob);
+        let _ = L2::new(knob).penalty(&p);
+        let _ = ElasticNet::new(knob, lr).add_grad(&p, &mut p2);
+        let _ = L1::new(knob).prox(&mut p1, lr);
+    }
+
+    #[test]
+    fn schedules_never_panic(a in 0u64..20, b in 0u64..20, x in value(), y in value(), metrics in prop::collection::vec(value(), 0..20)) {
+        use ndloss::optim::schedule::{LrScheduler, OneCycle, ReduceLrOnPlateau, Schedule};
+        let mut one = OneCycle::new(x, a);
+        one.pct_start = y;
+        let schedules = [
+            Schedule::step_lr(a, x),
+            Schedule::multi_step_lr([a, b], x),
+            Schedule::exponential_lr(x),
+            Schedule::linear_lr(x, y, a),
+            Schedule::cosine_annealing_lr(a, x),
+            Schedule::one_cycle_lr(one),
+            Schedule::sequential(vec![Schedule::exponential_lr(x), Schedule::step_lr(b, y)], vec![a]),
+            Schedule::chained(vec![Schedule::exponential_lr(x), Schedule::linear_lr(y, 1.0, b)]),
+            Schedule::warmup_cosine(a, x, b, y),
+        ];
+        for s in schedules {
+            let mut opt = Sgd::<f64>::new(0.1).momentum(0.9);
+            if let Ok(mut sched) = LrScheduler::new(s, &mut opt) {
+                for _ in 0..25 {
+                    let _ = sched.step(&mut opt);
+                }
+            }
+        }
+        let mut opt = Adam::<f32>::new(0.1);
+        let mut plateau = ReduceLrOnPlateau::new().patience(a).factor(x).threshold(y).cooldown(b).min_lr(y);
+        for m in metrics {
+            let _ = plateau.step(m, &mut opt);
+        }
+    }
+}
+
+#[test]
+fn strided_and_reversed_inputs_give_the_contiguous_results() {
+    let p = Array1::from_shape_fn(37, |i| (i as f64 * 0.7).sin());
+    let t = Array1::from_shape_fn(37, |i| (i as f64 * 0.3).cos());
+    let reversed_p = p.slice(s![..;-1]);
+    let reversed_t = t.slice(s![..;-1]);
+    let a = Huber::new()
+        .reduction(Reduction::Sum)
+        .forward(&p, &t)
+        .unwrap();
+    let b = Huber::new()
+        .reduction(Reduction::Sum)
+        .forward(&reversed_p, &reversed_t)
+        .unwrap();
+    assert!((a - b).abs() < 1e-12 * a.abs());
+}
