@@ -99,6 +99,16 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A gradient holds NaN or ±∞ and the optimizer was asked to refuse it
+    /// (`check_finite(true)`); nothing was updated.
+    NonFiniteGradient {
+        /// Position of the gradient array in the set.
+        slot: usize,
+        /// Index of the first non-finite element in it.
+        index: Vec<usize>,
+        /// The value found.
+        value: f64,
+    },
     /// A clipped gradient set has a non-finite total norm and the caller asked for an error.
     NonFiniteNorm {
         /// The total norm found (NaN or infinite).
@@ -165,6 +175,10 @@ impl fmt::Display for Error {
                 slot,
                 reason,
             } => write!(f, "parameter group {group}, slot {slot}: {reason}"),
+            Error::NonFiniteGradient { slot, index, value } => write!(
+                f,
+                "gradient {slot} holds {value} at index {index:?}: refusing a non-finite update"
+            ),
             Error::NonFiniteNorm { norm } => write!(
                 f,
                 "the total gradient norm is {norm}: refusing to clip non-finite gradients"

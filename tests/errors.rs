@@ -434,3 +434,27 @@ fn catalogue_hyperparameters_and_shapes_are_checked() {
         "{e}"
     );
 }
+
+#[test]
+fn optimizers_can_refuse_non_finite_gradients_and_change_nothing() {
+    let (mut w, mut b) = (array![[1.0_f64, 2.0]], array![3.0_f64]);
+    let (gw, gb) = (array![[0.1_f64, 0.2]], array![f64::NAN]);
+    let mut adam = AdamW::new(0.1).check_finite(true);
+    adam.step((&mut w, &mut b), (&gw, &array![0.5])).unwrap();
+    let (w0, b0, adam0) = (w.clone(), b.clone(), adam.clone());
+    let e = adam.step((&mut w, &mut b), (&gw, &gb)).unwrap_err();
+    assert!(
+        matches!(&e, Error::NonFiniteGradient { slot: 1, index, value } if index == &[0] && value.is_nan()),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "gradient 1 holds NaN at index [0]: refusing a non-finite update"
+    );
+    assert_eq!((w, b, adam), (w0, b0, adam0));
+    // Without the check, NaN propagates as in PyTorch (never a silent 0).
+    let mut sgd = Sgd::new(0.1);
+    let mut v = array![1.0_f64];
+    sgd.step(&mut v, &array![f64::INFINITY]).unwrap();
+    assert_eq!(v[0], f64::NEG_INFINITY);
+}

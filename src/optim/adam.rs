@@ -319,6 +319,12 @@ impl<A: Float> AdamW<A> {
     pub fn amsgrad(self, amsgrad: bool) -> Self {
         Self(self.0.amsgrad(amsgrad))
     }
+
+    /// Refuse non-finite gradients (see [`Adam::check_finite`]).
+    #[must_use]
+    pub fn check_finite(self, check: bool) -> Self {
+        Self(self.0.check_finite(check))
+    }
 }
 
 impl<A: Float> Optimizer<A> for AdamW<A> {

@@ -239,6 +239,10 @@ pub(crate) struct Core<A> {
     pub(crate) lr: f64,
     pub(crate) weight_decay: f64,
     pub(crate) maximize: bool,
+    /// Refuse non-finite gradients (an error, nothing written) instead of
+    /// letting NaN/∞ into the parameters and state.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub(crate) check_finite: bool,
     pub(crate) groups: Vec<ParamGroup>,
     /// Per slot: its shape and `K` buffers (empty until an option needs them).
     pub(crate) shapes: Option<Vec<Vec<usize>>>,
@@ -255,6 +259,7 @@ impl<A: PartialEq> PartialEq for Core<A> {
         self.lr == other.lr
             && self.weight_decay == other.weight_decay
             && self.maximize == other.maximize
+            && self.check_finite == other.check_finite
             && self.groups == other.groups
             && self.shapes == other.shapes
             && self.buffers == other.buffers
@@ -268,6 +273,7 @@ impl<A: Float> Core<A> {
             lr,
             weight_decay,
             maximize: false,
+            check_finite: false,
             groups: Vec::new(),
             shapes: None,
             buffers: Vec::new(),
@@ -332,6 +338,9 @@ impl<A: Float> Core<A> {
         }
         if let Some(shapes) = &self.shapes {
             self.check_state(params, shapes, K)?;
+        }
+        if self.check_finite {
+            check_finite(grads)?;
         }
 
         // Valid: from here on nothing can fail.
@@ -428,6 +437,23 @@ impl<A: Float> Core<A> {
     }
 }
 
+/// Errors on the first non-finite gradient element (a read-only pass).
+fn check_finite<A: Float, G: Params<A>>(grads: &G) -> Result<()> {
+    for slot in 0..grads.len() {
+        let g = grads.array(slot);
+        if !g.iter().all(|x| x.is_finite()) {
+            if let Some((index, x)) = g.indexed_iter().find(|(_, x)| !x.is_finite()) {
+                return Err(Error::NonFiniteGradient {
+                    slot,
+                    index: ndarray::Dimension::slice(&index).to_vec(),
+                    value: Float::to_f64(*x),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The `K` buffers of one slot as slices (missing ones empty).
 pub(crate) fn slot_buffers<A, const K: usize>(slot: &mut [Vec<A>]) -> [&mut [A]; K] {
     let mut it = slot.iter_mut();
@@ -458,6 +484,17 @@ macro_rules! core_builders {
         #[must_use]
         pub fn param_group(mut self, group: $crate::optim::ParamGroup) -> Self {
             self.core.groups.push(group);
+            self
+        }
+
+        /// Refuse gradients holding NaN or ±∞: `step` returns
+        /// [`Error::NonFiniteGradient`](crate::Error::NonFiniteGradient) naming the array and
+        /// index, and nothing is updated (default false: like PyTorch, a
+        /// non-finite gradient propagates into the parameters). Costs one
+        /// read of the gradients per step.
+        #[must_use]
+        pub fn check_finite(mut self, check: bool) -> Self {
+            self.core.check_finite = check;
             self
         }
     };
