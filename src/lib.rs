@@ -23,9 +23,9 @@ pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::float::Float;
     pub use crate::loss::{
-        Bce, BceWithLogits, CrossEntropy, Hinge, HingeEmbedding, Huber, KlDiv, LogCosh, Loss, Mae,
-        Mape, Mse, Msle, MultiMargin, Nll, PoissonNll, Quantile, Reduction, SigmoidFocal, SmoothL1,
-        SoftMargin, SquaredHinge, WeightedLoss,
+        Bce, BceWithLogits, CiouLoss, CrossEntropy, DiouLoss, GiouLoss, Hinge, HingeEmbedding,
+        Huber, IouLoss, KlDiv, LogCosh, Loss, Mae, Mape, Mse, Msle, MultiMargin, Nll, PoissonNll,
+        Quantile, Reduction, SigmoidFocal, SmoothL1, SoftMargin, SquaredHinge, WeightedLoss,
     };
     pub use crate::optim::{
         Adadelta, Adagrad, Adam, AdamW, Adamax, Lion, NAdam, Optimizer, ParamGroup, Proximal,

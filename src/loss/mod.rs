@@ -5,6 +5,7 @@
 //! | [`regression`] | [`Mse`], [`Mae`], [`Huber`], [`SmoothL1`], [`LogCosh`], [`Msle`], [`Mape`], [`Quantile`] |
 //! | [`probabilistic`] | [`PoissonNll`], [`KlDiv`] |
 //! | [`classification`] | [`CrossEntropy`] (logits or probabilities, any number of spatial axes), [`Nll`], [`MultiMargin`], [`Bce`], [`BceWithLogits`] |
+//! | [`boxes`] | [`IouLoss`], [`GiouLoss`], [`DiouLoss`], [`CiouLoss`] |
 //! | [`margin`] | [`SigmoidFocal`], [`Hinge`], [`SquaredHinge`], [`SoftMargin`], [`HingeEmbedding`] |
 
 use ndarray::{Array, ArrayRef, Dimension};
@@ -12,11 +13,13 @@ use ndarray::{Array, ArrayRef, Dimension};
 use crate::error::Result;
 use crate::float::Float;
 
+pub mod boxes;
 pub mod classification;
 pub mod margin;
 pub mod probabilistic;
 pub mod regression;
 
+pub use boxes::{CiouLoss, DiouLoss, GiouLoss, IouLoss};
 pub use classification::{Bce, BceWithLogits, CrossEntropy, MultiMargin, Nll};
 pub use margin::{Hinge, HingeEmbedding, SigmoidFocal, SoftMargin, SquaredHinge};
 pub use probabilistic::{KlDiv, PoissonNll};
