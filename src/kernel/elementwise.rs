@@ -339,13 +339,16 @@ fn value_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M) -> A {
     reduce_lanes(lanes) + tail
 }
 
+/// Gradient buffers of the two differentiable inputs of [`reduce3`].
+pub(crate) type GradPair<'g, A, D> = (&'g mut ArrayRef<A, D>, &'g mut ArrayRef<A, D>);
+
 /// Element-wise loss of three inputs of one shape (two differentiable, one
 /// not): `ℓ(a, b, c)` with `∂ℓ/∂a`, `∂ℓ/∂b`. Returns the reduced value, or
 /// fills `out` with the unreduced values. The caller has checked the shapes
 /// (broadcast views are fine for `c`).
 pub(crate) fn reduce3<A: Float, D: Dimension>(
     [a, b, c]: [ArrayView<'_, A, D>; 3],
-    grads: Option<(&mut ArrayRef<A, D>, &mut ArrayRef<A, D>)>,
+    grads: Option<GradPair<'_, A, D>>,
     reduction: Reduction,
     f: impl Fn(A, A, A) -> (A, A, A),
 ) -> Result<A> {

@@ -208,7 +208,7 @@ impl CrossEntropy {
             });
         }
         let sums = pred.lanes(axis).into_iter().map(|lane| lane.sum());
-        if let Some((index, s)) = sums.enumerate().find(|(_, s)| !(*s > A::zero())) {
+        if let Some((index, s)) = sums.enumerate().find(|(_, s)| s.partial_cmp(&A::zero()) != Some(std::cmp::Ordering::Greater)) {
             return Err(Error::InvalidValue {
                 what: "prediction (row sums)",
                 index: vec![index],
