@@ -256,7 +256,7 @@ proptest! {
         let x = ArrayD::from_shape_fn(IxDyn(&[n, c, d]), |i| 6.0 * frac(seed, i.slice()) - 3.0);
         let y = ArrayD::from_shape_fn(IxDyn(&[n, d]), |i| (frac(seed ^ 7, i.slice()) * c as f64) as usize % c);
         let w = Array1::from_shape_fn(c, |k| 0.5 + k as f64 / c as f64);
-        let check_idx = |loss: &dyn Fn(&ArrayD<f64>) -> (f64, ArrayD<f64>)| -> Result<(), TestCaseError> {
+        let check_idx = |loss: &ValueGrad<'_>| -> Result<(), TestCaseError> {
             let (_, g) = loss(&x);
             let numeric = finite_diff(&x, |v| loss(v).0);
             assert_grad_matches(&g, &numeric)
@@ -282,6 +282,9 @@ proptest! {
         }
     }
 }
+
+/// A loss at a point: value and analytic gradient.
+type ValueGrad<'a> = dyn Fn(&ArrayD<f64>) -> (f64, ArrayD<f64>) + 'a;
 
 /// A weighted loss under test, object-safe.
 trait WeightedCheck {

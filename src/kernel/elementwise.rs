@@ -116,7 +116,7 @@ pub(crate) fn reduce<A: Float, D: Dimension, M: PointMath<A>>(
         Some(g) => fused(pred, target, g, scale, math),
         None => values_only(pred, target, math),
     };
-    Ok(n.map_or(total, |n| total / A::from_usize(n)))
+    Ok(A::from_f64(n.map_or(total, |n| total / n as f64)))
 }
 
 /// [`reduce`] with per-element weights and/or an auxiliary input: the
@@ -147,10 +147,10 @@ pub(crate) fn reduce_extras<A: Float, D: Dimension, M: PointMath<A>>(
         .aux
         .as_ref()
         .map_or_else(|| ones.view(), |a| a.view());
-    let mut n = denominator(reduction, pred.shape())?.map(|n| A::from_usize(n));
+    let mut n = denominator(reduction, pred.shape())?.map(|n| n as f64);
     if let (Some(_), Some((wv, WeightedMean::SumOfWeights))) = (n, &extras.weight) {
-        let total = super::update::sum_map(&wv.view().into_dyn(), |x| x);
-        if reduction == Reduction::Mean && total == A::zero() {
+        let total = super::update::sum_map(&wv.view().into_dyn(), |x| x).to_f64();
+        if reduction == Reduction::Mean && total == 0.0 {
             return Err(Error::EmptyReduction {
                 what: "the weights sum to 0",
             });
@@ -159,7 +159,7 @@ pub(crate) fn reduce_extras<A: Float, D: Dimension, M: PointMath<A>>(
             n = Some(total);
         }
     }
-    let scale = n.map_or(A::one(), |n| A::one() / n);
+    let scale = A::from_f64(n.map_or(1.0, |n| 1.0 / n));
     let mut stream = Stream::new();
     match grad {
         Some(g) => {
@@ -183,7 +183,7 @@ pub(crate) fn reduce_extras<A: Float, D: Dimension, M: PointMath<A>>(
             }),
     }
     let total = stream.total();
-    Ok(n.map_or(total, |n| total / n))
+    Ok(A::from_f64(n.map_or(total, |n| total / n)))
 }
 
 /// [`unreduced`] with weights and/or an auxiliary input: `wᵢ·ℓᵢ`.
@@ -243,7 +243,7 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
     grad: &mut ArrayRef<A, D>,
     scale: A,
     math: M,
-) -> A {
+) -> f64 {
     if let Some((p, t, g)) = common_slices(pred, target, grad) {
         if p.len() <= BLOCK {
             return fused_block(p, t, g, scale, math);
@@ -274,8 +274,8 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
 /// vectoriser falls back to scalar loads and stores; one call per block costs
 /// nothing.
 #[inline(never)]
-fn fused_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: A, math: M) -> A {
-    let mut lanes = [A::zero(); LANES];
+fn fused_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: A, math: M) -> f64 {
+    let mut lanes = [0.0; LANES];
     let (pc, pr) = p.as_chunks::<LANES>();
     let (tc, tr) = t.as_chunks::<LANES>();
     let (gc, gr) = g.as_chunks_mut::<LANES>();
@@ -283,16 +283,16 @@ fn fused_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: 
         for k in 0..LANES {
             let (v, d) = math.value_grad(p[k], t[k]);
             g[k] = d * scale;
-            lanes[k] = lanes[k] + v;
+            lanes[k] += v.to_f64();
         }
     }
     // The tail goes to its own accumulator: feeding it into `lanes[k]` makes
     // the vectoriser regroup the lanes of the main loop.
-    let mut tail = A::zero();
+    let mut tail = 0.0;
     for ((&p, &t), g) in pr.iter().zip(tr).zip(gr.iter_mut()) {
         let (v, d) = math.value_grad(p, t);
         *g = d * scale;
-        tail = tail + v;
+        tail += v.to_f64();
     }
     reduce_lanes(lanes) + tail
 }
@@ -301,7 +301,7 @@ fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
     pred: &ArrayRef<A, D>,
     target: &ArrayRef<A, D>,
     math: M,
-) -> A {
+) -> f64 {
     if pred.strides() == target.strides() {
         if let (Some(p), Some(t)) = (pred.as_slice_memory_order(), target.as_slice_memory_order()) {
             if p.len() <= BLOCK {
@@ -323,19 +323,19 @@ fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
 
 /// One block of values, summed as in [`fused_block`].
 #[inline(always)]
-fn value_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M) -> A {
-    let mut lanes = [A::zero(); LANES];
+fn value_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M) -> f64 {
+    let mut lanes = [0.0; LANES];
     let (pc, pr) = p.as_chunks::<LANES>();
     let (tc, tr) = t.as_chunks::<LANES>();
     for (p, t) in pc.iter().zip(tc) {
         for k in 0..LANES {
-            lanes[k] = lanes[k] + math.value(p[k], t[k]);
+            lanes[k] += math.value(p[k], t[k]).to_f64();
         }
     }
     let tail = pr
         .iter()
         .zip(tr)
-        .fold(A::zero(), |acc, (&p, &t)| acc + math.value(p, t));
+        .fold(0.0, |acc, (&p, &t)| acc + math.value(p, t).to_f64());
     reduce_lanes(lanes) + tail
 }
 
@@ -353,7 +353,7 @@ pub(crate) fn reduce3<A: Float, D: Dimension>(
     f: impl Fn(A, A, A) -> (A, A, A),
 ) -> Result<A> {
     let n = denominator(reduction, a.shape())?;
-    let scale = n.map_or(A::one(), |n| A::one() / A::from_usize(n));
+    let scale = A::from_f64(n.map_or(1.0, |n| 1.0 / n as f64));
     let mut stream = Stream::new();
     match grads {
         Some((ga, gb)) => {
@@ -375,7 +375,7 @@ pub(crate) fn reduce3<A: Float, D: Dimension>(
             .for_each(|&a, &b, &c| stream.push(f(a, b, c).0)),
     }
     let total = stream.total();
-    Ok(n.map_or(total, |n| total / A::from_usize(n)))
+    Ok(A::from_f64(n.map_or(total, |n| total / n as f64)))
 }
 
 /// The unreduced counterpart of [`reduce3`].

@@ -67,7 +67,7 @@ pub(crate) fn sum_rows<A: Float>(
         };
         stream.push(value);
     }
-    stream.total()
+    A::from_f64(stream.total())
 }
 
 /// `f` for every row, without gradients: the unreduced loss.
@@ -160,7 +160,7 @@ pub(crate) fn sum_rows_multi<A: Float, const K: usize>(
         }
         stream.push(value);
     }
-    stream.total()
+    A::from_f64(stream.total())
 }
 
 /// The class axis of an input with `ndim` axes: 1, or 0 for a single sample `(C,)`.
@@ -230,7 +230,7 @@ where
                 stream.push(v);
             }),
     }
-    stream.total()
+    A::from_f64(stream.total())
 }
 
 /// `f` for every lane, without gradients: one value per sample position.

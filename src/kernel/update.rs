@@ -61,11 +61,11 @@ pub(crate) fn shapes<A, P: Params<A>>(params: &P) -> Vec<Vec<usize>> {
 /// `Σ f(x)` over one array, accurately.
 pub(crate) fn sum_map<A: Float>(x: &ArrayViewD<'_, A>, f: impl Fn(A) -> A + Copy) -> A {
     if let Some(s) = x.as_slice_memory_order() {
-        return map_sum(s, f);
+        return A::from_f64(map_sum(s, f));
     }
     let mut stream = Stream::new();
     x.iter().for_each(|&v| stream.push(f(v)));
-    stream.total()
+    A::from_f64(stream.total())
 }
 
 /// One fused pass over a parameter, its gradient and `K` state buffers (each

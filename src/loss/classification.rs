@@ -208,7 +208,10 @@ impl CrossEntropy {
             });
         }
         let sums = pred.lanes(axis).into_iter().map(|lane| lane.sum());
-        if let Some((index, s)) = sums.enumerate().find(|(_, s)| s.partial_cmp(&A::zero()) != Some(std::cmp::Ordering::Greater)) {
+        if let Some((index, s)) = sums
+            .enumerate()
+            .find(|(_, s)| s.partial_cmp(&A::zero()) != Some(std::cmp::Ordering::Greater))
+        {
             return Err(Error::InvalidValue {
                 what: "prediction (row sums)",
                 index: vec![index],
@@ -387,6 +390,7 @@ impl<A: Float> Setup<'_, A> {
             Some(g) => map_into_sum(x, g, |v| (v - m).exp_fast()),
             None => map_sum(x, |v| (v - m).exp_fast()),
         };
+        let s = A::from_f64(s);
         (m, s.ln(), s)
     }
 
@@ -408,7 +412,7 @@ impl<A: Float> Setup<'_, A> {
         let mut value = w_y * nll_y;
         if self.eps > A::zero() {
             let smooth = match self.weights {
-                None => map_sum(x, |v| (m - v) + ln_s),
+                None => A::from_f64(map_sum(x, |v| (m - v) + ln_s)),
                 Some(w) => x.iter().zip(w).fold(A::zero(), |acc, (&v, &wc)| {
                     acc + A::from_f64(wc) * ((m - v) + ln_s)
                 }),

@@ -6,6 +6,7 @@
 //! | [`probabilistic`] | [`PoissonNll`], [`KlDiv`] |
 //! | [`classification`] | [`CrossEntropy`] (logits or probabilities, any number of spatial axes), [`Nll`], [`MultiMargin`], [`Bce`], [`BceWithLogits`] |
 //! | [`boxes`] | [`IouLoss`], [`GiouLoss`], [`DiouLoss`], [`CiouLoss`] |
+//! | [`ranking`] | [`MarginRanking`], [`GaussianNll`], [`CosineEmbedding`], [`TripletMargin`] (several inputs: inherent methods, not [`Loss`]) |
 //! | [`margin`] | [`SigmoidFocal`], [`Hinge`], [`SquaredHinge`], [`SoftMargin`], [`HingeEmbedding`] |
 
 use ndarray::{Array, ArrayRef, Dimension};
@@ -17,12 +18,14 @@ pub mod boxes;
 pub mod classification;
 pub mod margin;
 pub mod probabilistic;
+pub mod ranking;
 pub mod regression;
 
 pub use boxes::{CiouLoss, DiouLoss, GiouLoss, IouLoss};
 pub use classification::{Bce, BceWithLogits, CrossEntropy, MultiMargin, Nll};
 pub use margin::{Hinge, HingeEmbedding, SigmoidFocal, SoftMargin, SquaredHinge};
 pub use probabilistic::{KlDiv, PoissonNll};
+pub use ranking::{CosineEmbedding, GaussianNll, MarginRanking, TripletMargin};
 pub use regression::{Huber, LogCosh, Mae, Mape, Mse, Msle, Quantile, SmoothL1};
 
 /// How per-element (or per-sample) losses are combined into one number.

@@ -1,0 +1,141 @@
+//! Reliability properties that are not about bad input: every public type is
+//! `Send + Sync` (checked at compile time), one loss shared across threads
+//! gives the same results, and extreme but valid inputs stay finite where the
+//! math is finite.
+
+use ndarray::{array, Array1, Array2};
+use ndloss::optim::schedule::{LrScheduler, ReduceLrOnPlateau, Schedule};
+use ndloss::prelude::*;
+
+fn send_sync<T: Send + Sync>() {}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    send_sync::<Mse>();
+    send_sync::<Mae>();
+    send_sync::<Huber>();
+    send_sync::<SmoothL1>();
+    send_sync::<LogCosh>();
+    send_sync::<Msle>();
+    send_sync::<Mape>();
+    send_sync::<Quantile>();
+    send_sync::<PoissonNll>();
+    send_sync::<KlDiv>();
+    send_sync::<CrossEntropy>();
+    send_sync::<Nll>();
+    send_sync::<MultiMargin>();
+    send_sync::<Bce>();
+    send_sync::<BceWithLogits>();
+    send_sync::<SigmoidFocal>();
+    send_sync::<Hinge>();
+    send_sync::<SquaredHinge>();
+    send_sync::<SoftMargin>();
+    send_sync::<HingeEmbedding>();
+    send_sync::<IouLoss>();
+    send_sync::<GiouLoss>();
+    send_sync::<DiouLoss>();
+    send_sync::<CiouLoss>();
+    send_sync::<L1>();
+    send_sync::<L2>();
+    send_sync::<ElasticNet>();
+    send_sync::<Regularized<Mse, L2>>();
+    send_sync::<Sgd<f32>>();
+    send_sync::<Adam<f64>>();
+    send_sync::<AdamW<f32>>();
+    send_sync::<RmsProp<f32>>();
+    send_sync::<Adagrad<f32>>();
+    send_sync::<Adadelta<f32>>();
+    send_sync::<Adamax<f32>>();
+    send_sync::<NAdam<f32>>();
+    send_sync::<RAdam<f32>>();
+    send_sync::<Lion<f32>>();
+    send_sync::<Proximal<Sgd<f32>, L1>>();
+    send_sync::<ParamGroup>();
+    send_sync::<Schedule>();
+    send_sync::<LrScheduler>();
+    send_sync::<ReduceLrOnPlateau>();
+    send_sync::<Error>();
+}
+
+#[test]
+fn one_loss_shared_across_threads_gives_the_same_results() {
+    let ce = CrossEntropy::new()
+        .label_smoothing(0.1)
+        .class_weights(array![1.0, 2.0, 0.5]);
+    let logits = Array2::from_shape_fn((64, 3), |(i, j)| ((i * 3 + j) as f64 * 0.37).sin() * 5.0);
+    let classes = Array1::from_shape_fn(64, |i| i % 3);
+    let alone = ce.forward_grad(&logits, &classes).unwrap();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| ce.forward_grad(&logits, &classes).unwrap()))
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), alone);
+        }
+    });
+}
+
+#[test]
+fn extreme_but_valid_inputs_stay_finite() {
+    // Logits of ±1e4, and f32 logits near its range.
+    let x = array![[1e4_f64, -1e4, 0.0], [-1e4, 1e4, 1e4]];
+    let (v, g) = CrossEntropy::new()
+        .forward_grad(&x, &array![1_usize, 0])
+        .unwrap();
+    assert!(v.is_finite() && g.iter().all(|d| d.is_finite()));
+    let big = array![[3e38_f32, -3e38, 0.0]];
+    let (v, g) = CrossEntropy::new()
+        .forward_grad(&big, &array![0_usize])
+        .unwrap();
+    assert!(v.is_finite() && g.iter().all(|d| d.is_finite()), "{v} {g}");
+    let (v, g) = BceWithLogits::new()
+        .forward_grad(&array![3e38_f32, -3e38], &array![0.0, 1.0])
+        .unwrap();
+    assert!(v.is_finite() && g.iter().all(|d| d.is_finite()), "{v} {g}");
+    let (v, g) = SigmoidFocal::new()
+        .forward_grad(&array![1e4_f32, -1e4, 40.0], &array![0.0, 1.0, 1.0])
+        .unwrap();
+    assert!(v.is_finite() && g.iter().all(|d| d.is_finite()), "{v} {g}");
+    let (v, _) = SoftMargin::new()
+        .forward_grad(&array![1e30_f64], &array![-1.0])
+        .unwrap();
+    assert_eq!(v, 1e30);
+
+    // Probabilities of exactly 0 and 1.
+    let (v, g) = Bce::new()
+        .forward_grad(&array![0.0_f64, 1.0, 0.0, 1.0], &array![0.0, 1.0, 1.0, 0.0])
+        .unwrap();
+    assert!(v.is_finite() && g.iter().all(|d| d.is_finite()));
+    let keras = CrossEntropy::new().from_probs(true);
+    let (v, g) = keras
+        .forward_grad(&array![[1.0_f64, 0.0], [0.0, 1.0]], &array![1_usize, 1])
+        .unwrap();
+    assert!(v.is_finite() && g.iter().all(|d| d.is_finite()));
+
+    // Errors of 1e19 in LogCosh and Huber.
+    for loss in [
+        &LogCosh::new() as &dyn Loss<f64, ndarray::Ix1, Unreduced = ndarray::Ix1>,
+        &Huber::new(),
+        &SmoothL1::new(),
+    ] {
+        let (v, g) = loss
+            .forward_grad(&array![1e19, -1e19], &array![0.0, 0.0])
+            .unwrap();
+        assert!(v.is_finite() && v > 1e18 && g.iter().all(|d| d.is_finite()));
+    }
+    let (v, g) = LogCosh::new()
+        .forward_grad(&array![1e19_f32], &array![-1e19])
+        .unwrap();
+    assert!(v.is_finite() && g[0] == 1.0);
+
+    // Boxes with zero area.
+    let b = array![[1.0_f64, 1.0, 1.0, 3.0], [0.0, 0.0, 2.0, 2.0]];
+    let t = array![[0.0_f64, 0.0, 2.0, 2.0], [0.0, 0.0, 2.0, 2.0]];
+    for v in [
+        IouLoss::new().forward(&b, &t).unwrap(),
+        GiouLoss::new().forward(&b, &t).unwrap(),
+        DiouLoss::new().forward(&b, &t).unwrap(),
+    ] {
+        assert!(v.is_finite());
+    }
+}
