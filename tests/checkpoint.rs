@@ -136,3 +136,24 @@ fn corrupt_checkpoints_are_errors_not_panics() {
     assert!(matches!(e, Error::StateMismatch { .. }), "{e}");
     assert_eq!((w, b), (w0, b0));
 }
+
+#[test]
+fn buffers_without_their_shapes_are_refused() {
+    // Found by the checkpoint fuzz target: a state whose "shapes" key is lost
+    // (serde reads the missing Option as None) but whose buffers remain.
+    let (mut w, mut b) = start();
+    let mut opt = Adam::new(0.01);
+    let (gw, gb) = grads(&w, &b, 0);
+    opt.step((&mut w, &mut b), (&gw, &gb)).unwrap();
+    let mut value: serde_json::Value = serde_json::to_value(&opt).unwrap();
+    value["core"].as_object_mut().unwrap().remove("shapes");
+    value["core"]["buffers"][0][0]
+        .as_array_mut()
+        .unwrap()
+        .truncate(7);
+    let mut bad: Adam<f64> = serde_json::from_value(value).unwrap();
+    let (w0, b0) = (w.clone(), b.clone());
+    let e = bad.step((&mut w, &mut b), (&gw, &gb)).unwrap_err();
+    assert!(matches!(e, Error::StateMismatch { .. }), "{e}");
+    assert_eq!((w, b), (w0, b0));
+}

@@ -336,8 +336,17 @@ impl<A: Float> Core<A> {
                 }
             }
         }
-        if let Some(shapes) = &self.shapes {
-            self.check_state(params, shapes, K)?;
+        match &self.shapes {
+            Some(shapes) => self.check_state(params, shapes, K)?,
+            // Buffers without the shapes they belong to (a corrupt checkpoint).
+            None if self.buffers.iter().flatten().any(|b| !b.is_empty()) => {
+                return Err(Error::StateMismatch {
+                    slot: 0,
+                    state: vec![self.buffers.len()],
+                    found: vec![n],
+                })
+            }
+            None => {}
         }
         if self.check_finite {
             check_finite(grads)?;
