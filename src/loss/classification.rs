@@ -655,6 +655,29 @@ fn target_slice<'a, A: Copy>(
     }
 }
 
+/// `Loss::forward` and `forward_grad_into` for a class-index loss with a
+/// `run(pred, target, grad)` method.
+macro_rules! index_forward_methods {
+    () => {
+        fn forward(
+            &self,
+            pred: &ArrayRef<A, D>,
+            target: &ArrayRef<usize, D::Smaller>,
+        ) -> Result<A> {
+            self.run(pred, target, None)
+        }
+
+        fn forward_grad_into(
+            &self,
+            pred: &ArrayRef<A, D>,
+            target: &ArrayRef<usize, D::Smaller>,
+            grad: &mut ArrayRef<A, D>,
+        ) -> Result<A> {
+            self.run(pred, target, Some(grad))
+        }
+    };
+}
+
 /// Negative log-likelihood on log-probabilities, PyTorch's `NLLLoss`.
 ///
 /// ```text
@@ -759,18 +782,7 @@ loss_builders!(Nll);
 impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for Nll {
     type Unreduced = D::Smaller;
 
-    fn forward(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<A> {
-        self.run(pred, target, None)
-    }
-
-    fn forward_grad_into(
-        &self,
-        pred: &ArrayRef<A, D>,
-        target: &ArrayRef<usize, D::Smaller>,
-        grad: &mut ArrayRef<A, D>,
-    ) -> Result<A> {
-        self.run(pred, target, Some(grad))
-    }
+    index_forward_methods!();
 
     fn unreduced(
         &self,
@@ -954,18 +966,7 @@ loss_builders!(MultiMargin);
 impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for MultiMargin {
     type Unreduced = D::Smaller;
 
-    fn forward(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<A> {
-        self.run(pred, target, None)
-    }
-
-    fn forward_grad_into(
-        &self,
-        pred: &ArrayRef<A, D>,
-        target: &ArrayRef<usize, D::Smaller>,
-        grad: &mut ArrayRef<A, D>,
-    ) -> Result<A> {
-        self.run(pred, target, Some(grad))
-    }
+    index_forward_methods!();
 
     fn unreduced(
         &self,
