@@ -139,3 +139,23 @@ fn extreme_but_valid_inputs_stay_finite() {
         assert!(v.is_finite());
     }
 }
+
+#[test]
+fn without_weight_decay_an_infinite_parameter_stays_infinite() {
+    // PyTorch adds wd·θ only when wd ≠ 0; adding 0·∞ would turn θ into NaN.
+    fn check<O: Optimizer<f64>>(name: &str, mut opt: O) {
+        let mut w = array![f64::INFINITY, 1.0];
+        opt.step(&mut w, &array![1.0, 1.0]).unwrap();
+        assert_eq!(w[0], f64::INFINITY, "{name}");
+        assert!(w[1].is_finite(), "{name}");
+    }
+    check("sgd", Sgd::new(0.1).momentum(0.9));
+    check("adam", Adam::new(0.1));
+    check("rmsprop", RmsProp::new(0.1).centered(true));
+    check("adagrad", Adagrad::new(0.1));
+    check("adadelta", Adadelta::new(1.0));
+    check("adamax", Adamax::new(0.1));
+    check("nadam", NAdam::new(0.1));
+    check("radam", RAdam::new(0.1));
+    check("lion", Lion::new(0.1));
+}

@@ -1,5 +1,6 @@
 use super::{
-    common_methods, core_builders, non_negative, slot_buffers, unit_interval, Core, Optimizer,
+    common_methods, core_builders, coupled_grad, non_negative, slot_buffers, unit_interval, Core,
+    Optimizer,
 };
 use crate::error::Result;
 use crate::float::Float;
@@ -93,7 +94,7 @@ impl<A: Float> Optimizer<A> for Adadelta<A> {
             let (neg_lr, wd) = (A::from_f64(-h.lr), A::from_f64(h.weight_decay));
             let (p, g) = (params.array_mut(i), grads.array(i));
             update(p, g, slot_buffers::<A, 2>(slot), |p, g, [s, u]| {
-                let g = sign * g + wd * p;
+                let g = coupled_grad(sign, g, wd, p);
                 *s = *s * rho + w * g * g;
                 let delta = (*u + eps).sqrt() / (*s + eps).sqrt() * g;
                 *u = *u * rho + w * delta * delta;

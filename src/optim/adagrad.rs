@@ -1,4 +1,6 @@
-use super::{common_methods, core_builders, non_negative, slot_buffers, Core, Optimizer};
+use super::{
+    common_methods, core_builders, coupled_grad, non_negative, slot_buffers, Core, Optimizer,
+};
 use crate::error::Result;
 use crate::float::Float;
 use crate::kernel::update::update;
@@ -98,7 +100,7 @@ impl<A: Float> Optimizer<A> for Adagrad<A> {
             let wd = A::from_f64(h.weight_decay);
             let (p, g) = (params.array_mut(i), grads.array(i));
             update(p, g, slot_buffers::<A, 1>(slot), |p, g, [s]| {
-                let g = sign * g + wd * p;
+                let g = coupled_grad(sign, g, wd, p);
                 *s = *s + g * g;
                 p + (neg_clr * g) / (s.sqrt() + eps)
             });

@@ -1,5 +1,6 @@
 use super::{
-    common_methods, core_builders, lerp, non_negative, slot_buffers, unit_interval, Core, Optimizer,
+    common_methods, core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval,
+    Core, Optimizer,
 };
 use crate::error::Result;
 use crate::float::Float;
@@ -96,7 +97,7 @@ impl<A: Float> Optimizer<A> for Adamax<A> {
             let (neg_clr, wd) = (A::from_f64(-(h.lr / bias1)), A::from_f64(h.weight_decay));
             let (p, g) = (params.array_mut(i), grads.array(i));
             update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, u]| {
-                let g = sign * g + wd * p;
+                let g = coupled_grad(sign, g, wd, p);
                 *m = lerp(*m, g, w1);
                 let decayed = *u * b2;
                 let candidate = g.abs() + eps;

@@ -80,7 +80,12 @@ impl<A: Float> Optimizer<A> for Lion<A> {
                 let g = s * g;
                 let u = sign(b1 * *m + w1 * g);
                 *m = b2 * *m + w2 * g;
-                p - lr * (u + wd * p)
+                // Decay only when set: 0·∞ would make an infinite θ NaN.
+                if wd != A::zero() {
+                    p - lr * (u + wd * p)
+                } else {
+                    p - lr * u
+                }
             });
         }
         self.core.steps += 1;

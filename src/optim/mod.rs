@@ -560,6 +560,19 @@ pub(crate) fn unit_interval(name: &'static str, v: f64) -> Result<f64> {
     check_hyper(name, v, (0.0..1.0).contains(&v), "a value in [0, 1)")
 }
 
+/// `±g` plus PyTorch's coupled weight decay `wd·θ`, added only when
+/// `wd ≠ 0` (as PyTorch does), so an infinite parameter does not turn the
+/// gradient into NaN through `0·∞`.
+#[inline(always)]
+pub(crate) fn coupled_grad<A: Float>(sign: A, g: A, wd: A, p: A) -> A {
+    let g = sign * g;
+    if wd != A::zero() {
+        g + wd * p
+    } else {
+        g
+    }
+}
+
 /// PyTorch's `lerp`: `a + w·(b − a)` for `|w| < ½`, else `b − (b − a)·(1 − w)`.
 #[inline(always)]
 pub(crate) fn lerp<A: Float>(a: A, b: A, w: A) -> A {

@@ -1,5 +1,6 @@
 use super::{
-    common_methods, core_builders, lerp, non_negative, slot_buffers, unit_interval, Core, Optimizer,
+    common_methods, core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval,
+    Core, Optimizer,
 };
 use crate::error::Result;
 use crate::float::Float;
@@ -137,7 +138,7 @@ impl<A: Float> Optimizer<A> for NAdam<A> {
             };
             let (p, g) = (params.array_mut(i), grads.array(i));
             update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, v]| {
-                let g = sign * g + coupled * p;
+                let g = coupled_grad(sign, g, coupled, p);
                 let p = p * decay;
                 *m = lerp(*m, g, w1);
                 *v = *v * b2 + w2 * g * g;

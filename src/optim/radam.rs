@@ -1,5 +1,6 @@
 use super::{
-    common_methods, core_builders, lerp, non_negative, slot_buffers, unit_interval, Core, Optimizer,
+    common_methods, core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval,
+    Core, Optimizer,
 };
 use crate::error::Result;
 use crate::float::Float;
@@ -125,7 +126,7 @@ impl<A: Float> Optimizer<A> for RAdam<A> {
             };
             let (p, g) = (params.array_mut(i), grads.array(i));
             let moments = move |p: A, g: A, m: &mut A, v: &mut A| {
-                let g = sign * g + coupled * p;
+                let g = coupled_grad(sign, g, coupled, p);
                 *m = lerp(*m, g, w1);
                 *v = *v * b2 + w2 * g * g;
                 (p * decay, *m / bias1)

@@ -1,5 +1,6 @@
 use super::{
-    common_methods, core_builders, lerp, non_negative, slot_buffers, unit_interval, Core, Optimizer,
+    common_methods, core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval,
+    Core, Optimizer,
 };
 use crate::error::Result;
 use crate::float::Float;
@@ -110,8 +111,7 @@ struct Coeffs<A> {
 impl<A: Float> Coeffs<A> {
     #[inline(always)]
     fn grad(self, p: A, g: A) -> A {
-        let g = self.sign * g;
-        g + self.wd * p
+        coupled_grad(self.sign, g, self.wd, p)
     }
 }
 
