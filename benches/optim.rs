@@ -378,6 +378,14 @@ fn benches(c: &mut Criterion) {
     );
     // Adam: reads p, g, m, v + writes p, m, v = 28 B/elem.
     bench_optimizer(c, "adam_step", || Adam::<f32>::new(lr(LR)), naive_adam);
+    // The cost of refusing non-finite gradients: one extra read of g (32 B/elem
+    // of traffic against the same 28 B/elem roofline).
+    bench_optimizer(
+        c,
+        "adam_check_finite_step",
+        || Adam::<f32>::new(lr(LR)).check_finite(true),
+        naive_adam,
+    );
     // AdamW (weight decay 1e-2): reads p, g, m, v + writes p, m, v = 28 B/elem.
     bench_optimizer(c, "adamw_step", || AdamW::<f32>::new(lr(LR)), naive_adamw);
     // RMSprop (no momentum, not centered): reads p, g, s + writes p, s = 20 B/elem.

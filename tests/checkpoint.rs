@@ -157,3 +157,53 @@ fn buffers_without_their_shapes_are_refused() {
     assert!(matches!(e, Error::StateMismatch { .. }), "{e}");
     assert_eq!((w, b), (w0, b0));
 }
+
+mod round_trip {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check<O>(mut opt: O, steps: usize, seed: u64) -> Result<(), TestCaseError>
+    where
+        O: Optimizer<f64> + Serialize + DeserializeOwned + PartialEq + Clone + std::fmt::Debug,
+    {
+        let (mut w, mut b) = start();
+        for t in 0..steps {
+            let (gw, gb) = grads(&w, &b, t + seed as usize);
+            opt.step((&mut w, &mut b), (&gw, &gb)).unwrap();
+        }
+        let mut loaded: O = roundtrip(&opt);
+        prop_assert_eq!(&loaded, &opt);
+        let (gw, gb) = grads(&w, &b, 99);
+        let (mut w2, mut b2) = (w.clone(), b.clone());
+        opt.step((&mut w, &mut b), (&gw, &gb)).unwrap();
+        loaded.step((&mut w2, &mut b2), (&gw, &gb)).unwrap();
+        prop_assert_eq!((w, b), (w2, b2));
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn any_state_survives_a_round_trip(
+            kind in 0u8..10,
+            lr in 1e-4f64..0.5,
+            beta in 0.0f64..0.99,
+            wd in prop_oneof![Just(0.0), 0.0f64..0.1],
+            flag in any::<bool>(),
+            steps in 0usize..6,
+            seed in 0u64..100,
+        ) {
+            match kind {
+                0 => check(Sgd::new(lr).momentum(beta).weight_decay(wd).maximize(flag), steps, seed)?,
+                1 => check(Adam::new(lr).betas(beta, 0.999).weight_decay(wd).amsgrad(flag), steps, seed)?,
+                2 => check(AdamW::new(lr).weight_decay(wd).amsgrad(flag), steps, seed)?,
+                3 => check(RmsProp::new(lr).alpha(beta).centered(flag).momentum(beta / 2.0), steps, seed)?,
+                4 => check(Adagrad::new(lr).lr_decay(wd).initial_accumulator_value(beta), steps, seed)?,
+                5 => check(Adadelta::new(lr).rho(beta).weight_decay(wd), steps, seed)?,
+                6 => check(Adamax::new(lr).betas(beta, 0.99), steps, seed)?,
+                7 => check(NAdam::new(lr).betas(beta, 0.999).decoupled_weight_decay(flag).weight_decay(wd), steps, seed)?,
+                8 => check(RAdam::new(lr).betas(beta, 0.99).decoupled_weight_decay(flag).weight_decay(wd), steps, seed)?,
+                _ => check(Lion::new(lr).betas(beta, 0.99).weight_decay(wd).param_group(ParamGroup::new([1]).lr(lr / 2.0)), steps, seed)?,
+            }
+        }
+    }
+}

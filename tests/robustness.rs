@@ -254,3 +254,47 @@ fn strided_and_reversed_inputs_give_the_contiguous_results() {
         .unwrap();
     assert!((a - b).abs() < 1e-12 * a.abs());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn metrics_never_panic(
+        yt in prop::collection::vec(prop_oneof![0usize..4, Just(usize::MAX)], 0..12),
+        yp in prop::collection::vec(0usize..5, 0..12),
+        scores in prop::collection::vec(value(), 0..40),
+        weights in prop::collection::vec(value(), 0..12),
+        k in 0usize..5,
+        beta in value(),
+        avg in 0u8..5,
+        labels in prop::option::of(prop::collection::vec(0usize..6, 0..4)),
+        normalize in 0u8..4,
+    ) {
+        use ndloss::metrics::*;
+        let (yt, yp) = (Array1::from(yt), Array1::from(yp));
+        let w = Array1::from(weights);
+        let sw: Option<&ndarray::ArrayRef1<f64>> = if w.is_empty() { None } else { Some(&*w) };
+        let cols = (scores.len() / yt.len().max(1)).max(1);
+        let rows = scores.len() / cols;
+        let s = ndarray::Array2::from_shape_vec((rows, cols), scores[..rows * cols].to_vec()).unwrap();
+        let _ = accuracy(&yt, &yp, sw);
+        let _ = accuracy_count(&yt, &yp, sw);
+        let _ = top_k_accuracy(&yt, &s, k, sw);
+        let average = [Average::Micro, Average::Macro, Average::Weighted, Average::None, Average::Binary { pos_label: 1 }][avg as usize];
+        let mut opts = PrfOptions::new().beta(beta).average(average);
+        if let Some(l) = &labels {
+            opts = opts.labels(l.clone());
+        }
+        let _ = precision_recall_fscore(&yt, &yp, sw, &opts);
+        let _ = f1(&yt, &yp, sw, &opts);
+        let norm = [None, Some(Normalize::True), Some(Normalize::Pred), Some(Normalize::All)][normalize as usize];
+        let _ = confusion_matrix(&yt, &yp, labels.as_deref(), sw, norm);
+        let _ = log_loss(&yt, &s, sw, labels.as_deref());
+        let a = s.column(0).to_owned();
+        let b = a.mapv(|v| v * 0.5);
+        let _ = r2_score(&a, &b, sw);
+        let _ = mean_squared_error(&s, &s, sw);
+        let _ = root_mean_squared_error(&a, &b, None);
+        let _ = mean_absolute_error(&a, &b, sw);
+    }
+}
