@@ -10,7 +10,10 @@ use ndloss::prelude::*;
 fn try_optimizer<O: Optimizer<f64> + serde::de::DeserializeOwned>(text: &str) {
     if let Ok(mut opt) = serde_json::from_str::<O>(text) {
         let (mut w, mut b) = (Array2::<f64>::ones((3, 4)), Array1::<f64>::ones(5));
-        let (gw, gb) = (Array2::<f64>::from_elem((3, 4), 0.1), Array1::<f64>::from_elem(5, -0.1));
+        let (gw, gb) = (
+            Array2::<f64>::from_elem((3, 4), 0.1),
+            Array1::<f64>::from_elem(5, -0.1),
+        );
         let (w0, b0) = (w.clone(), b.clone());
         if opt.step((&mut w, &mut b), (&gw, &gb)).is_err() {
             assert_eq!((w, b), (w0, b0));
@@ -22,7 +25,9 @@ fn try_optimizer<O: Optimizer<f64> + serde::de::DeserializeOwned>(text: &str) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     try_optimizer::<Adam<f64>>(text);
     try_optimizer::<Sgd<f64>>(text);
     try_optimizer::<RmsProp<f64>>(text);

@@ -26,7 +26,10 @@ fn schedule(input: &mut Input<'_>, depth: u8) -> Schedule {
             c.div_factor = input.f64();
             Schedule::one_cycle_lr(c)
         }
-        6 => Schedule::sequential(vec![schedule(input, depth + 1), schedule(input, depth + 1)], vec![n(input)]),
+        6 => Schedule::sequential(
+            vec![schedule(input, depth + 1), schedule(input, depth + 1)],
+            vec![n(input)],
+        ),
         _ => Schedule::chained(vec![schedule(input, depth + 1), schedule(input, depth + 1)]),
     }
 }
@@ -34,7 +37,9 @@ fn schedule(input: &mut Input<'_>, depth: u8) -> Schedule {
 fuzz_target!(|data: &[u8]| {
     let mut input = Input(data);
     let s = schedule(&mut input, 0);
-    let mut opt = Sgd::<f32>::new(0.1).momentum(0.9).param_group(ParamGroup::new([1]).lr(0.01));
+    let mut opt = Sgd::<f32>::new(0.1)
+        .momentum(0.9)
+        .param_group(ParamGroup::new([1]).lr(0.01));
     if let Ok(mut sched) = LrScheduler::new(s, &mut opt) {
         for _ in 0..input.u8() {
             let _ = sched.step(&mut opt);
