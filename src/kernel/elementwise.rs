@@ -2,7 +2,7 @@
 
 use ndarray::{Array, ArrayRef, ArrayView, Dimension, IntoDimension, Zip};
 
-use super::sum::{reduce_lanes, Cascade, Stream, BLOCK, LANES};
+use super::sum::{block_total, reduce_lanes, Cascade, Stream, BLOCK, LANES};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::loss::Reduction;
@@ -275,7 +275,7 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
 /// nothing.
 #[inline(never)]
 fn fused_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: A, math: M) -> f64 {
-    let mut lanes = [0.0; LANES];
+    let mut lanes = [A::zero(); LANES];
     let (pc, pr) = p.as_chunks::<LANES>();
     let (tc, tr) = t.as_chunks::<LANES>();
     let (gc, gr) = g.as_chunks_mut::<LANES>();
@@ -283,18 +283,18 @@ fn fused_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: 
         for k in 0..LANES {
             let (v, d) = math.value_grad(p[k], t[k]);
             g[k] = d * scale;
-            lanes[k] += v.to_f64();
+            lanes[k] = lanes[k] + v;
         }
     }
     // The tail goes to its own accumulator: feeding it into `lanes[k]` makes
     // the vectoriser regroup the lanes of the main loop.
-    let mut tail = 0.0;
+    let mut tail = A::zero();
     for ((&p, &t), g) in pr.iter().zip(tr).zip(gr.iter_mut()) {
         let (v, d) = math.value_grad(p, t);
         *g = d * scale;
-        tail += v.to_f64();
+        tail = tail + v;
     }
-    reduce_lanes(lanes) + tail
+    block_total(reduce_lanes(lanes) + tail, || exact_block(p, t, math))
 }
 
 fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
@@ -324,19 +324,28 @@ fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
 /// One block of values, summed as in [`fused_block`].
 #[inline(always)]
 fn value_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M) -> f64 {
-    let mut lanes = [0.0; LANES];
+    let mut lanes = [A::zero(); LANES];
     let (pc, pr) = p.as_chunks::<LANES>();
     let (tc, tr) = t.as_chunks::<LANES>();
     for (p, t) in pc.iter().zip(tc) {
         for k in 0..LANES {
-            lanes[k] += math.value(p[k], t[k]).to_f64();
+            lanes[k] = lanes[k] + math.value(p[k], t[k]);
         }
     }
     let tail = pr
         .iter()
         .zip(tr)
-        .fold(0.0, |acc, (&p, &t)| acc + math.value(p, t).to_f64());
-    reduce_lanes(lanes) + tail
+        .fold(A::zero(), |acc, (&p, &t)| acc + math.value(p, t));
+    block_total(reduce_lanes(lanes) + tail, || exact_block(p, t, math))
+}
+
+/// A block's values summed in `f64` (the rare overflow path).
+#[cold]
+fn exact_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M) -> f64 {
+    p.iter()
+        .zip(t)
+        .map(|(&p, &t)| math.value(p, t).to_f64())
+        .sum()
 }
 
 /// Gradient buffers of the two differentiable inputs of [`reduce3`].

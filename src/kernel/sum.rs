@@ -2,10 +2,12 @@
 //!
 //! Values are summed in blocks of [`BLOCK`] with [`LANES`] independent
 //! accumulators (so the compiler can keep them in SIMD registers), and block
-//! sums are combined pairwise by a binary-counter cascade. Accumulators are
-//! `f64` for both float types: an `f32` loss's sum cannot overflow where its
-//! mean is finite (two losses of 3e38 average to 3e38, not ∞), and the
-//! rounding error grows like `(BLOCK / LANES + log₂(n / BLOCK))·2⁻⁵³`.
+//! sums are combined pairwise, in `f64`, by a binary-counter cascade. The
+//! lanes stay in the element type (an `f64` lane would halve the SIMD width
+//! of every `f32` loss); a block whose sum overflows is summed again in `f64`,
+//! so an `f32` loss's sum cannot overflow where its mean is finite (two
+//! losses of 3e38 average to 3e38, not ∞). The rounding error grows like
+//! `(BLOCK / LANES)·ε + log₂(n / BLOCK)·2⁻⁵³`.
 
 use crate::float::Float;
 
@@ -57,8 +59,19 @@ impl Cascade {
 /// Sums the lanes. Written as a left fold: a pairwise tree here makes the SLP
 /// vectoriser regroup the lanes of the loops that feed it into shuffles.
 #[inline(always)]
-pub(crate) fn reduce_lanes(l: [f64; LANES]) -> f64 {
-    l.iter().fold(0.0, |acc, &x| acc + x)
+pub(crate) fn reduce_lanes<A: Float>(l: [A; LANES]) -> A {
+    l.iter().fold(A::zero(), |acc, &x| acc + x)
+}
+
+/// A block's sum as `f64`: `sum` if finite, else `exact()`, the same values
+/// summed in `f64` (overflow of the element type; NaN stays NaN either way).
+#[inline(always)]
+pub(crate) fn block_total<A: Float>(sum: A, exact: impl FnOnce() -> f64) -> f64 {
+    if sum.is_finite() {
+        sum.to_f64()
+    } else {
+        exact()
+    }
 }
 
 /// A streaming accumulator for values that arrive one at a time (the strided
@@ -105,37 +118,41 @@ impl<A: Float> Stream<A> {
 /// shuffles), and the lanes are reduced by a left fold for the same reason.
 #[inline(always)]
 fn block_map_sum<A: Float>(xs: &[A], f: impl Fn(A) -> A) -> f64 {
-    let mut lanes = [0.0; LANES];
+    let mut lanes = [A::zero(); LANES];
     let (chunks, rest) = xs.as_chunks::<LANES>();
     for c in chunks {
         for k in 0..LANES {
-            lanes[k] += f(c[k]).to_f64();
+            lanes[k] = lanes[k] + f(c[k]);
         }
     }
-    let tail = rest.iter().fold(0.0, |acc, &x| acc + f(x).to_f64());
-    reduce_lanes(lanes) + tail
+    let tail = rest.iter().fold(A::zero(), |acc, &x| acc + f(x));
+    block_total(reduce_lanes(lanes) + tail, || {
+        xs.iter().map(|&x| f(x).to_f64()).sum()
+    })
 }
 
 /// `dst[i] = f(src[i])` and `Σ dst[i]` over one block.
 #[inline(always)]
 fn block_map_into_sum<A: Float>(src: &[A], dst: &mut [A], f: impl Fn(A) -> A) -> f64 {
-    let mut lanes = [0.0; LANES];
+    let mut lanes = [A::zero(); LANES];
     let (sc, sr) = src.as_chunks::<LANES>();
     let (dc, dr) = dst.as_chunks_mut::<LANES>();
     for (s, d) in sc.iter().zip(dc.iter_mut()) {
         for k in 0..LANES {
             let v = f(s[k]);
             d[k] = v;
-            lanes[k] += v.to_f64();
+            lanes[k] = lanes[k] + v;
         }
     }
-    let mut tail = 0.0;
+    let mut tail = A::zero();
     for (&s, d) in sr.iter().zip(dr.iter_mut()) {
         let v = f(s);
         *d = v;
-        tail += v.to_f64();
+        tail = tail + v;
     }
-    reduce_lanes(lanes) + tail
+    block_total(reduce_lanes(lanes) + tail, || {
+        dst.iter().map(|&v| Float::to_f64(v)).sum()
+    })
 }
 
 /// `Σ f(xᵢ)` over a slice of any length: blocks of `LANES` accumulators, block
