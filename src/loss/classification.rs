@@ -20,6 +20,32 @@ use crate::loss::{elementwise_loss, loss_builders, Elementwise, Loss, Reduction}
 /// Keras' probability clipping bound.
 const KERAS_EPSILON: f64 = 1e-7;
 
+/// The `class_weights` builder shared by the class-axis losses (stored as
+/// `f64`, validated against C when a call starts).
+macro_rules! class_weights_builder {
+    ($doc:literal) => {
+        #[doc = $doc]
+        #[must_use]
+        pub fn class_weights<S>(mut self, weights: ArrayBase<S, Ix1>) -> Self
+        where
+            S: Data,
+            S::Elem: Float,
+        {
+            self.class_weights = Some(to_f64_vec(&weights));
+            self
+        }
+    };
+}
+
+/// A float vector's values as `f64` (how the losses store per-class settings).
+fn to_f64_vec<S>(values: &ArrayBase<S, Ix1>) -> Vec<f64>
+where
+    S: Data,
+    S::Elem: Float,
+{
+    values.iter().map(|v| v.to_f64()).collect()
+}
+
 /// Softmax cross-entropy from logits (or probabilities), with class-index or
 /// probability targets.
 ///
@@ -131,16 +157,7 @@ impl CrossEntropy {
         self
     }
 
-    /// A weight per class (length C), PyTorch's `weight`.
-    #[must_use]
-    pub fn class_weights<S>(mut self, weights: ArrayBase<S, Ix1>) -> Self
-    where
-        S: Data,
-        S::Elem: Float,
-    {
-        self.class_weights = Some(weights.iter().map(|w| w.to_f64()).collect());
-        self
-    }
+    class_weights_builder!("A weight per class (length C), PyTorch's `weight`.");
 
     /// Positions whose target equals `index` contribute nothing, to the loss
     /// or to the mean's denominator. The index may be outside `0..C` (a
@@ -726,16 +743,7 @@ impl Nll {
         Self::default()
     }
 
-    /// A weight per class (length C), PyTorch's `weight`.
-    #[must_use]
-    pub fn class_weights<S>(mut self, weights: ArrayBase<S, Ix1>) -> Self
-    where
-        S: Data,
-        S::Elem: Float,
-    {
-        self.class_weights = Some(weights.iter().map(|w| w.to_f64()).collect());
-        self
-    }
+    class_weights_builder!("A weight per class (length C), PyTorch's `weight`.");
 
     /// Positions whose target equals `index` contribute nothing.
     #[must_use]
@@ -874,16 +882,7 @@ impl MultiMargin {
         self
     }
 
-    /// A weight per class, applied by the target's class.
-    #[must_use]
-    pub fn class_weights<S>(mut self, weights: ArrayBase<S, Ix1>) -> Self
-    where
-        S: Data,
-        S::Elem: Float,
-    {
-        self.class_weights = Some(weights.iter().map(|w| w.to_f64()).collect());
-        self
-    }
+    class_weights_builder!("A weight per class, applied by the target's class.");
 
     fn opts(&self) -> Result<ClassOptions<'_>> {
         check_hyper("p", f64::from(self.p), self.p == 1 || self.p == 2, "1 or 2")?;
@@ -1139,7 +1138,7 @@ impl BceWithLogits {
         S: Data,
         S::Elem: Float,
     {
-        self.pos_weights = Some(pos_weights.iter().map(|w| w.to_f64()).collect());
+        self.pos_weights = Some(to_f64_vec(&pos_weights));
         self.pos_weight = None;
         self
     }
