@@ -2,7 +2,8 @@
 
 use ndarray::{Array, ArrayRef, ArrayView, Dimension, IntoDimension, Zip};
 
-use super::sum::{block_total, reduce_lanes, Cascade, Stream, BLOCK, LANES};
+use super::simd::{dispatch, Kernel};
+use super::sum::{block_total, halving_sum, Cascade, Stream, BLOCK};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::loss::Reduction;
@@ -245,8 +246,17 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
     math: M,
 ) -> f64 {
     if let Some((p, t, g)) = common_slices(pred, target, grad) {
+        let block = |p, t, g| {
+            dispatch(FusedBlock {
+                p,
+                t,
+                g,
+                scale,
+                math,
+            })
+        };
         if p.len() <= BLOCK {
-            return fused_block(p, t, g, scale, math);
+            return block(p, t, g);
         }
         let mut cascade = Cascade::new();
         for ((p, t), g) in p
@@ -254,7 +264,7 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
             .zip(t.chunks(BLOCK))
             .zip(g.chunks_mut(BLOCK))
         {
-            cascade.push(fused_block(p, t, g, scale, math));
+            cascade.push(block(p, t, g));
         }
         return cascade.total();
     }
@@ -267,34 +277,44 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
     stream.total()
 }
 
+/// One block of the fused value + gradient pass, as a dispatched kernel.
+///
+/// One dispatch per block, not per slice, on purpose (measured): a block loop
+/// inlined into the cascade loop makes the SLP vectoriser fall back to scalar
+/// loads and inserts; out of line, each block is clean SIMD.
+struct FusedBlock<'a, A, M> {
+    p: &'a [A],
+    t: &'a [A],
+    g: &'a mut [A],
+    scale: A,
+    math: M,
+}
+
+impl<A: Float, M: PointMath<A>> Kernel for FusedBlock<'_, A, M> {
+    type Output = f64;
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> f64 {
+        fused_block(self.p, self.t, self.g, self.scale, self.math)
+    }
+}
+
 /// One block: value and gradient per element, values summed in `LANES`
 /// accumulators. Fixed-size chunks let the compiler vectorise across the lanes.
-///
-/// Not inlined on purpose (measured): inlined into the block loop, the SLP
-/// vectoriser falls back to scalar loads and stores; one call per block costs
-/// nothing.
-#[inline(never)]
+#[inline(always)]
 fn fused_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: A, math: M) -> f64 {
-    let mut lanes = [A::zero(); LANES];
-    let (pc, pr) = p.as_chunks::<LANES>();
-    let (tc, tr) = t.as_chunks::<LANES>();
-    let (gc, gr) = g.as_chunks_mut::<LANES>();
-    for ((p, t), g) in pc.iter().zip(tc).zip(gc.iter_mut()) {
-        for k in 0..LANES {
-            let (v, d) = math.value_grad(p[k], t[k]);
-            g[k] = d * scale;
-            lanes[k] = lanes[k] + v;
-        }
+    // Two simple loops, not one: values go to a stack buffer in a loop the
+    // loop vectoriser handles (no reduction in it), then the buffer is summed
+    // by halving. One loop that both maps and reduces relies on the SLP
+    // vectoriser, which gives up on non-trivial math (measured: all scalar).
+    let n = p.len().min(BLOCK);
+    let mut buf = [A::zero(); BLOCK];
+    let (p, t, g) = (&p[..n], &t[..n], &mut g[..n]);
+    for (i, v) in buf[..n].iter_mut().enumerate() {
+        let (val, d) = math.value_grad(p[i], t[i]);
+        g[i] = d * scale;
+        *v = val;
     }
-    // The tail goes to its own accumulator: feeding it into `lanes[k]` makes
-    // the vectoriser regroup the lanes of the main loop.
-    let mut tail = A::zero();
-    for ((&p, &t), g) in pr.iter().zip(tr).zip(gr.iter_mut()) {
-        let (v, d) = math.value_grad(p, t);
-        *g = d * scale;
-        tail = tail + v;
-    }
-    block_total(reduce_lanes(lanes) + tail, || exact_block(p, t, math))
+    block_total(halving_sum(&mut buf, n), || exact_block(p, t, math))
 }
 
 fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
@@ -304,12 +324,13 @@ fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
 ) -> f64 {
     if pred.strides() == target.strides() {
         if let (Some(p), Some(t)) = (pred.as_slice_memory_order(), target.as_slice_memory_order()) {
+            let block = |p, t| dispatch(ValueBlock { p, t, math });
             if p.len() <= BLOCK {
-                return value_block(p, t, math);
+                return block(p, t);
             }
             let mut cascade = Cascade::new();
             for (p, t) in p.chunks(BLOCK).zip(t.chunks(BLOCK)) {
-                cascade.push(value_block(p, t, math));
+                cascade.push(block(p, t));
             }
             return cascade.total();
         }
@@ -321,22 +342,31 @@ fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
     stream.total()
 }
 
+/// One block of the value-only pass, as a dispatched kernel.
+struct ValueBlock<'a, A, M> {
+    p: &'a [A],
+    t: &'a [A],
+    math: M,
+}
+
+impl<A: Float, M: PointMath<A>> Kernel for ValueBlock<'_, A, M> {
+    type Output = f64;
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> f64 {
+        value_block(self.p, self.t, self.math)
+    }
+}
+
 /// One block of values, summed as in [`fused_block`].
 #[inline(always)]
 fn value_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M) -> f64 {
-    let mut lanes = [A::zero(); LANES];
-    let (pc, pr) = p.as_chunks::<LANES>();
-    let (tc, tr) = t.as_chunks::<LANES>();
-    for (p, t) in pc.iter().zip(tc) {
-        for k in 0..LANES {
-            lanes[k] = lanes[k] + math.value(p[k], t[k]);
-        }
+    let n = p.len().min(BLOCK);
+    let mut buf = [A::zero(); BLOCK];
+    let (p, t) = (&p[..n], &t[..n]);
+    for (i, v) in buf[..n].iter_mut().enumerate() {
+        *v = math.value(p[i], t[i]);
     }
-    let tail = pr
-        .iter()
-        .zip(tr)
-        .fold(A::zero(), |acc, (&p, &t)| acc + math.value(p, t));
-    block_total(reduce_lanes(lanes) + tail, || exact_block(p, t, math))
+    block_total(halving_sum(&mut buf, n), || exact_block(p, t, math))
 }
 
 /// A block's values summed in `f64` (the rare overflow path).

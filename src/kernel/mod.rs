@@ -7,6 +7,8 @@
 
 pub(crate) mod elementwise;
 pub(crate) mod rowwise;
+pub(crate) mod simd;
+pub(crate) mod softmax;
 pub(crate) mod sum;
 pub(crate) mod update;
 

@@ -13,6 +13,8 @@ use crate::error::{check_hyper, Error, Result};
 use crate::float::Float;
 use crate::kernel::elementwise::{PointMath, WeightedMean};
 use crate::kernel::rowwise::{class_axis, map_lanes, sum_lanes};
+use crate::kernel::simd::dispatch;
+use crate::kernel::softmax::IndexRows;
 use crate::kernel::sum::{map_into_sum, map_sum, max_slice};
 use crate::loss::regression::counted_elementwise;
 use crate::loss::{elementwise_loss, loss_builders, Elementwise, Loss, Reduction};
@@ -566,6 +568,31 @@ impl CrossEntropy {
         let setup = self.setup::<A>(pred.len_of(axis))?;
         self.check_probs_input(pred, axis)?;
         let ignore = self.ignore_index;
+        let mut grad = grad;
+        if let Some(g) = grad.as_deref_mut() {
+            // Rows of logits in one row-major slice: the dispatched kernel.
+            if let (false, true, Some(x), Some(t), Some(gs)) = (
+                self.from_probs,
+                pred.ndim() <= 2,
+                pred.as_slice(),
+                target.as_slice(),
+                g.as_slice_mut(),
+            ) {
+                let total = dispatch(IndexRows {
+                    x,
+                    cols: pred.len_of(axis),
+                    targets: t,
+                    ignore,
+                    weights: setup.weights,
+                    eps: setup.eps,
+                    eps_over_c: setup.eps_over_c,
+                    weight_sum: setup.weight_sum,
+                    scale,
+                    g: gs,
+                });
+                return Ok(A::from_f64(total) / denominator);
+            }
+        }
         let total = sum_lanes(pred, axis, target.view(), grad, |x, &y, g| {
             if Some(y) == ignore {
                 if let Some(g) = g {

@@ -1,0 +1,137 @@
+//! Runtime CPU-feature dispatch.
+//!
+//! Users build for the default target (on x86-64 that enables only SSE2), so
+//! the wider instruction sets are chosen at run time: a hot loop is written
+//! once as a [`Kernel`] (plain generic Rust, every call on its path
+//! `#[inline(always)]`), and [`dispatch`] runs it inside a function compiled
+//! with `target_feature` for the best level the CPU has — AVX-512, AVX2 + FMA,
+//! or the baseline. The compiler vectorises the same source three times; the
+//! detection is done once and cached.
+//!
+//! This module holds the crate's only `unsafe`: calling a `target_feature`
+//! function, which is sound exactly when the CPU has those features, and the
+//! level is only ever chosen from `is_x86_feature_detected!`.
+//!
+//! Set the environment variable `NDLOSS_SIMD` to `baseline`, `avx2` (at most)
+//! before the first call to cap the level: for benchmarking the paths against
+//! each other and for testing that they agree.
+
+#![allow(unsafe_code)]
+
+/// A hot loop: run once per dispatch, compiled once per instruction-set level.
+///
+/// Implementations mark `run` `#[inline(always)]` (and everything it calls
+/// that matters), so the whole loop is compiled inside the feature-enabled
+/// caller.
+pub(crate) trait Kernel {
+    /// What the loop returns.
+    type Output;
+    /// Runs the loop. `FMA` says the caller was compiled with fused
+    /// multiply-add instructions (use [`crate::Float::exp_fma`]-style math then).
+    fn run<const FMA: bool>(self) -> Self::Output;
+}
+
+/// The instruction-set level kernels run at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Level {
+    /// What the build target enables (SSE2 on default x86-64).
+    Baseline = 1,
+    /// AVX2 and FMA (Haswell, Zen and later).
+    Avx2 = 2,
+    /// AVX-512 F/BW/DQ/VL (Skylake-X, Ice Lake, Zen 4 and later).
+    Avx512 = 3,
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::sync::atomic::{AtomicU8, Ordering};
+
+    use super::{Kernel, Level};
+
+    /// 0 until detected, then a `Level` discriminant.
+    static LEVEL: AtomicU8 = AtomicU8::new(0);
+
+    #[cold]
+    fn detect() -> Level {
+        let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+        let avx512 = avx2
+            && is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512dq")
+            && is_x86_feature_detected!("avx512vl");
+        let found = if avx512 {
+            Level::Avx512
+        } else if avx2 {
+            Level::Avx2
+        } else {
+            Level::Baseline
+        };
+        let cap = match std::env::var("NDLOSS_SIMD").as_deref() {
+            Ok("baseline") | Ok("sse2") => Level::Baseline,
+            Ok("avx2") => Level::Avx2,
+            _ => Level::Avx512,
+        };
+        let level = found.min(cap);
+        LEVEL.store(level as u8, Ordering::Relaxed);
+        level
+    }
+
+    #[inline(always)]
+    pub(super) fn level() -> Level {
+        match LEVEL.load(Ordering::Relaxed) {
+            3 => Level::Avx512,
+            2 => Level::Avx2,
+            1 => Level::Baseline,
+            _ => detect(),
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    #[inline(never)]
+    pub(super) fn avx512<K: Kernel>(k: K) -> K::Output {
+        k.run::<true>()
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    #[inline(never)]
+    pub(super) fn avx2<K: Kernel>(k: K) -> K::Output {
+        k.run::<true>()
+    }
+}
+
+/// The level [`dispatch`] runs kernels at on this CPU.
+#[allow(dead_code)] // read by tests and benches through `crate::simd_level`
+pub(crate) fn level() -> Level {
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86::level()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        Level::Baseline
+    }
+}
+
+/// Runs `k` compiled for the best instruction set this CPU has.
+#[inline(always)]
+pub(crate) fn dispatch<K: Kernel>(k: K) -> K::Output {
+    #[cfg(target_arch = "x86_64")]
+    {
+        match x86::level() {
+            // SAFETY: `level()` returns `Avx512` only when
+            // `is_x86_feature_detected!` found every feature `avx512` enables.
+            Level::Avx512 => return unsafe { x86::avx512(k) },
+            // SAFETY: likewise, `Avx2` only when AVX2 and FMA were detected.
+            Level::Avx2 => return unsafe { x86::avx2(k) },
+            Level::Baseline => {}
+        }
+    }
+    baseline(k)
+}
+
+/// The baseline build of a kernel, kept out of line like the others (a hot
+/// loop inlined into its caller's loop vectorises worse: measured).
+#[inline(never)]
+fn baseline<K: Kernel>(k: K) -> K::Output {
+    k.run::<false>()
+}

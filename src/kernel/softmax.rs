@@ -1,0 +1,255 @@
+//! The fused softmax cross-entropy kernel: rows of logits with class-index
+//! targets, value and gradient in one dispatched call.
+//!
+//! Rows are processed in groups of up to [`GROUP_ROWS`] rows and about
+//! [`GROUP_ELEMS`] logits, in passes that each vectorise on their own:
+//!
+//! 1. per row: the maximum `m` (a lane-wise max over a power-of-two buffer,
+//!    then halving), and `g ← x − m`;
+//! 2. over the whole group at once: `g ← exp(g)` — one long loop even when
+//!    rows are short (ten classes), so the exponentials run at full SIMD width;
+//! 3. per row: `s = Σ g` (blocks summed by halving, block sums in `f64`);
+//! 4. over the group: `ln s`, vectorised;
+//! 5. per row: the value and `g ← a·g − b·w`, `g_y −= …`.
+//!
+//! The caller has validated every shape, index and option.
+
+use super::simd::Kernel;
+use super::sum::BLOCK;
+use crate::float::Float;
+
+/// Rows at least this long are processed one at a time, with the
+/// subtraction of the maximum fused into the exponential pass.
+pub(crate) const LONG_ROW: usize = 64;
+/// Remainders of the long-row loops are done as one overlapping chunk of
+/// this many elements.
+const TAIL: usize = 64;
+/// Most rows in one group (the per-row scalars live on the stack).
+pub(crate) const GROUP_ROWS: usize = 64;
+/// About how many logits a group holds (an L1/L2-resident working set).
+pub(crate) const GROUP_ELEMS: usize = 4096;
+
+/// Cross-entropy from logits with class indices, with gradient.
+pub(crate) struct IndexRows<'a, A> {
+    /// `rows × cols` logits, row-major.
+    pub(crate) x: &'a [A],
+    /// Number of classes.
+    pub(crate) cols: usize,
+    /// One class index per row (checked `< cols` unless ignored).
+    pub(crate) targets: &'a [usize],
+    /// Rows with this target contribute nothing.
+    pub(crate) ignore: Option<usize>,
+    /// Class weights (length `cols`).
+    pub(crate) weights: Option<&'a [f64]>,
+    /// Label smoothing ε, ε/C and Σ w (C without weights).
+    pub(crate) eps: A,
+    pub(crate) eps_over_c: A,
+    pub(crate) weight_sum: A,
+    /// Gradient scale of the reduction (1/denominator, or 1).
+    pub(crate) scale: A,
+    /// The gradient, `rows × cols`, row-major.
+    pub(crate) g: &'a mut [A],
+}
+
+impl<A: Float> Kernel for IndexRows<'_, A> {
+    type Output = f64;
+
+    #[inline(always)]
+    fn run<const FMA: bool>(mut self) -> f64 {
+        let grad = std::mem::take(&mut self.g);
+        let cols = self.cols;
+        let rows = self.targets.len();
+        if cols == 0 || rows == 0 {
+            return 0.0;
+        }
+        if cols >= LONG_ROW {
+            let mut total = 0.0;
+            for (r, &y) in self.targets.iter().enumerate() {
+                let x = &self.x[r * cols..(r + 1) * cols];
+                let g = &mut grad[r * cols..(r + 1) * cols];
+                total += self.long_row::<FMA>(x, y, g);
+            }
+            return total;
+        }
+        let per_group = (GROUP_ELEMS / cols).clamp(1, GROUP_ROWS);
+        let mut total = 0.0;
+        let mut r0 = 0;
+        while r0 < rows {
+            let n = per_group.min(rows - r0);
+            let x = &self.x[r0 * cols..(r0 + n) * cols];
+            let g = &mut grad[r0 * cols..(r0 + n) * cols];
+            let targets = &self.targets[r0..r0 + n];
+            total += self.group::<FMA>(x, targets, g);
+            r0 += n;
+        }
+        total
+    }
+}
+
+impl<A: Float> IndexRows<'_, A> {
+    #[inline(always)]
+    fn weight(&self, c: usize) -> A {
+        self.weights.map_or(A::one(), |w| A::from_f64(w[c]))
+    }
+
+    /// One long row: max; `g = exp(x − m)`; sum; value and gradient.
+    #[inline(always)]
+    fn long_row<const FMA: bool>(&self, x: &[A], y: usize, g: &mut [A]) -> f64 {
+        if Some(y) == self.ignore {
+            g.fill(A::zero());
+            return 0.0;
+        }
+        let m = row_max(x);
+        let n = x.len(); // ≥ LONG_ROW ≥ TAIL
+        let main = n - n % TAIL;
+        for (e, &v) in g[..main].iter_mut().zip(&x[..main]) {
+            *e = exp::<FMA, A>(v - m);
+        }
+        // The remainder as the last TAIL elements, overlapping (the same
+        // values are written twice), in a fixed-length vectorised loop.
+        let (gt, xt) = (&mut g[n - TAIL..], &x[n - TAIL..]);
+        for k in 0..TAIL {
+            gt[k] = exp::<FMA, A>(xt[k] - m);
+        }
+        let s = row_sum(g);
+        let s = A::from_f64(s);
+        self.finish_row(x, y, g, m, s.ln(), s)
+    }
+
+    /// The value of a row and its gradient from `g = exp(x − m)`, `s = Σ g`.
+    #[inline(always)]
+    fn finish_row(&self, xr: &[A], y: usize, gr: &mut [A], m: A, ln_s: A, s: A) -> f64 {
+        let one = A::one();
+        // −log p_y = (m − x_y) + ln s: exact for the maximal logit.
+        let w_y = self.weight(y);
+        let mut value = w_y * ((m - xr[y]) + ln_s);
+        if self.eps > A::zero() {
+            let smooth = match self.weights {
+                None => xr.iter().fold(A::zero(), |acc, &v| acc + ((m - v) + ln_s)),
+                Some(w) => xr.iter().zip(w).fold(A::zero(), |acc, (&v, &wc)| {
+                    acc + A::from_f64(wc) * ((m - v) + ln_s)
+                }),
+            };
+            value = (one - self.eps) * value + self.eps_over_c * smooth;
+        }
+        // g_c = scale·[softmax_c·((1−ε)w_y + (ε/C)Σw) − (ε/C)w_c − [c=y](1−ε)w_y]
+        let a = self.scale * ((one - self.eps) * w_y + self.eps_over_c * self.weight_sum) / s;
+        let b = self.scale * self.eps_over_c;
+        match self.weights {
+            Some(w) if b != A::zero() => gr
+                .iter_mut()
+                .zip(w)
+                .for_each(|(e, &wc)| *e = a * *e - b * A::from_f64(wc)),
+            _ => gr.iter_mut().for_each(|e| *e = a * *e - b),
+        }
+        gr[y] = gr[y] - self.scale * (one - self.eps) * w_y;
+        value.to_f64()
+    }
+
+    /// One group of rows; returns the sum of their values.
+    #[inline(always)]
+    fn group<const FMA: bool>(&self, x: &[A], targets: &[usize], g: &mut [A]) -> f64 {
+        let cols = self.cols;
+        let n = targets.len();
+        let mut maxes = [A::zero(); GROUP_ROWS];
+        let mut logs = [A::zero(); GROUP_ROWS];
+        // 1. row maxima, g = x − m
+        for r in 0..n {
+            let xr = &x[r * cols..(r + 1) * cols];
+            let m = row_max(xr);
+            maxes[r] = m;
+            for (gc, &xc) in g[r * cols..(r + 1) * cols].iter_mut().zip(xr) {
+                *gc = xc - m;
+            }
+        }
+        // 2. one long exponential loop over the group
+        for v in g.iter_mut() {
+            *v = exp::<FMA, A>(*v);
+        }
+        // 3. row sums
+        for r in 0..n {
+            logs[r] = A::from_f64(row_sum(&g[r * cols..(r + 1) * cols]));
+        }
+        let sums = logs;
+        // 4. logarithms of the sums, vectorised
+        for v in logs[..n].iter_mut() {
+            *v = v.ln_fast();
+        }
+        // 5. values and gradients
+        let mut total = 0.0;
+        for (r, &y) in targets.iter().enumerate() {
+            let gr = &mut g[r * cols..(r + 1) * cols];
+            if Some(y) == self.ignore {
+                gr.fill(A::zero());
+                continue;
+            }
+            let xr = &x[r * cols..(r + 1) * cols];
+            total += self.finish_row(xr, y, gr, maxes[r], logs[r], sums[r]);
+        }
+        total
+    }
+}
+
+/// Width of the register accumulators of [`row_max`] and [`row_sum`].
+const W: usize = 32;
+
+/// Maximum of a row's non-NaN elements, `−∞` for an empty row.
+///
+/// Written as a `max` fold: LLVM vectorises `maxnum` reductions by itself
+/// (lane accumulators here were split into 2-wide pieces by the SLP
+/// vectoriser: measured). A NaN is skipped, which is enough: a NaN logit
+/// makes its exponential NaN, so the row's sum, value and whole gradient row
+/// are NaN anyway (as in PyTorch).
+#[inline(always)]
+pub(crate) fn row_max<A: Float>(x: &[A]) -> A {
+    let fold = |x: &[A]| x.iter().fold(A::neg_infinity(), |m, &v| m.max(v));
+    let n = x.len();
+    if n < TAIL {
+        return fold(x);
+    }
+    // The vector loop over whole multiples of TAIL, then the last TAIL
+    // elements again (overlapping: max is idempotent) in a fixed-length loop
+    // that vectorises fully, instead of a scalar remainder of up to 63.
+    let main = fold(&x[..n - n % TAIL]);
+    main.max(fold(&x[n - TAIL..]))
+}
+
+/// `Σ x` with `W` lane accumulators, combined by halving; in `f64` per
+/// [`BLOCK`]-element block (exact enough: every term of a softmax sum is in
+/// `[0, 1]`).
+#[inline(always)]
+pub(crate) fn row_sum<A: Float>(x: &[A]) -> f64 {
+    let mut total = 0.0;
+    for block in x.chunks(BLOCK) {
+        let mut acc = [A::zero(); W];
+        let (chunks, rest) = block.as_chunks::<W>();
+        for c in chunks {
+            for k in 0..W {
+                acc[k] = acc[k] + c[k];
+            }
+        }
+        for (k, &v) in rest.iter().enumerate() {
+            acc[k] = acc[k] + v;
+        }
+        let mut m = W;
+        while m > 1 {
+            let h = m / 2;
+            for k in 0..h {
+                acc[k] = acc[k] + acc[k + h];
+            }
+            m = h;
+        }
+        total += acc[0].to_f64();
+    }
+    total
+}
+
+/// `eˣ` with or without fused multiply-adds.
+#[inline(always)]
+fn exp<const FMA: bool, A: Float>(x: A) -> A {
+    if FMA {
+        x.exp_fma()
+    } else {
+        x.exp_fast()
+    }
+}
