@@ -53,10 +53,33 @@ pub trait Float:
     /// much slower). Not part of the stable API.
     #[doc(hidden)]
     fn exp_fma(self) -> Self;
+    /// `eˣ − 1` for `x ≤ 0` (NaN kept; larger `x` unspecified), accurate near
+    /// 0, branch-free. Not part of the stable API: the kernels' `tanh`.
+    #[doc(hidden)]
+    fn expm1_nonpos(self) -> Self;
+    /// `tanh x`, branch-free (via [`Float::expm1_nonpos`]); within a few ulp
+    /// of `std`. Not part of the stable API.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn tanh_fast(self) -> Self {
+        // tanh|x| = −m/(2 + m), m = eᵘ − 1 with u = −2|x| ≤ 0: no cancellation.
+        let m = (-(self.abs() + self.abs())).expm1_nonpos();
+        let t = -m / (Self::one() + Self::one() + m);
+        if self < Self::zero() {
+            -t
+        } else {
+            t
+        }
+    }
     /// `ln x`, branch-free like [`Float::exp_fast`]; within 2 ulp of `std`'s
     /// `ln` over the whole range, subnormals included; `ln 0 = −∞`,
     /// `ln ∞ = ∞`, NaN for negative inputs and NaN.
     fn ln_fast(self) -> Self;
+    /// `ln(1 + x)` for `x ∈ [0, 1]` (NaN kept; other `x` unspecified):
+    /// [`Float::ln_1p_fast`] without its second division, for `ln(1 + e^{−|x|})`
+    /// in the logistic losses. Not part of the stable API.
+    #[doc(hidden)]
+    fn ln_1p_unit(self) -> Self;
     /// `ln(1 + x)`, accurate for tiny `x`, branch-free; within 3 ulp of
     /// `std`'s `ln_1p`.
     #[inline(always)]
@@ -176,6 +199,48 @@ fn exp_f64<const FMA: bool>(x: f64) -> f64 {
     p * s1 * s2
 }
 
+/// `k·ln 2 + ln(1 + f)` for `f ∈ [√½ − 1, √2 − 1]`:
+/// ln(1 + f) = f − (f²/2 − s·(f²/2 + R)), s = f/(2 + f), R = Σ 2s^{2j}/(2j+1)
+/// (j ≥ 1). The leading term `f` is exact, so results near 0 keep their
+/// relative accuracy.
+#[inline(always)]
+fn ln1p_core_f32(f: f32, k: f32) -> f32 {
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let big_r = z * (2.0 / 3.0 + z * (2.0 / 5.0 + z * (2.0 / 7.0 + z * (2.0 / 9.0))));
+    let hfsq = 0.5 * f * f;
+    k * LN2_HI - ((hfsq - (s * (hfsq + big_r) + k * LN2_LO)) - f)
+}
+
+/// [`ln1p_core_f32`] for `f64` (the series to s²², below 1e-18 relative).
+#[inline(always)]
+fn ln1p_core_f64(f: f64, k: f64) -> f64 {
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let mut big_r = 2.0 / 23.0;
+    for j in (1..11).rev() {
+        big_r = big_r * z + 2.0 / (2 * j + 1) as f64;
+    }
+    let big_r = z * big_r;
+    let hfsq = 0.5 * f * f;
+    k * LN2_HI - ((hfsq - (s * (hfsq + big_r) + k * LN2_LO)) - f)
+}
+
+/// `ln(1 + x)` for `x ∈ [0, 1]`: `1 + x = 2ᵏ·(1 + f)` with `k ∈ {0, 1}`.
+macro_rules! ln_1p_unit {
+    ($x:expr, $core:ident, $t:ty) => {{
+        let x: $t = $x;
+        let big = x > std::f64::consts::SQRT_2 as $t - 1.0;
+        // (1 + x)/2 − 1 = (x − 1)/2, exact enough: x − 1 is exact for x ≥ ½.
+        let f = if big { (x - 1.0) * 0.5 } else { x };
+        $core(f, if big { 1.0 } else { 0.0 })
+    }};
+}
+
 /// The special cases of `ln`: `ln(±0) = −∞`, `ln ∞ = ∞`, NaN below 0 and for NaN.
 #[inline(always)]
 fn finish_ln<T: num_traits::Float>(x: T, r: T) -> T {
@@ -211,6 +276,32 @@ impl Float for f32 {
         exp_f32::<true>(self)
     }
     #[inline(always)]
+    fn ln_1p_unit(self) -> Self {
+        ln_1p_unit!(self, ln1p_core_f32, f32)
+    }
+    #[inline(always)]
+    fn expm1_nonpos(self) -> Self {
+        // eˣ − 1 = 2ⁿ·(eʳ − 1) + (2ⁿ − 1), with eʳ − 1 = r·(1 + r/2 + …) so
+        // no 1 is added and taken away. x ≥ −80 keeps 2ⁿ normal; below it
+        // the result is −1 to the last bit anyway.
+        const MAGIC: f32 = 12_582_912.0;
+        const LN2_HI: f32 = 0.693_359_4;
+        const LN2_LO: f32 = -2.121_944_4e-4;
+        let x = if self < -80.0 { -80.0 } else { self };
+        let t = x * std::f32::consts::LOG2_E + MAGIC;
+        let n = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
+        let nf = t - MAGIC;
+        let r = (x - nf * LN2_HI) - nf * LN2_LO;
+        let q = r
+            * (1.0
+                + r * (0.5
+                    + r * (1.0 / 6.0
+                        + r * (1.0 / 24.0
+                            + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
+        let two_n = f32::from_bits(((n + 127) as u32) << 23);
+        two_n * q + (two_n - 1.0)
+    }
+    #[inline(always)]
     fn ln_fast(self) -> Self {
         // x = 2ᵉ·m with m ∈ [√½, √2), ln m = 2·atanh(s), s = (m − 1)/(m + 1),
         // |s| ≤ 0.1716: the series to s¹⁰ is below 1e-9 relative.
@@ -224,14 +315,7 @@ impl Float for f32 {
         // ln(1 + f) = f − (f²/2 − s·(f²/2 + R)), R = Σ 2s^{2k}/(2k+1) (k ≥ 1):
         // the leading term f = m − 1 is exact, so results near 1 keep their
         // relative accuracy.
-        let f = m - 1.0;
-        let s = f / (2.0 + f);
-        let z = s * s;
-        let big_r = z * (2.0 / 3.0 + z * (2.0 / 5.0 + z * (2.0 / 7.0 + z * (2.0 / 9.0))));
-        let hfsq = 0.5 * f * f;
-        const LN2_HI: f32 = 0.693_359_4;
-        const LN2_LO: f32 = -2.121_944_4e-4;
-        let r = e * LN2_HI - ((hfsq - (s * (hfsq + big_r) + e * LN2_LO)) - f);
+        let r = ln1p_core_f32(m - 1.0, e);
         finish_ln(x, r)
     }
 }
@@ -258,6 +342,32 @@ impl Float for f64 {
         exp_f64::<true>(self)
     }
     #[inline(always)]
+    fn ln_1p_unit(self) -> Self {
+        ln_1p_unit!(self, ln1p_core_f64, f64)
+    }
+    #[inline(always)]
+    fn expm1_nonpos(self) -> Self {
+        // As for f32; x ≥ −700 keeps 2ⁿ normal.
+        const MAGIC: f64 = 6_755_399_441_055_744.0;
+        const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+        const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+        let x = if self < -700.0 { -700.0 } else { self };
+        let t = x * std::f64::consts::LOG2_E + MAGIC;
+        let n = (t.to_bits() as i64).wrapping_sub(MAGIC.to_bits() as i64);
+        let nf = t - MAGIC;
+        let r = (x - nf * LN2_HI) - nf * LN2_LO;
+        // r·Σ rᵏ/(k+1)! for k = 0..12.
+        let mut q = 1.0 / 6_227_020_800.0;
+        let mut fact = 6_227_020_800.0_f64; // 13!
+        for k in (1..13).rev() {
+            fact /= (k + 1) as f64;
+            q = q * r + 1.0 / fact;
+        }
+        let q = r * q;
+        let two_n = f64::from_bits(((n + 1023) as u64) << 52);
+        two_n * q + (two_n - 1.0)
+    }
+    #[inline(always)]
     fn ln_fast(self) -> Self {
         // As for f32; the series to s²² is below 1e-18 relative.
         let x = self;
@@ -267,18 +377,7 @@ impl Float for f64 {
         let e = (bits.wrapping_sub(0x3fe6_a09e_667f_3bcd)) >> 52; // √½
         let m = f64::from_bits(bits.wrapping_sub(e << 52) as u64);
         let e = (e - if sub { 52 } else { 0 }) as f64;
-        let f = m - 1.0;
-        let s = f / (2.0 + f);
-        let z = s * s;
-        let mut big_r = 2.0 / 23.0;
-        for k in (1..11).rev() {
-            big_r = big_r * z + 2.0 / (2 * k + 1) as f64;
-        }
-        let big_r = z * big_r;
-        let hfsq = 0.5 * f * f;
-        const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-        const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-        let r = e * LN2_HI - ((hfsq - (s * (hfsq + big_r) + e * LN2_LO)) - f);
+        let r = ln1p_core_f64(m - 1.0, e);
         finish_ln(x, r)
     }
 }
@@ -467,5 +566,64 @@ mod tests {
                 "ln_1p_fast({x:e}) = {a} vs std {b}"
             );
         }
+    }
+
+    #[test]
+    fn expm1_and_tanh_match_std() {
+        let grid = (0..400_000).map(|i| -30.0 + (i as f64) * 7.5e-5);
+        let tiny = (0..2000)
+            .map(|i| 1e-300_f64 * 1.4_f64.powi(i))
+            .filter(|x| *x < 1.0);
+        let xs: Vec<f64> = grid
+            .chain(tiny.clone())
+            .chain(tiny.map(|x| -x))
+            .chain([0.0, -0.0, -1e3, 1e3, -90.0, -750.0])
+            .collect();
+        for &x in &xs {
+            if x <= 0.0 {
+                let (a, b) = (x.expm1_nonpos(), x.exp_m1());
+                assert!(ulp_diff_f64(a, b) <= 3, "expm1({x:e}) = {a} vs {b}");
+                let xf = x as f32;
+                let (a, b) = (xf.expm1_nonpos(), xf.exp_m1());
+                assert!(ulp_diff_f32(a, b) <= 3, "expm1({xf:e}) = {a} vs {b}");
+            }
+            let (a, b) = (x.tanh_fast(), x.tanh());
+            assert!(ulp_diff_f64(a, b) <= 4, "tanh({x:e}) = {a} vs {b}");
+            let xf = x as f32;
+            let (a, b) = (xf.tanh_fast(), xf.tanh());
+            assert!(ulp_diff_f32(a, b) <= 4, "tanh({xf:e}) = {a} vs {b}");
+        }
+        assert!(f64::NAN.tanh_fast().is_nan());
+        assert!(f32::NAN.expm1_nonpos().is_nan());
+        assert_eq!(f64::INFINITY.tanh_fast(), 1.0);
+        assert_eq!(f32::NEG_INFINITY.tanh_fast(), -1.0);
+        assert_eq!(f64::NEG_INFINITY.expm1_nonpos(), -1.0);
+    }
+
+    #[test]
+    fn exp_fma_matches_std() {
+        for i in 0..=400_000 {
+            let x = -750.0 + 1462.0 * (i as f64) / 400_000.0;
+            assert!(ulp_diff_f64(x.exp_fma(), x.exp()) <= 2, "{x}");
+            let xf = (-105.0 + 195.0 * (i as f64) / 400_000.0) as f32;
+            assert!(ulp_diff_f32(xf.exp_fma(), xf.exp()) <= 2, "{xf}");
+        }
+        assert!(f32::NAN.exp_fma().is_nan());
+        assert_eq!(f64::NEG_INFINITY.exp_fma(), 0.0);
+    }
+
+    #[test]
+    fn ln_1p_unit_matches_std() {
+        for i in 0..=1_000_000 {
+            let x = i as f64 / 1e6;
+            let x2 = x * x * x * 1e-3; // dense near 0
+            for x in [x, x2] {
+                assert!(ulp_diff_f64(x.ln_1p_unit(), x.ln_1p()) <= 2, "{x:e}");
+                let xf = x as f32;
+                assert!(ulp_diff_f32(xf.ln_1p_unit(), xf.ln_1p()) <= 2, "{xf:e}");
+            }
+        }
+        assert!(f32::NAN.ln_1p_unit().is_nan());
+        assert_eq!(1e-300_f64.ln_1p_unit(), 1e-300);
     }
 }

@@ -222,6 +222,10 @@ pub(crate) fn unreduced<A: Float, D: Dimension, M: PointMath<A>>(
         .map_collect(|&p, &t| math.value(p, t)))
 }
 
+/// Inputs this short skip the dispatched block kernels (their fixed cost
+/// dominates there).
+const SMALL: usize = 32;
+
 /// Slices of the three arrays in one common memory order, if they share one.
 fn common_slices<'a, A, D: Dimension>(
     pred: &'a ArrayRef<A, D>,
@@ -246,6 +250,16 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
     math: M,
 ) -> f64 {
     if let Some((p, t, g)) = common_slices(pred, target, grad) {
+        if p.len() <= SMALL {
+            // Tiny inputs: a plain loop, no dispatch and no block buffer.
+            let mut total = 0.0;
+            for ((g, &p), &t) in g.iter_mut().zip(p).zip(t) {
+                let (v, d) = math.value_grad(p, t);
+                *g = d * scale;
+                total += v.to_f64();
+            }
+            return total;
+        }
         let block = |p, t, g| {
             dispatch(FusedBlock {
                 p,
@@ -308,13 +322,13 @@ fn fused_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: 
     // vectoriser, which gives up on non-trivial math (measured: all scalar).
     let n = p.len().min(BLOCK);
     let mut buf = [A::zero(); BLOCK];
-    let (p, t, g) = (&p[..n], &t[..n], &mut g[..n]);
-    for (i, v) in buf[..n].iter_mut().enumerate() {
-        let (val, d) = math.value_grad(p[i], t[i]);
-        g[i] = d * scale;
+    let (p, t) = (&p[..n], &t[..n]);
+    for (((v, g), &p), &t) in buf.iter_mut().zip(g.iter_mut()).zip(p).zip(t) {
+        let (val, d) = math.value_grad(p, t);
+        *g = d * scale;
         *v = val;
     }
-    block_total(halving_sum(&mut buf, n), || exact_block(p, t, math))
+    block_total(halving_sum(&buf), || exact_block(p, t, math))
 }
 
 fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
@@ -363,10 +377,10 @@ fn value_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M) -> f64 {
     let n = p.len().min(BLOCK);
     let mut buf = [A::zero(); BLOCK];
     let (p, t) = (&p[..n], &t[..n]);
-    for (i, v) in buf[..n].iter_mut().enumerate() {
-        *v = math.value(p[i], t[i]);
+    for ((v, &p), &t) in buf.iter_mut().zip(p).zip(t) {
+        *v = math.value(p, t);
     }
-    block_total(halving_sum(&mut buf, n), || exact_block(p, t, math))
+    block_total(halving_sum(&buf), || exact_block(p, t, math))
 }
 
 /// A block's values summed in `f64` (the rare overflow path).

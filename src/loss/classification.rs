@@ -1083,7 +1083,7 @@ impl<A: Float> PointMath<A> for BceMath<A> {
     #[inline(always)]
     fn value(self, p: A, t: A) -> A {
         let lo = A::from_f64(-100.0);
-        (t - A::one()) * at_least((-p).ln_1p(), lo) - t * at_least(p.ln(), lo)
+        (t - A::one()) * at_least((-p).ln_1p_fast(), lo) - t * at_least(p.ln_fast(), lo)
     }
     #[inline(always)]
     fn value_grad(self, p: A, t: A) -> (A, A) {
@@ -1221,9 +1221,9 @@ impl<A: Float> BceLogitsMath<A> {
     /// `(log σ(x), σ(x))` without overflow.
     #[inline(always)]
     fn log_sigmoid(x: A) -> (A, A) {
-        let e = (-x.abs()).exp();
+        let e = (-x.abs()).exp_fast();
         let one = A::one();
-        let log_sig = (if x < A::zero() { x } else { A::zero() }) - e.ln_1p();
+        let log_sig = (if x < A::zero() { x } else { A::zero() }) - e.ln_1p_unit();
         let sig = if x < A::zero() {
             e / (one + e)
         } else {

@@ -12,7 +12,7 @@ use crate::loss::{elementwise_loss, loss_builders, Elementwise, Reduction};
 /// `(σ(x), σ(−x))`, both without cancellation.
 #[inline(always)]
 fn sigmoid_pair<A: Float>(x: A) -> (A, A) {
-    let e = (-x.abs()).exp();
+    let e = (-x.abs()).exp_fast();
     let one = A::one();
     let (small, large) = (e / (one + e), one / (one + e));
     if x < A::zero() {
@@ -25,7 +25,7 @@ fn sigmoid_pair<A: Float>(x: A) -> (A, A) {
 /// `ln(1 + eˣ)` without overflow.
 #[inline(always)]
 fn softplus<A: Float>(x: A) -> A {
-    (if x > A::zero() { x } else { A::zero() }) + (-x.abs()).exp().ln_1p()
+    (if x > A::zero() { x } else { A::zero() }) + (-x.abs()).exp_fast().ln_1p_unit()
 }
 
 /// Sigmoid focal loss on logits (RetinaNet), torchvision's `sigmoid_focal_loss`.

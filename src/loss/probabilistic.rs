@@ -119,10 +119,13 @@ impl<A: Float> PointMath<A> for PoissonMath<A> {
     #[inline(always)]
     fn value_grad(self, x: A, y: A) -> (A, A) {
         let (mut v, d) = if self.log_input {
-            let e = x.exp();
+            let e = x.exp_fast();
             (e - y * x, e - y)
         } else {
-            (x - y * (x + self.eps).ln(), A::one() - y / (x + self.eps))
+            (
+                x - y * (x + self.eps).ln_fast(),
+                A::one() - y / (x + self.eps),
+            )
         };
         if self.full && y > A::one() {
             let two_pi = A::from_f64(2.0 * std::f64::consts::PI);

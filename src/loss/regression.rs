@@ -428,11 +428,11 @@ impl<A: Float> PointMath<A> for LogCoshMath<A> {
     #[inline(always)]
     fn value(self, p: A, t: A) -> A {
         let z = (p - t).abs();
-        z + (-(z + z)).exp().ln_1p() - A::from_f64(std::f64::consts::LN_2)
+        z + (-(z + z)).exp_fast().ln_1p_unit() - A::from_f64(std::f64::consts::LN_2)
     }
     #[inline(always)]
     fn value_grad(self, p: A, t: A) -> (A, A) {
-        (self.value(p, t), (p - t).tanh())
+        (self.value(p, t), (p - t).tanh_fast())
     }
 }
 
@@ -498,7 +498,7 @@ impl<A: Float> PointMath<A> for MsleMath<A> {
     #[inline(always)]
     fn value_grad(self, p: A, t: A) -> (A, A) {
         let clamp = |x: A| if x < self.eps { self.eps } else { x };
-        let d = clamp(p).ln_1p() - clamp(t).ln_1p();
+        let d = clamp(p).ln_1p_fast() - clamp(t).ln_1p_fast();
         // The clamp passes the gradient where p ≥ ε (torch.clamp's rule).
         let g = if p >= self.eps {
             (d + d) / (A::one() + p)
