@@ -46,7 +46,13 @@
 //! epoch 10/10 - loss: 0.1833
 //! constant predictor (variance of y): 1.9655
 //! final MSE on all 1000 samples:      0.1787
+//! loss curve: …/target/ndloss-examples/regression_loss.png
 //! ```
+//!
+//! In a terminal a progress bar follows the training (it is hidden when the
+//! output goes to a pipe or a file). The loss curve, every minibatch loss and
+//! each epoch's mean on a log scale, is written as a PNG under this crate's
+//! `target/ndloss-examples/`.
 //!
 //! The loss falls to under a tenth of what the best constant prediction
 //! achieves. The program exits with status 1 if the loss did not fall.
@@ -57,6 +63,9 @@
 //! and shuffles come from a different random stream, so the numbers are not
 //! Keras' numbers, only its behaviour.
 
+mod common;
+
+use common::SplitMix64;
 use ndarray::{s, Array1, Array2, ArrayRef2, Axis};
 use ndloss::prelude::*;
 
@@ -68,7 +77,7 @@ const EPOCHS: usize = 10;
 const LEARNING_RATE: f64 = 0.01;
 const NOISE: f64 = 0.1;
 
-fn main() -> Result<(), ndloss::Error> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = SplitMix64::new(42);
 
     // 1. The data: x ~ N(0, 1), y a nonlinear function of x plus noise.
@@ -90,6 +99,8 @@ fn main() -> Result<(), ndloss::Error> {
     // 4. Training.
     let mut order: Vec<usize> = (0..SAMPLES).collect();
     let mut epoch_losses = Vec::with_capacity(EPOCHS);
+    let mut batch_losses = Vec::with_capacity(EPOCHS * SAMPLES.div_ceil(BATCH));
+    let bar = common::progress((EPOCHS * SAMPLES.div_ceil(BATCH)) as u64, "training");
     for epoch in 1..=EPOCHS {
         rng.shuffle(&mut order);
         let xs = x.select(Axis(0), &order);
@@ -112,6 +123,7 @@ fn main() -> Result<(), ndloss::Error> {
             let mut grad = grad_pred.slice_mut(s![..n, ..]);
             let loss = mse.forward_grad_into(&fwd.pred, &y_batch, &mut grad)?;
             loss_sum += f64::from(loss) * n as f64;
+            batch_losses.push(f64::from(loss));
 
             // Backward pass, then one Adam step over all four parameter arrays.
             let g = model.backward(&x_batch, &fwd, &grad);
@@ -119,11 +131,14 @@ fn main() -> Result<(), ndloss::Error> {
                 (&mut model.w1, &mut model.b1, &mut model.w2, &mut model.b2),
                 (&g.w1, &g.b1, &g.w2, &g.b2),
             )?;
+            bar.set_message(format!("epoch {epoch}/{EPOCHS}  batch loss {loss:.4}"));
+            bar.inc(1);
         }
         let epoch_loss = loss_sum / SAMPLES as f64;
         epoch_losses.push(epoch_loss);
-        println!("epoch {epoch}/{EPOCHS} - loss: {epoch_loss:.4}");
+        bar.suspend(|| println!("epoch {epoch}/{EPOCHS} - loss: {epoch_loss:.4}"));
     }
+    bar.finish_and_clear();
 
     // 5. Evaluation: the trained model against the best constant prediction,
     // the mean of y, whose MSE is the variance of y.
@@ -133,6 +148,33 @@ fn main() -> Result<(), ndloss::Error> {
     let final_mse = mse.forward(&model.forward(&x).pred, &y)?;
     println!("constant predictor (variance of y): {baseline:.4}");
     println!("final MSE on all {SAMPLES} samples:      {final_mse:.4}");
+
+    // 6. The loss curve: every minibatch loss, and each epoch's mean placed
+    // at the epoch's last batch.
+    let per_epoch = SAMPLES.div_ceil(BATCH);
+    let epoch_points: Vec<(f64, f64)> = (1..=EPOCHS)
+        .map(|e| ((e * per_epoch) as f64, epoch_losses[e - 1]))
+        .collect();
+    let batch_points: Vec<(f64, f64)> = batch_losses
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| ((i + 1) as f64, l))
+        .collect();
+    let path = common::out_dir().join("regression_loss.png");
+    common::plot_xy(
+        &path,
+        "Dense(10, relu) → Dense(1), Mse + Adam(0.01)",
+        "minibatch step",
+        "MSE (log scale)",
+        &[
+            ("minibatch loss", &batch_points),
+            ("epoch mean", &epoch_points),
+        ],
+        false,
+        true,
+        false,
+    )?;
+    println!("loss curve: {}", path.display());
 
     // Written so that a NaN loss also counts as a failure.
     let (first, last) = (epoch_losses[0], epoch_losses[EPOCHS - 1]);
@@ -229,41 +271,4 @@ fn make_data(rng: &mut SplitMix64) -> (Array2<f32>, Array2<f32>) {
         (clean + NOISE * rng.normal()) as f32
     });
     (x, y)
-}
-
-/// SplitMix64: a tiny, fast, well-mixed PRNG, plenty for an example.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform on `[0, 1)`, from the top 53 bits.
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1_u64 << 53) as f64
-    }
-
-    /// Standard normal, by the Box-Muller transform (the second value is dropped).
-    fn normal(&mut self) -> f64 {
-        let u1 = 1.0 - self.uniform(); // in (0, 1], so ln(u1) is finite
-        let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
-
-    /// Fisher-Yates shuffle.
-    fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = (self.next_u64() % (i as u64 + 1)) as usize;
-            items.swap(i, j);
-        }
-    }
 }
