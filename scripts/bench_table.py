@@ -4,12 +4,14 @@
 Run after `cargo bench --bench losses` / `cargo bench --bench optim`:
 
     python3 scripts/bench_table.py
+    python3 scripts/bench_table.py benches/peers/target/criterion   # the peers crate
 
 For every group it prints one row per input size: the median time of each
 function, `naive / ndloss` (the speed-up over the code a user would write) and
 `roofline / ndloss` (the fraction of the copy-bandwidth reference measured in
 the same run, meaningful once the data leaves the caches). Standard library
-only; reads target/criterion/<group>/<function>/<size>/new/estimates.json.
+only; reads target/criterion/<group>/<function>/<size>/new/estimates.json
+(or the criterion directory given as the only argument).
 """
 
 import json
@@ -35,10 +37,11 @@ def size_key(s):
 
 
 def main():
-    if not os.path.isdir(ROOT):
+    root = sys.argv[1] if len(sys.argv) > 1 else ROOT
+    if not os.path.isdir(root):
         sys.exit("no target/criterion: run cargo bench first")
-    for group in sorted(os.listdir(ROOT)):
-        gdir = os.path.join(ROOT, group)
+    for group in sorted(os.listdir(root)):
+        gdir = os.path.join(root, group)
         if not os.path.isdir(gdir) or group == "report":
             continue
         funcs = sorted(f for f in os.listdir(gdir) if os.path.isdir(os.path.join(gdir, f)) and f != "report")
