@@ -13,7 +13,7 @@ pub(crate) type Domain<A> = (fn(A) -> bool, &'static str);
 
 /// The math of an element-wise loss: `ℓ(p, t)` and `∂ℓ/∂p`, with its
 /// hyperparameters already converted to `A`.
-pub(crate) trait PointMath<A: Float>: Copy {
+pub(crate) trait PointMath<A: Float>: Copy + Send + Sync {
     /// Domain of the prediction, checked for every element before anything is
     /// written (`None`: any value). Returns a description for the error.
     fn pred_domain(self) -> Option<Domain<A>> {
@@ -260,7 +260,7 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
             }
             return total;
         }
-        let block = |p, t, g| {
+        let block = |p: &[A], t: &[A], g: &mut [A]| -> f64 {
             dispatch(FusedBlock {
                 p,
                 t,
@@ -269,18 +269,24 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
                 math,
             })
         };
-        if p.len() <= BLOCK {
-            return block(p, t, g);
-        }
-        let mut cascade = Cascade::new();
-        for ((p, t), g) in p
-            .chunks(BLOCK)
-            .zip(t.chunks(BLOCK))
-            .zip(g.chunks_mut(BLOCK))
-        {
-            cascade.push(block(p, t, g));
-        }
-        return cascade.total();
+        // Blocks of BLOCK, summed by a cascade, in chunks of PAR_CHUNK
+        // elements (spread over threads with the `rayon` feature).
+        let chunk_total = |offset: usize, g: &mut [A]| {
+            let (p, t) = (&p[offset..offset + g.len()], &t[offset..offset + g.len()]);
+            if g.len() <= BLOCK {
+                return block(p, t, g);
+            }
+            let mut cascade = Cascade::new();
+            for ((p, t), g) in p
+                .chunks(BLOCK)
+                .zip(t.chunks(BLOCK))
+                .zip(g.chunks_mut(BLOCK))
+            {
+                cascade.push(block(p, t, g));
+            }
+            cascade.total()
+        };
+        return super::split_sum(g, super::PAR_CHUNK, &chunk_total);
     }
     let mut stream = Stream::new();
     Zip::from(grad).and(pred).and(target).for_each(|g, &p, &t| {

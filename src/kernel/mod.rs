@@ -15,6 +15,51 @@ pub(crate) mod update;
 use ndarray::{ArrayRef, Dimension};
 
 use crate::error::{Error, Result};
+use crate::float::Float;
+use sum::Cascade;
+
+/// Elements per chunk of a split pass (a multiple of [`sum::BLOCK`]).
+pub(crate) const PAR_CHUNK: usize = 1 << 16;
+
+/// Passes over at least this many elements run on several threads with the
+/// `rayon` feature (measured: below it the fork-join cost is not repaid).
+#[cfg_attr(not(feature = "rayon"), allow(dead_code))]
+pub(crate) const PAR_MIN: usize = 1 << 18;
+
+/// `Σ f(offset, chunk)` over the chunks of `g` of `chunk` elements (the last
+/// may be shorter), the chunk totals combined pairwise in chunk order.
+///
+/// With the `rayon` feature and `g.len() ≥ PAR_MIN`, the chunks run in
+/// parallel. The split and the order of combination depend only on the
+/// length, so the result is the same, to the bit, for any thread count and
+/// with or without the feature.
+pub(crate) fn split_sum<A: Float>(
+    g: &mut [A],
+    chunk: usize,
+    f: &(dyn Fn(usize, &mut [A]) -> f64 + Sync),
+) -> f64 {
+    let chunk = chunk.max(1);
+    if g.len() <= chunk {
+        return f(0, g);
+    }
+    #[cfg(feature = "rayon")]
+    if g.len() >= PAR_MIN && rayon::current_num_threads() > 1 {
+        use rayon::prelude::*;
+        let totals: Vec<f64> = g
+            .par_chunks_mut(chunk)
+            .enumerate()
+            .map(|(i, c)| f(i * chunk, c))
+            .collect();
+        let mut cascade = Cascade::new();
+        totals.iter().for_each(|&t| cascade.push(t));
+        return cascade.total();
+    }
+    let mut cascade = Cascade::new();
+    for (i, c) in g.chunks_mut(chunk).enumerate() {
+        cascade.push(f(i * chunk, c));
+    }
+    cascade.total()
+}
 
 /// Errors unless `found` has the shape `expected` has.
 pub(crate) fn check_same_shape<A, B, D: Dimension>(

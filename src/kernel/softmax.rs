@@ -204,6 +204,13 @@ const W: usize = 32;
 pub(crate) fn row_max<A: Float>(x: &[A]) -> A {
     let fold = |x: &[A]| x.iter().fold(A::neg_infinity(), |m, &v| m.max(v));
     let n = x.len();
+    if n < W {
+        // Short rows: one scalar max per element (rows are independent, so
+        // the out-of-order core overlaps their chains).
+        return x
+            .iter()
+            .fold(A::neg_infinity(), |m, &v| if v > m { v } else { m });
+    }
     if n < TAIL {
         return fold(x);
     }
@@ -219,6 +226,10 @@ pub(crate) fn row_max<A: Float>(x: &[A]) -> A {
 /// `[0, 1]`).
 #[inline(always)]
 pub(crate) fn row_sum<A: Float>(x: &[A]) -> f64 {
+    if x.len() < W {
+        // Short rows: a plain sum (fewer than W terms in [0, 1]).
+        return x.iter().fold(A::zero(), |s, &v| s + v).to_f64();
+    }
     let mut total = 0.0;
     for block in x.chunks(BLOCK) {
         let mut acc = [A::zero(); W];

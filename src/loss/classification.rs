@@ -578,18 +578,26 @@ impl CrossEntropy {
                 target.as_slice(),
                 g.as_slice_mut(),
             ) {
-                let total = dispatch(IndexRows {
-                    x,
-                    cols: pred.len_of(axis),
-                    targets: t,
-                    ignore,
-                    weights: setup.weights,
-                    eps: setup.eps,
-                    eps_over_c: setup.eps_over_c,
-                    weight_sum: setup.weight_sum,
-                    scale,
-                    g: gs,
-                });
+                let cols = pred.len_of(axis);
+                // Whole rows per chunk, about PAR_CHUNK logits each.
+                let rows_per_chunk = (crate::kernel::PAR_CHUNK / cols.max(1)).max(1);
+                let chunk_total = |offset: usize, g: &mut [A]| -> f64 {
+                    let (r0, rows) = (offset / cols.max(1), g.len() / cols.max(1));
+                    dispatch(IndexRows {
+                        x: &x[offset..offset + g.len()],
+                        cols,
+                        targets: &t[r0..r0 + rows],
+                        ignore,
+                        weights: setup.weights,
+                        eps: setup.eps,
+                        eps_over_c: setup.eps_over_c,
+                        weight_sum: setup.weight_sum,
+                        scale,
+                        g,
+                    })
+                };
+                let total =
+                    crate::kernel::split_sum(gs, rows_per_chunk * cols.max(1), &chunk_total);
                 return Ok(A::from_f64(total) / denominator);
             }
         }

@@ -23,6 +23,15 @@ use crate::regularize::Regularizer;
 /// produces exact zeros, and is what most "Adam + L1 prox" code does); use
 /// `Sgd` when you need the lasso solution itself.
 ///
+/// Momentum changes the problem being solved, too. At a fixed point,
+/// [`Sgd`](super::Sgd) with momentum `μ` moves by `lr·g/(1 − μ)` per step,
+/// but the proximal step still uses `lr`, so
+/// `Proximal::new(Sgd::new(lr).momentum(μ), R)` converges to the minimiser
+/// of `loss + (1 − μ)·R`, not `loss + R` (with dampening `d`:
+/// `(1 − μ)/(1 − d)·R`; Nesterov does not change this). For an exact lasso,
+/// wrap plain `Sgd` (no momentum), or divide the regularizer's strength by
+/// `1 − μ`.
+///
 /// # Examples
 ///
 /// ```
@@ -37,6 +46,18 @@ use crate::regularize::Regularizer;
 ///     opt.step(&mut w, &g)?;
 /// }
 /// assert_eq!(w[0], 0.0);
+///
+/// // ½(w − 1)² + 0.4·|w| has its minimum at 0.6; with momentum 0.5 the
+/// // same loop finds the minimum of ½(w − 1)² + (1 − 0.5)·0.4·|w|, at 0.8.
+/// for (momentum, solution) in [(0.0, 0.6), (0.5, 0.8)] {
+///     let mut w = array![0.0_f64];
+///     let mut opt = Proximal::new(Sgd::new(0.5).momentum(momentum), L1::new(0.4));
+///     for _ in 0..100 {
+///         let g = &w - 1.0;
+///         opt.step(&mut w, &g)?;
+///     }
+///     assert!((w[0] - solution).abs() < 1e-12);
+/// }
 /// # Ok::<(), ndloss::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
