@@ -53,7 +53,7 @@ fn mse_forward_grad(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
 
         let mse = Mse::new();
-        group.bench_function(BenchmarkId::new("ndloss", n), |b| {
+        group.bench_function(BenchmarkId::new(NDLOSS, n), |b| {
             b.iter(|| {
                 let loss = mse
                     .forward_grad_into(black_box(&pred), black_box(&target), black_box(&mut grad))
@@ -116,7 +116,7 @@ fn cross_entropy_forward_grad(c: &mut Criterion) {
         let id = format!("{rows}x{cols}");
 
         let ce = CrossEntropy::new();
-        group.bench_function(BenchmarkId::new("ndloss", &id), |b| {
+        group.bench_function(BenchmarkId::new(NDLOSS, &id), |b| {
             b.iter(|| {
                 let loss = ce
                     .forward_grad_into(
@@ -137,6 +137,7 @@ fn cross_entropy_forward_grad(c: &mut Criterion) {
 
 /// Checks once, outside any timing, that the compared functions agree.
 fn sanity() {
+    eprintln!("ndloss kernels: {}", ndloss::simd_level());
     let mut rng = Rng::new(7);
     let (pred, target) = (
         uniform1(&mut rng, 1000, -1.0, 1.0),
@@ -161,10 +162,128 @@ fn sanity() {
         .all(|(a, b)| (a - b).abs() <= 1e-6));
 }
 
+/// The name `ndloss` is measured under: with `--features rayon` the column
+/// is `ndloss_rayon`, so both runs can sit side by side in one table.
+const NDLOSS: &str = if cfg!(feature = "rayon") {
+    "ndloss_rayon"
+} else {
+    "ndloss"
+};
+
+/// Every cheap element-wise loss at 1M and 16M elements beside the
+/// bandwidth reference: `time(copy_roofline) / time(loss)` is the fraction
+/// of the memory bandwidth the fused pass reaches.
+fn elementwise_forward_grad(c: &mut Criterion) {
+    let mut group = c.benchmark_group("elementwise_forward_grad");
+    for n in [1 << 20, 1 << 24] {
+        let mut rng = Rng::new(0xE1 ^ n as u64);
+        let pred = uniform1(&mut rng, n, -3.0, 3.0);
+        let target = uniform1(&mut rng, n, 0.0, 1.0);
+        let mut grad = Array1::<f32>::zeros(n);
+        configure(&mut group, n);
+        group.throughput(Throughput::Elements(n as u64));
+        let mut run = |name: &str, loss: &dyn Loss<f32, ndarray::Ix1, Unreduced = ndarray::Ix1>| {
+            let id = BenchmarkId::new(format!("{name}_{NDLOSS}"), n);
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    black_box(
+                        loss.forward_grad_into(black_box(&pred), black_box(&target), &mut grad)
+                            .unwrap(),
+                    )
+                })
+            });
+        };
+        run("mse", &Mse::new());
+        run("mae", &Mae::new());
+        run("huber", &Huber::new());
+        run("smooth_l1", &SmoothL1::new());
+        run("bce_with_logits", &BceWithLogits::new());
+        run("log_cosh", &LogCosh::new());
+        group.bench_function(BenchmarkId::new("copy_roofline", n), |b| {
+            b.iter(|| {
+                Zip::from(black_box(&mut grad))
+                    .and(black_box(&pred))
+                    .and(black_box(&target))
+                    .for_each(|g, &p, &t| *g = p + t);
+                black_box(&mut grad);
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Per-element cost from cache-resident sizes to 64M elements (MSE and
+/// `BceWithLogits`, and cross-entropy over rows of 1000 classes): the
+/// throughput column should stay flat until the data leaves the caches, then
+/// follow the bandwidth reference.
+fn flat_cost(c: &mut Criterion) {
+    let mut group = c.benchmark_group("flat_cost");
+    for n in [1 << 12, 1 << 16, 1 << 20, 1 << 24, 1 << 26] {
+        let mut rng = Rng::new(0xF1 ^ n as u64);
+        let pred = uniform1(&mut rng, n, -3.0, 3.0);
+        let target = uniform1(&mut rng, n, 0.0, 1.0);
+        let mut grad = Array1::<f32>::zeros(n);
+        configure(&mut group, n);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(BenchmarkId::new(format!("mse_{NDLOSS}"), n), |b| {
+            b.iter(|| {
+                black_box(
+                    Mse::new()
+                        .forward_grad_into(&pred, &target, &mut grad)
+                        .unwrap(),
+                )
+            })
+        });
+        group.bench_function(
+            BenchmarkId::new(format!("bce_with_logits_{NDLOSS}"), n),
+            |b| {
+                b.iter(|| {
+                    black_box(
+                        BceWithLogits::new()
+                            .forward_grad_into(&pred, &target, &mut grad)
+                            .unwrap(),
+                    )
+                })
+            },
+        );
+        group.bench_function(BenchmarkId::new("copy_roofline", n), |b| {
+            b.iter(|| {
+                Zip::from(black_box(&mut grad))
+                    .and(black_box(&pred))
+                    .and(black_box(&target))
+                    .for_each(|g, &p, &t| *g = p + t);
+                black_box(&mut grad);
+            })
+        });
+        drop((pred, target, grad));
+        let rows = n / 1000;
+        if rows > 0 {
+            let logits = Array2::from_shape_simple_fn((rows, 1000), || rng.uniform(-4.0, 4.0));
+            let classes = Array1::from_shape_simple_fn(rows, || rng.below(1000));
+            let mut g = Array2::<f32>::zeros((rows, 1000));
+            group.bench_function(
+                BenchmarkId::new(format!("cross_entropy_{NDLOSS}"), n),
+                |b| {
+                    b.iter(|| {
+                        black_box(
+                            CrossEntropy::new()
+                                .forward_grad_into(&logits, &classes, &mut g)
+                                .unwrap(),
+                        )
+                    })
+                },
+            );
+        }
+    }
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     sanity();
     mse_forward_grad(c);
     cross_entropy_forward_grad(c);
+    elementwise_forward_grad(c);
+    flat_cost(c);
 }
 
 criterion_group!(losses, benches);

@@ -14,6 +14,29 @@ pub mod regularize;
 pub use error::{Error, Result};
 pub use float::Float;
 
+/// The instruction set the loss kernels run with on this CPU: `"avx512"`,
+/// `"avx2+fma"` or `"baseline"` (what the build target enables: SSE2 on
+/// default x86-64).
+///
+/// The kernels are compiled for each level and the best one the CPU supports
+/// is chosen at run time, so no `-C target-cpu` flag is needed. Setting the
+/// environment variable `NDLOSS_SIMD` to `baseline` or `avx2` before the
+/// first loss call caps the level (for comparing or testing the paths).
+///
+/// # Examples
+///
+/// ```
+/// let level = ndloss::simd_level();
+/// assert!(["avx512", "avx2+fma", "baseline"].contains(&level));
+/// ```
+pub fn simd_level() -> &'static str {
+    match kernel::simd::level() {
+        kernel::simd::Level::Avx512 => "avx512",
+        kernel::simd::Level::Avx2 => "avx2+fma",
+        kernel::simd::Level::Baseline => "baseline",
+    }
+}
+
 /// Everything a training loop needs, in one import.
 ///
 /// ```

@@ -100,7 +100,6 @@ mod x86 {
 }
 
 /// The level [`dispatch`] runs kernels at on this CPU.
-#[allow(dead_code)] // read by tests and benches through `crate::simd_level`
 pub(crate) fn level() -> Level {
     #[cfg(target_arch = "x86_64")]
     {
