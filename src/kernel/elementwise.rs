@@ -260,31 +260,16 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
             }
             return total;
         }
-        let block = |p: &[A], t: &[A], g: &mut [A]| -> f64 {
-            dispatch(FusedBlock {
-                p,
-                t,
+        // Chunks of PAR_CHUNK elements (spread over threads with the `rayon`
+        // feature), one dispatch each.
+        let chunk_total = |offset: usize, g: &mut [A]| -> f64 {
+            dispatch(FusedChunk {
+                p: &p[offset..offset + g.len()],
+                t: &t[offset..offset + g.len()],
                 g,
                 scale,
                 math,
             })
-        };
-        // Blocks of BLOCK, summed by a cascade, in chunks of PAR_CHUNK
-        // elements (spread over threads with the `rayon` feature).
-        let chunk_total = |offset: usize, g: &mut [A]| {
-            let (p, t) = (&p[offset..offset + g.len()], &t[offset..offset + g.len()]);
-            if g.len() <= BLOCK {
-                return block(p, t, g);
-            }
-            let mut cascade = Cascade::new();
-            for ((p, t), g) in p
-                .chunks(BLOCK)
-                .zip(t.chunks(BLOCK))
-                .zip(g.chunks_mut(BLOCK))
-            {
-                cascade.push(block(p, t, g));
-            }
-            cascade.total()
         };
         return super::split_sum(g, super::PAR_CHUNK, &chunk_total);
     }
@@ -297,12 +282,10 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
     stream.total()
 }
 
-/// One block of the fused value + gradient pass, as a dispatched kernel.
-///
-/// One dispatch per block, not per slice, on purpose (measured): a block loop
-/// inlined into the cascade loop makes the SLP vectoriser fall back to scalar
-/// loads and inserts; out of line, each block is clean SIMD.
-struct FusedBlock<'a, A, M> {
+/// The fused value + gradient pass over one chunk, as a dispatched kernel:
+/// blocks of [`BLOCK`] through one reused stack buffer, block sums into the
+/// cascade.
+struct FusedChunk<'a, A, M> {
     p: &'a [A],
     t: &'a [A],
     g: &'a mut [A],
@@ -310,31 +293,53 @@ struct FusedBlock<'a, A, M> {
     math: M,
 }
 
-impl<A: Float, M: PointMath<A>> Kernel for FusedBlock<'_, A, M> {
+impl<A: Float, M: PointMath<A>> Kernel for FusedChunk<'_, A, M> {
     type Output = f64;
     #[inline(always)]
     fn run<const FMA: bool>(self) -> f64 {
-        fused_block(self.p, self.t, self.g, self.scale, self.math)
+        let Self {
+            p,
+            t,
+            g,
+            scale,
+            math,
+        } = self;
+        let mut buf = [A::zero(); BLOCK];
+        let mut cascade = Cascade::new();
+        for ((p, t), g) in p
+            .chunks(BLOCK)
+            .zip(t.chunks(BLOCK))
+            .zip(g.chunks_mut(BLOCK))
+        {
+            cascade.push(fused_block(p, t, g, scale, math, &mut buf));
+        }
+        cascade.total()
     }
 }
 
-/// One block: value and gradient per element, values summed in `LANES`
-/// accumulators. Fixed-size chunks let the compiler vectorise across the lanes.
+/// One block: values into `buf` and gradients into `g` in one loop the loop
+/// vectoriser handles (no reduction in it), then `buf` summed by the
+/// constant-size halving tree. One loop that both maps and reduces into lane
+/// accumulators relies on the SLP vectoriser, which gives up on non-trivial
+/// math (measured: scalar code).
 #[inline(always)]
-fn fused_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: A, math: M) -> f64 {
-    // Two simple loops, not one: values go to a stack buffer in a loop the
-    // loop vectoriser handles (no reduction in it), then the buffer is summed
-    // by halving. One loop that both maps and reduces relies on the SLP
-    // vectoriser, which gives up on non-trivial math (measured: all scalar).
+fn fused_block<A: Float, M: PointMath<A>>(
+    p: &[A],
+    t: &[A],
+    g: &mut [A],
+    scale: A,
+    math: M,
+    buf: &mut [A; BLOCK],
+) -> f64 {
     let n = p.len().min(BLOCK);
-    let mut buf = [A::zero(); BLOCK];
     let (p, t) = (&p[..n], &t[..n]);
     for (((v, g), &p), &t) in buf.iter_mut().zip(g.iter_mut()).zip(p).zip(t) {
         let (val, d) = math.value_grad(p, t);
         *g = d * scale;
         *v = val;
     }
-    block_total(halving_sum(&buf), || exact_block(p, t, math))
+    buf[n..].fill(A::zero());
+    block_total(halving_sum(buf), || exact_block(p, t, math))
 }
 
 fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
@@ -344,15 +349,7 @@ fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
 ) -> f64 {
     if pred.strides() == target.strides() {
         if let (Some(p), Some(t)) = (pred.as_slice_memory_order(), target.as_slice_memory_order()) {
-            let block = |p, t| dispatch(ValueBlock { p, t, math });
-            if p.len() <= BLOCK {
-                return block(p, t);
-            }
-            let mut cascade = Cascade::new();
-            for (p, t) in p.chunks(BLOCK).zip(t.chunks(BLOCK)) {
-                cascade.push(block(p, t));
-            }
-            return cascade.total();
+            return dispatch(Values { p, t, math });
         }
     }
     let mut stream = Stream::new();
@@ -362,31 +359,36 @@ fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
     stream.total()
 }
 
-/// One block of the value-only pass, as a dispatched kernel.
-struct ValueBlock<'a, A, M> {
+/// The value-only pass over contiguous slices, as a dispatched kernel.
+struct Values<'a, A, M> {
     p: &'a [A],
     t: &'a [A],
     math: M,
 }
 
-impl<A: Float, M: PointMath<A>> Kernel for ValueBlock<'_, A, M> {
+impl<A: Float, M: PointMath<A>> Kernel for Values<'_, A, M> {
     type Output = f64;
     #[inline(always)]
     fn run<const FMA: bool>(self) -> f64 {
-        value_block(self.p, self.t, self.math)
+        let mut buf = [A::zero(); BLOCK];
+        let mut cascade = Cascade::new();
+        for (p, t) in self.p.chunks(BLOCK).zip(self.t.chunks(BLOCK)) {
+            cascade.push(value_block(p, t, self.math, &mut buf));
+        }
+        cascade.total()
     }
 }
 
 /// One block of values, summed as in [`fused_block`].
 #[inline(always)]
-fn value_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M) -> f64 {
+fn value_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M, buf: &mut [A; BLOCK]) -> f64 {
     let n = p.len().min(BLOCK);
-    let mut buf = [A::zero(); BLOCK];
     let (p, t) = (&p[..n], &t[..n]);
     for ((v, &p), &t) in buf.iter_mut().zip(p).zip(t) {
         *v = math.value(p, t);
     }
-    block_total(halving_sum(&buf), || exact_block(p, t, math))
+    buf[n..].fill(A::zero());
+    block_total(halving_sum(buf), || exact_block(p, t, math))
 }
 
 /// A block's values summed in `f64` (the rare overflow path).
