@@ -15,12 +15,15 @@
 //! The caller has validated every shape, index and option.
 
 use super::simd::Kernel;
-use super::sum::BLOCK;
+use super::sum::{halving_sum, BLOCK};
 use crate::float::Float;
 
 /// Rows at least this long are processed one at a time, with the
 /// subtraction of the maximum fused into the exponential pass.
 pub(crate) const LONG_ROW: usize = 64;
+/// Elements whose exponentials are summed in `f32` lanes before the lanes
+/// go to `f64` (16 terms in `[0, 1]` per lane).
+const SUM_SPAN: usize = 16 * BLOCK;
 /// Remainders of the long-row loops are done as one overlapping chunk of
 /// this many elements.
 const TAIL: usize = 64;
@@ -100,18 +103,21 @@ impl<A: Float> IndexRows<'_, A> {
             return 0.0;
         }
         let m = row_max(x);
-        let n = x.len(); // ≥ LONG_ROW ≥ TAIL
-        let main = n - n % TAIL;
-        for (e, &v) in g[..main].iter_mut().zip(&x[..main]) {
-            *e = exp::<FMA, A>(v - m);
+        // g = exp(x − m), each value also added to one of BLOCK lanes (an
+        // element-wise update: no reduction in the loop); the lanes are
+        // summed by the halving tree every SUM_SPAN elements, in f64 across.
+        let mut s = 0.0;
+        for (gs, xs) in g.chunks_mut(SUM_SPAN).zip(x.chunks(SUM_SPAN)) {
+            let mut buf = [A::zero(); BLOCK];
+            for (gb, xb) in gs.chunks_mut(BLOCK).zip(xs.chunks(BLOCK)) {
+                for ((e, &v), b) in gb.iter_mut().zip(xb).zip(buf.iter_mut()) {
+                    let ev = exp::<FMA, A>(v - m);
+                    *e = ev;
+                    *b = *b + ev;
+                }
+            }
+            s += halving_sum(&buf).to_f64();
         }
-        // The remainder as the last TAIL elements, overlapping (the same
-        // values are written twice), in a fixed-length vectorised loop.
-        let (gt, xt) = (&mut g[n - TAIL..], &x[n - TAIL..]);
-        for k in 0..TAIL {
-            gt[k] = exp::<FMA, A>(xt[k] - m);
-        }
-        let s = row_sum(g);
         let s = A::from_f64(s);
         self.finish_row(x, y, g, m, s.ln(), s)
     }
