@@ -21,24 +21,35 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use ndarray::{Array1, Array2, Axis, Zip};
+use ndarray::{Array1, Array2, Zip};
 use ndloss::prelude::*;
 
 mod common;
+use common::naive::{naive_cross_entropy, naive_mse};
 use common::{configure, Rng};
 
 fn uniform1(rng: &mut Rng, n: usize, lo: f32, hi: f32) -> Array1<f32> {
     Array1::from_shape_simple_fn(n, || rng.uniform(lo, hi))
 }
 
-/// MSE value and gradient as a user would write them with ndarray: three
-/// passes and three temporary arrays.
-fn naive_mse(pred: &Array1<f32>, target: &Array1<f32>) -> (f32, Array1<f32>) {
-    let n = pred.len();
-    let diff = pred - target;
-    let loss = diff.mapv(|d| d * d).mean().unwrap();
-    let grad = &diff * (2.0 / n as f32);
-    (loss, grad)
+/// Bandwidth reference: read two arrays, write one (12 bytes/element, the
+/// traffic of a fused element-wise loss), one add per element.
+fn copy_roofline(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    n: usize,
+    pred: &Array1<f32>,
+    target: &Array1<f32>,
+    grad: &mut Array1<f32>,
+) {
+    group.bench_function(BenchmarkId::new("copy_roofline", n), |b| {
+        b.iter(|| {
+            Zip::from(black_box(&mut *grad))
+                .and(black_box(pred))
+                .and(black_box(target))
+                .for_each(|g, &p, &t| *g = p + t);
+            black_box(&mut *grad);
+        })
+    });
 }
 
 fn mse_forward_grad(c: &mut Criterion) {
@@ -64,43 +75,9 @@ fn mse_forward_grad(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("naive", n), |b| {
             b.iter(|| black_box(naive_mse(black_box(&pred), black_box(&target))))
         });
-        // Bandwidth reference: read two arrays, write one (12 bytes/element,
-        // the traffic of the fused loss), one add per element.
-        group.bench_function(BenchmarkId::new("copy_roofline", n), |b| {
-            b.iter(|| {
-                Zip::from(black_box(&mut grad))
-                    .and(black_box(&pred))
-                    .and(black_box(&target))
-                    .for_each(|g, &p, &t| *g = p + t);
-                black_box(&mut grad);
-            })
-        });
+        copy_roofline(&mut group, n, &pred, &target, &mut grad);
     }
     group.finish();
-}
-
-/// Cross-entropy (mean over rows, class-index targets) and its gradient as a
-/// user would write them with ndarray: a stable log-softmax in five array
-/// passes, then `(softmax − one_hot) / N`.
-fn naive_cross_entropy(logits: &Array2<f32>, classes: &Array1<usize>) -> (f32, Array2<f32>) {
-    let n = logits.nrows();
-    let max = logits.fold_axis(Axis(1), f32::NEG_INFINITY, |&a, &b| a.max(b));
-    let shifted = logits - &max.insert_axis(Axis(1));
-    let exp = shifted.mapv(f32::exp);
-    let sum = exp.sum_axis(Axis(1));
-    let log_softmax = &shifted - &sum.mapv(f32::ln).insert_axis(Axis(1));
-    let loss = -classes
-        .iter()
-        .enumerate()
-        .map(|(i, &y)| log_softmax[[i, y]])
-        .sum::<f32>()
-        / n as f32;
-    let mut grad = exp / &sum.insert_axis(Axis(1));
-    for (i, &y) in classes.iter().enumerate() {
-        grad[[i, y]] -= 1.0;
-    }
-    grad /= n as f32;
-    (loss, grad)
 }
 
 fn cross_entropy_forward_grad(c: &mut Criterion) {
@@ -199,15 +176,7 @@ fn elementwise_forward_grad(c: &mut Criterion) {
         run("smooth_l1", &SmoothL1::new());
         run("bce_with_logits", &BceWithLogits::new());
         run("log_cosh", &LogCosh::new());
-        group.bench_function(BenchmarkId::new("copy_roofline", n), |b| {
-            b.iter(|| {
-                Zip::from(black_box(&mut grad))
-                    .and(black_box(&pred))
-                    .and(black_box(&target))
-                    .for_each(|g, &p, &t| *g = p + t);
-                black_box(&mut grad);
-            })
-        });
+        copy_roofline(&mut group, n, &pred, &target, &mut grad);
     }
     group.finish();
 }
@@ -246,15 +215,7 @@ fn flat_cost(c: &mut Criterion) {
                 })
             },
         );
-        group.bench_function(BenchmarkId::new("copy_roofline", n), |b| {
-            b.iter(|| {
-                Zip::from(black_box(&mut grad))
-                    .and(black_box(&pred))
-                    .and(black_box(&target))
-                    .for_each(|g, &p, &t| *g = p + t);
-                black_box(&mut grad);
-            })
-        });
+        copy_roofline(&mut group, n, &pred, &target, &mut grad);
         drop((pred, target, grad));
         let rows = n / 1000;
         if rows > 0 {

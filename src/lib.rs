@@ -22,6 +22,9 @@ pub use float::Float;
 /// is chosen at run time, so no `-C target-cpu` flag is needed. Setting the
 /// environment variable `NDLOSS_SIMD` to `baseline` or `avx2` before the
 /// first loss call caps the level (for comparing or testing the paths).
+/// The detection runs once per process, on the first kernel call or on the
+/// first call of this function: call it at start-up to keep that one-time
+/// work (an environment lookup) out of a real-time loop.
 ///
 /// # Examples
 ///

@@ -3,19 +3,25 @@
 //! Checked with a counting global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use ndarray::{Array1, Array2};
 use ndloss::prelude::*;
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread. Per thread, not global: the test
+    /// harness's own threads allocate at any moment (a global counter made
+    /// the test flaky).
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
 
 // SAFETY: forwards to the system allocator unchanged; only counts calls.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // `try_with`: the thread-local may already be gone during thread exit.
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
@@ -28,12 +34,11 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Allocations made by `f` (the test harness runs tests on threads: keep
-/// this file's tests single-threaded by doing everything in one test).
+/// Allocations made by `f` on this thread.
 fn allocations(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = ALLOCATIONS.with(Cell::get);
     f();
-    ALLOCATIONS.load(Ordering::SeqCst) - before
+    ALLOCATIONS.with(Cell::get) - before
 }
 
 fn steady_state<O: Optimizer<f32>>(name: &str, mut opt: O) {
@@ -59,6 +64,9 @@ fn hot_paths_do_not_allocate() {
     let mut g = Array2::<f32>::zeros((128, 64));
     let classes = Array1::from_shape_fn(128, |i| i % 64);
     let probs = Array2::<f32>::from_elem((128, 64), 1.0 / 64.0);
+    // The first kernel call of a process detects the CPU's instruction set
+    // (and reads `NDLOSS_SIMD`); `simd_level()` does it up front.
+    let _ = ndloss::simd_level();
     let n = allocations(|| {
         Mse::new().forward_grad_into(&p, &t, &mut g).unwrap();
         Mae::new().forward_grad_into(&p, &t, &mut g).unwrap();

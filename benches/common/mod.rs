@@ -1,6 +1,8 @@
 //! Shared by the bench binaries: a deterministic PRNG and criterion settings.
 #![allow(dead_code)]
 
+pub mod naive;
+
 use std::time::Duration;
 
 use criterion::SamplingMode;

@@ -3,8 +3,8 @@
 //!
 //! - `ndloss`: `forward_grad_into` into a buffer allocated once (what
 //!   `benches/losses.rs` of the main crate times);
-//! - `naive`: the ndarray code a user would write by hand, copied from
-//!   `benches/losses.rs` of the main crate (the same passes and temporaries);
+//! - `naive`: the ndarray code a user would write by hand, the same file as
+//!   the main crate's `benches/losses.rs` uses (`benches/common/naive.rs`);
 //! - `candle`: `candle_nn::loss::{mse, cross_entropy}` on a CPU `Var`, then
 //!   `.backward()` and the gradient fetched from the `GradStore` (candle
 //!   allocates every intermediate and the gradient on each call, as its users
@@ -14,43 +14,11 @@
 //! by `cargo bench` (or `cargo test`) run inside `benches/peers`.
 
 use candle_core::{Device, Result, Tensor, Var};
-use ndarray::{Array1, Array2, Axis};
+use ndarray::Array1;
 
-/// MSE value and gradient as a user would write them with ndarray: three
-/// passes and three temporary arrays (as in the main crate's
-/// `benches/losses.rs`).
-pub fn naive_mse(pred: &Array1<f32>, target: &Array1<f32>) -> (f32, Array1<f32>) {
-    let n = pred.len();
-    let diff = pred - target;
-    let loss = diff.mapv(|d| d * d).mean().unwrap();
-    let grad = &diff * (2.0 / n as f32);
-    (loss, grad)
-}
-
-/// Cross-entropy (mean over rows, class-index targets) and its gradient as a
-/// user would write them with ndarray: a stable log-softmax in five array
-/// passes, then `(softmax − one_hot) / N` (as in the main crate's
-/// `benches/losses.rs`).
-pub fn naive_cross_entropy(logits: &Array2<f32>, classes: &Array1<usize>) -> (f32, Array2<f32>) {
-    let n = logits.nrows();
-    let max = logits.fold_axis(Axis(1), f32::NEG_INFINITY, |&a, &b| a.max(b));
-    let shifted = logits - &max.insert_axis(Axis(1));
-    let exp = shifted.mapv(f32::exp);
-    let sum = exp.sum_axis(Axis(1));
-    let log_softmax = &shifted - &sum.mapv(f32::ln).insert_axis(Axis(1));
-    let loss = -classes
-        .iter()
-        .enumerate()
-        .map(|(i, &y)| log_softmax[[i, y]])
-        .sum::<f32>()
-        / n as f32;
-    let mut grad = exp / &sum.insert_axis(Axis(1));
-    for (i, &y) in classes.iter().enumerate() {
-        grad[[i, y]] -= 1.0;
-    }
-    grad /= n as f32;
-    (loss, grad)
-}
+#[path = "../../common/naive.rs"]
+mod naive;
+pub use naive::{naive_cross_entropy, naive_mse};
 
 /// A CPU candle tensor with the same elements and shape as `a` (row-major).
 pub fn to_candle<D: ndarray::Dimension>(a: &ndarray::Array<f32, D>) -> Result<Tensor> {
