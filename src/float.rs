@@ -53,6 +53,10 @@ pub trait Float:
     /// much slower). Not part of the stable API.
     #[doc(hidden)]
     fn exp_fma(self) -> Self;
+    /// [`Float::exp_fast`] for `x ≤ 0` or NaN only (larger `x` unspecified):
+    /// one clamp fewer, for the softmax kernel. Not part of the stable API.
+    #[doc(hidden)]
+    fn exp_nonpos<const FMA: bool>(self) -> Self;
     /// `eˣ − 1` for `x ≤ 0` (NaN kept; larger `x` unspecified), accurate near
     /// 0, branch-free. Not part of the stable API: the kernels' `tanh`.
     #[doc(hidden)]
@@ -126,14 +130,23 @@ fn madd<const FMA: bool, T: num_traits::Float>(a: T, b: T, c: T) -> T {
 }
 
 #[inline(always)]
-fn exp_f32<const FMA: bool>(x: f32) -> f32 {
+fn exp_f32<const FMA: bool, const NONPOS: bool>(x: f32) -> f32 {
     // eˣ = 2ⁿ·eʳ with n = round(x·log₂e), |r| ≤ ln2/2. The bounds make
     // n ∈ [-150, 129], so 2ⁿ is applied as two normal powers of two:
     // overflow lands on +∞ and deep underflow rounds to 0 exactly once.
     const MAGIC: f32 = 12_582_912.0; // 1.5·2²³: adding it rounds to an integer
     const LN2_HI: f32 = 0.693_359_4; // few significant bits: n·LN2_HI is exact
     const LN2_LO: f32 = -2.121_944_4e-4;
-    let x = clamp_keep_nan(x, -104.0, 89.0);
+    // For x ≤ 0 (NONPOS) only the lower bound can be crossed.
+    let x = if NONPOS {
+        if x < -104.0 {
+            -104.0
+        } else {
+            x
+        }
+    } else {
+        clamp_keep_nan(x, -104.0, 89.0)
+    };
     let t = madd::<FMA, _>(x, std::f32::consts::LOG2_E, MAGIC);
     let n = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
     let nf = t - MAGIC;
@@ -161,12 +174,20 @@ fn exp_f32<const FMA: bool>(x: f32) -> f32 {
 }
 
 #[inline(always)]
-fn exp_f64<const FMA: bool>(x: f64) -> f64 {
+fn exp_f64<const FMA: bool, const NONPOS: bool>(x: f64) -> f64 {
     // Same scheme as f32, with n ∈ [-1077, 1025] split into two halves.
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5·2⁵²
     const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // ln 2, low 21 bits zero
     const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // ln 2 − LN2_HI
-    let x = clamp_keep_nan(x, -746.0, 710.0);
+    let x = if NONPOS {
+        if x < -746.0 {
+            -746.0
+        } else {
+            x
+        }
+    } else {
+        clamp_keep_nan(x, -746.0, 710.0)
+    };
     let t = madd::<FMA, _>(x, std::f64::consts::LOG2_E, MAGIC);
     let n = (t.to_bits() as i64).wrapping_sub(MAGIC.to_bits() as i64);
     let nf = t - MAGIC;
@@ -269,11 +290,15 @@ impl Float for f32 {
     }
     #[inline(always)]
     fn exp_fast(self) -> Self {
-        exp_f32::<false>(self)
+        exp_f32::<false, false>(self)
     }
     #[inline(always)]
     fn exp_fma(self) -> Self {
-        exp_f32::<true>(self)
+        exp_f32::<true, false>(self)
+    }
+    #[inline(always)]
+    fn exp_nonpos<const FMA: bool>(self) -> Self {
+        exp_f32::<FMA, true>(self)
     }
     #[inline(always)]
     fn ln_1p_unit(self) -> Self {
@@ -335,11 +360,15 @@ impl Float for f64 {
     }
     #[inline(always)]
     fn exp_fast(self) -> Self {
-        exp_f64::<false>(self)
+        exp_f64::<false, false>(self)
     }
     #[inline(always)]
     fn exp_fma(self) -> Self {
-        exp_f64::<true>(self)
+        exp_f64::<true, false>(self)
+    }
+    #[inline(always)]
+    fn exp_nonpos<const FMA: bool>(self) -> Self {
+        exp_f64::<FMA, true>(self)
     }
     #[inline(always)]
     fn ln_1p_unit(self) -> Self {
@@ -598,6 +627,24 @@ mod tests {
         assert_eq!(f64::INFINITY.tanh_fast(), 1.0);
         assert_eq!(f32::NEG_INFINITY.tanh_fast(), -1.0);
         assert_eq!(f64::NEG_INFINITY.expm1_nonpos(), -1.0);
+    }
+
+    #[test]
+    fn exp_nonpos_matches_std() {
+        for i in 0..=400_000 {
+            let x = -750.0 * (i as f64) / 400_000.0;
+            assert!(ulp_diff_f64(x.exp_nonpos::<true>(), x.exp()) <= 2, "{x}");
+            assert!(ulp_diff_f64(x.exp_nonpos::<false>(), x.exp()) <= 2, "{x}");
+            let xf = (-105.0 * (i as f64) / 400_000.0) as f32;
+            assert!(ulp_diff_f32(xf.exp_nonpos::<true>(), xf.exp()) <= 2, "{xf}");
+            assert!(
+                ulp_diff_f32(xf.exp_nonpos::<false>(), xf.exp()) <= 2,
+                "{xf}"
+            );
+        }
+        assert!(f32::NAN.exp_nonpos::<false>().is_nan());
+        assert_eq!(f64::NEG_INFINITY.exp_nonpos::<true>(), 0.0);
+        assert_eq!((-0.0_f32).exp_nonpos::<true>(), 1.0);
     }
 
     #[test]

@@ -261,12 +261,9 @@ pub(crate) fn row_sum<A: Float>(x: &[A]) -> f64 {
     total
 }
 
-/// `eˣ` with or without fused multiply-adds.
+/// `eˣ` for `x ≤ 0` (a logit minus its row's maximum), with or without
+/// fused multiply-adds.
 #[inline(always)]
 fn exp<const FMA: bool, A: Float>(x: A) -> A {
-    if FMA {
-        x.exp_fma()
-    } else {
-        x.exp_fast()
-    }
+    x.exp_nonpos::<FMA>()
 }
