@@ -266,7 +266,6 @@ impl Huber {
         )?;
         Ok(HuberMath {
             delta: A::from_f64(d),
-            smooth_l1: false,
         })
     }
 }
@@ -275,12 +274,18 @@ counted_elementwise!(Huber, HuberMath);
 /// Huber with threshold δ, or smooth L1 with β = δ (Huber divided by δ; β = 0
 /// is then exactly L1, since the quadratic branch is never taken).
 #[derive(Clone, Copy)]
-pub(crate) struct HuberMath<A> {
+pub(crate) struct HuberMathG<A, const SMOOTH_L1: bool> {
     delta: A,
-    smooth_l1: bool,
 }
 
-impl<A: Float> PointMath<A> for HuberMath<A> {
+/// Huber's math.
+pub(crate) type HuberMath<A> = HuberMathG<A, false>;
+/// Smooth L1's math (Huber divided by β). A const parameter, not a runtime
+/// flag: with a flag, every element computed both variants, divisions
+/// included, and blended them (measured: Huber at 56% of the roofline).
+pub(crate) type SmoothL1Math<A> = HuberMathG<A, true>;
+
+impl<A: Float, const SMOOTH_L1: bool> PointMath<A> for HuberMathG<A, SMOOTH_L1> {
     #[inline(always)]
     fn value(self, p: A, t: A) -> A {
         self.value_grad(p, t).0
@@ -290,7 +295,7 @@ impl<A: Float> PointMath<A> for HuberMath<A> {
         let e = p - t;
         let z = e.abs();
         let half = A::from_f64(0.5);
-        match (z < self.delta, self.smooth_l1) {
+        match (z < self.delta, SMOOTH_L1) {
             (true, false) => (half * e * e, e),
             (false, false) => (self.delta * (z - half * self.delta), self.delta * sign(e)),
             (true, true) => (half * e * e / self.delta, e / self.delta),
@@ -359,20 +364,19 @@ impl SmoothL1 {
         self
     }
 
-    fn checked_math<A: Float>(&self) -> Result<HuberMath<A>> {
+    fn checked_math<A: Float>(&self) -> Result<SmoothL1Math<A>> {
         let b = check_hyper(
             "beta",
             self.beta,
             self.beta >= 0.0 && self.beta.is_finite(),
             "a finite value >= 0",
         )?;
-        Ok(HuberMath {
+        Ok(SmoothL1Math {
             delta: A::from_f64(b),
-            smooth_l1: true,
         })
     }
 }
-counted_elementwise!(SmoothL1, HuberMath);
+counted_elementwise!(SmoothL1, SmoothL1Math);
 
 /// Log-cosh loss: `ln cosh(p − t)`, computed stably.
 ///
