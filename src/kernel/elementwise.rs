@@ -261,9 +261,10 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
             return total;
         }
         // A few leading elements alone, so that the gradient stores of the
-        // vector loop are 64-byte aligned (measured: unaligned 32/64-byte
-        // stores split cache lines and cost a quarter of the bandwidth at
-        // 16M elements; SSE2 stores never split).
+        // vector loop are 64-byte aligned and never split a cache line
+        // (a suspect for the 16M slowdown with wide vectors; measured alone
+        // it changed little — the two-values-per-lane loop in `fused_block`
+        // was the fix — but it costs nothing).
         let head = (g.as_ptr().align_offset(64)).min(p.len());
         let (gh, g) = g.split_at_mut(head);
         let (ph, p) = p.split_at(head);

@@ -33,8 +33,9 @@ pub(crate) const PAR_MIN: usize = 1 << 17;
 ///
 /// With the `rayon` feature and `g.len() ≥ PAR_MIN`, the chunks run in
 /// parallel. The split and the order of combination depend only on the
-/// length, so the result is the same, to the bit, for any thread count and
-/// with or without the feature.
+/// slice (its length; for element-wise losses also where the caller starts
+/// it, see `elementwise::fused`), never on the threads, so the result is the
+/// same, to the bit, for any thread count and with or without the feature.
 pub(crate) fn split_sum<A: Float>(
     g: &mut [A],
     chunk: usize,
