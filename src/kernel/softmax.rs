@@ -15,7 +15,7 @@
 //! The caller has validated every shape, index and option.
 
 use super::simd::Kernel;
-use super::sum::{halving_sum, BLOCK};
+use super::sum::{halving_sum, map_sum, BLOCK};
 use crate::float::Float;
 
 /// Rows at least this long are processed one at a time, with the
@@ -32,6 +32,69 @@ pub(crate) const GROUP_ROWS: usize = 64;
 /// About how many logits a group holds (an L1/L2-resident working set).
 pub(crate) const GROUP_ELEMS: usize = 4096;
 
+/// Class weights and label smoothing of a cross-entropy with class-index
+/// targets: the per-row value and gradient once `m = max x`, `s = Σ e^{x−m}`
+/// are known. Shared by the kernel and the strided path.
+#[derive(Clone, Copy)]
+pub(crate) struct IndexMath<'w, A> {
+    /// Class weights (length C).
+    pub(crate) weights: Option<&'w [f64]>,
+    /// Label smoothing ε, ε/C and Σ w (C without weights).
+    pub(crate) eps: A,
+    pub(crate) eps_over_c: A,
+    pub(crate) weight_sum: A,
+}
+
+impl<A: Float> IndexMath<'_, A> {
+    #[inline(always)]
+    fn weight(&self, c: usize) -> A {
+        self.weights.map_or(A::one(), |w| A::from_f64(w[c]))
+    }
+
+    /// The value of row `x` with target `y`; if `g` holds `exp(x − m)`, it
+    /// becomes the gradient (times `scale`).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub(crate) fn finish(
+        &self,
+        x: &[A],
+        y: usize,
+        g: Option<&mut [A]>,
+        m: A,
+        ln_s: A,
+        s: A,
+        scale: A,
+    ) -> A {
+        let one = A::one();
+        // −log p_y = (m − x_y) + ln s: exact for the maximal logit.
+        let w_y = self.weight(y);
+        let mut value = w_y * ((m - x[y]) + ln_s);
+        if self.eps > A::zero() {
+            let smooth = match self.weights {
+                None => A::from_f64(map_sum(x, |v| (m - v) + ln_s)),
+                Some(w) => x.iter().zip(w).fold(A::zero(), |acc, (&v, &wc)| {
+                    acc + A::from_f64(wc) * ((m - v) + ln_s)
+                }),
+            };
+            value = (one - self.eps) * value + self.eps_over_c * smooth;
+        }
+        if let Some(g) = g {
+            // g_c = scale·[softmax_c·((1−ε)w_y + (ε/C)Σw) − (ε/C)w_c − [c=y](1−ε)w_y]
+            let a = scale * ((one - self.eps) * w_y + self.eps_over_c * self.weight_sum) / s;
+            let b = scale * self.eps_over_c;
+            match self.weights {
+                Some(w) if b != A::zero() => g
+                    .iter_mut()
+                    .zip(w)
+                    .for_each(|(e, &wc)| *e = a * *e - b * A::from_f64(wc)),
+                _ => g.iter_mut().for_each(|e| *e = a * *e - b),
+            }
+            g[y] = g[y] - scale * (one - self.eps) * w_y;
+        }
+        value
+    }
+}
+
 /// Cross-entropy from logits with class indices, with gradient.
 pub(crate) struct IndexRows<'a, A> {
     /// `rows × cols` logits, row-major.
@@ -42,12 +105,8 @@ pub(crate) struct IndexRows<'a, A> {
     pub(crate) targets: &'a [usize],
     /// Rows with this target contribute nothing.
     pub(crate) ignore: Option<usize>,
-    /// Class weights (length `cols`).
-    pub(crate) weights: Option<&'a [f64]>,
-    /// Label smoothing ε, ε/C and Σ w (C without weights).
-    pub(crate) eps: A,
-    pub(crate) eps_over_c: A,
-    pub(crate) weight_sum: A,
+    /// Class weights and label smoothing.
+    pub(crate) math: IndexMath<'a, A>,
     /// Gradient scale of the reduction (1/denominator, or 1).
     pub(crate) scale: A,
     /// The gradient, `rows × cols`, row-major.
@@ -90,11 +149,6 @@ impl<A: Float> Kernel for IndexRows<'_, A> {
 }
 
 impl<A: Float> IndexRows<'_, A> {
-    #[inline(always)]
-    fn weight(&self, c: usize) -> A {
-        self.weights.map_or(A::one(), |w| A::from_f64(w[c]))
-    }
-
     /// One long row: max; `g = exp(x − m)`; sum; value and gradient.
     #[inline(always)]
     fn long_row<const FMA: bool>(&self, x: &[A], y: usize, g: &mut [A]) -> f64 {
@@ -119,37 +173,9 @@ impl<A: Float> IndexRows<'_, A> {
             s += halving_sum(&buf).to_f64();
         }
         let s = A::from_f64(s);
-        self.finish_row(x, y, g, m, s.ln(), s)
-    }
-
-    /// The value of a row and its gradient from `g = exp(x − m)`, `s = Σ g`.
-    #[inline(always)]
-    fn finish_row(&self, xr: &[A], y: usize, gr: &mut [A], m: A, ln_s: A, s: A) -> f64 {
-        let one = A::one();
-        // −log p_y = (m − x_y) + ln s: exact for the maximal logit.
-        let w_y = self.weight(y);
-        let mut value = w_y * ((m - xr[y]) + ln_s);
-        if self.eps > A::zero() {
-            let smooth = match self.weights {
-                None => xr.iter().fold(A::zero(), |acc, &v| acc + ((m - v) + ln_s)),
-                Some(w) => xr.iter().zip(w).fold(A::zero(), |acc, (&v, &wc)| {
-                    acc + A::from_f64(wc) * ((m - v) + ln_s)
-                }),
-            };
-            value = (one - self.eps) * value + self.eps_over_c * smooth;
-        }
-        // g_c = scale·[softmax_c·((1−ε)w_y + (ε/C)Σw) − (ε/C)w_c − [c=y](1−ε)w_y]
-        let a = self.scale * ((one - self.eps) * w_y + self.eps_over_c * self.weight_sum) / s;
-        let b = self.scale * self.eps_over_c;
-        match self.weights {
-            Some(w) if b != A::zero() => gr
-                .iter_mut()
-                .zip(w)
-                .for_each(|(e, &wc)| *e = a * *e - b * A::from_f64(wc)),
-            _ => gr.iter_mut().for_each(|e| *e = a * *e - b),
-        }
-        gr[y] = gr[y] - self.scale * (one - self.eps) * w_y;
-        value.to_f64()
+        self.math
+            .finish(x, y, Some(g), m, s.ln(), s, self.scale)
+            .to_f64()
     }
 
     /// One group of rows; returns the sum of their values.
@@ -190,7 +216,10 @@ impl<A: Float> IndexRows<'_, A> {
                 continue;
             }
             let xr = &x[r * cols..(r + 1) * cols];
-            total += self.finish_row(xr, y, gr, maxes[r], logs[r], sums[r]);
+            total += self
+                .math
+                .finish(xr, y, Some(gr), maxes[r], logs[r], sums[r], self.scale)
+                .to_f64();
         }
         total
     }

@@ -14,7 +14,7 @@ use crate::float::Float;
 use crate::kernel::elementwise::{PointMath, WeightedMean};
 use crate::kernel::rowwise::{class_axis, map_lanes, sum_lanes};
 use crate::kernel::simd::dispatch;
-use crate::kernel::softmax::IndexRows;
+use crate::kernel::softmax::{IndexMath, IndexRows};
 use crate::kernel::sum::{map_into_sum, map_sum, max_slice};
 use crate::loss::regression::counted_elementwise;
 use crate::loss::{elementwise_loss, loss_builders, Elementwise, Loss, Reduction};
@@ -424,34 +424,17 @@ impl<A: Float> Setup<'_, A> {
     fn index_row(&self, x: &[A], y: usize, g: Option<&mut [A]>, scale: A) -> A {
         let mut g = g;
         let (m, ln_s, s) = Self::log_sum_exp(x, g.as_deref_mut());
-        // −logp_c = (m − x_c) + ln s: exact for the maximal logit.
-        let nll_y = (m - x[y]) + ln_s;
-        let w_y = self.weight(y);
-        let one = A::one();
-        let mut value = w_y * nll_y;
-        if self.eps > A::zero() {
-            let smooth = match self.weights {
-                None => A::from_f64(map_sum(x, |v| (m - v) + ln_s)),
-                Some(w) => x.iter().zip(w).fold(A::zero(), |acc, (&v, &wc)| {
-                    acc + A::from_f64(wc) * ((m - v) + ln_s)
-                }),
-            };
-            value = (one - self.eps) * value + self.eps_over_c * smooth;
+        self.index_math().finish(x, y, g, m, ln_s, s, scale)
+    }
+
+    /// The class-index row math the softmax kernel shares.
+    fn index_math(&self) -> IndexMath<'_, A> {
+        IndexMath {
+            weights: self.weights,
+            eps: self.eps,
+            eps_over_c: self.eps_over_c,
+            weight_sum: self.weight_sum,
         }
-        if let Some(g) = g {
-            // g_c = scale·[softmax_c·((1−ε)w_y + (ε/C)Σw) − (ε/C)w_c − [c=y](1−ε)w_y]
-            let a = scale * ((one - self.eps) * w_y + self.eps_over_c * self.weight_sum) / s;
-            let b = scale * self.eps_over_c;
-            match self.weights {
-                None => g.iter_mut().for_each(|e| *e = a * *e - b),
-                Some(w) => g
-                    .iter_mut()
-                    .zip(w)
-                    .for_each(|(e, &wc)| *e = a * *e - b * A::from_f64(wc)),
-            }
-            g[y] = g[y] - scale * (one - self.eps) * w_y;
-        }
-        value
     }
 
     /// `q_c = w_c·t'_c`, the smoothed, weighted target.
@@ -590,10 +573,7 @@ impl CrossEntropy {
                         cols,
                         targets: &t[r0..r0 + rows],
                         ignore,
-                        weights: setup.weights,
-                        eps: setup.eps,
-                        eps_over_c: setup.eps_over_c,
-                        weight_sum: setup.weight_sum,
+                        math: setup.index_math(),
                         scale,
                         g,
                     })
