@@ -222,6 +222,18 @@ pub(crate) fn unreduced<A: Float, D: Dimension, M: PointMath<A>>(
         .map_collect(|&p, &t| math.value(p, t)))
 }
 
+/// Value and gradient element by element, values summed in `f64`: for
+/// inputs and pieces too short for the block kernels.
+fn scalar_pass<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: A, math: M) -> f64 {
+    let mut total = 0.0;
+    for ((g, &p), &t) in g.iter_mut().zip(p).zip(t) {
+        let (v, d) = math.value_grad(p, t);
+        *g = d * scale;
+        total += v.to_f64();
+    }
+    total
+}
+
 /// Inputs this short skip the dispatched block kernels (their fixed cost
 /// dominates there).
 const SMALL: usize = 32;
@@ -252,13 +264,7 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
     if let Some((p, t, g)) = common_slices(pred, target, grad) {
         if p.len() <= SMALL {
             // Tiny inputs: a plain loop, no dispatch and no block buffer.
-            let mut total = 0.0;
-            for ((g, &p), &t) in g.iter_mut().zip(p).zip(t) {
-                let (v, d) = math.value_grad(p, t);
-                *g = d * scale;
-                total += v.to_f64();
-            }
-            return total;
+            return scalar_pass(p, t, g, scale, math);
         }
         // A few leading elements alone, so that the gradient stores of the
         // vector loop are 64-byte aligned and never split a cache line
@@ -269,12 +275,7 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
         let (gh, g) = g.split_at_mut(head);
         let (ph, p) = p.split_at(head);
         let (th, t) = t.split_at(head);
-        let mut head_total = 0.0;
-        for ((g, &p), &t) in gh.iter_mut().zip(ph).zip(th) {
-            let (v, d) = math.value_grad(p, t);
-            *g = d * scale;
-            head_total += v.to_f64();
-        }
+        let head_total = scalar_pass(ph, th, gh, scale, math);
         // Chunks of PAR_CHUNK elements (spread over threads with the `rayon`
         // feature), one dispatch each.
         let chunk_total = |offset: usize, g: &mut [A]| -> f64 {
