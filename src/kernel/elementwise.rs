@@ -23,6 +23,23 @@ pub(crate) trait PointMath<A: Float>: Copy + Send + Sync {
     fn value(self, p: A, t: A) -> A;
     /// `(ℓ(p, t), ∂ℓ/∂p)`.
     fn value_grad(self, p: A, t: A) -> (A, A);
+    /// The math costs more time per element than streaming its inputs from
+    /// memory (an exponential, a logarithm, a division): the kernels then
+    /// prefetch the inputs ahead in software, so that the loads overlap the
+    /// arithmetic (the hardware prefetcher alone left the two in series:
+    /// `BceWithLogits` at 16M took the sum of its in-cache and memory times).
+    /// Cheap math must not: the extra instructions cost `Mse` a fifth of its
+    /// bandwidth.
+    const HEAVY: bool = false;
+    /// [`PointMath::value_grad`] in a kernel compiled with (`FMA`) or
+    /// without the fused multiply-add instructions: losses built on the
+    /// vectorised transcendental functions override it (and define
+    /// `value_grad` as `value_grad_k::<false>`) so that their polynomials use
+    /// the instruction where the dispatch provides it.
+    #[inline(always)]
+    fn value_grad_k<const FMA: bool>(self, p: A, t: A) -> (A, A) {
+        self.value_grad(p, t)
+    }
     /// `(ℓ, ∂ℓ/∂p)` with a per-element auxiliary input `a` (a per-class
     /// `pos_weight`, say); losses without one ignore it.
     #[inline(always)]
@@ -321,12 +338,9 @@ impl<A: Float, M: PointMath<A>> Kernel for FusedChunk<'_, A, M> {
             math,
         } = self;
         let mut cascade = Cascade::new();
-        for ((p, t), g) in p
-            .chunks(SUPER)
-            .zip(t.chunks(SUPER))
-            .zip(g.chunks_mut(SUPER))
-        {
-            cascade.push(fused_block(p, t, g, scale, math));
+        for (start, g) in (0..).step_by(SUPER).zip(g.chunks_mut(SUPER)) {
+            let (p, t) = (&p[start..], &t[start..]);
+            cascade.push(fused_block::<FMA, _, _>(p, t, g, scale, math));
         }
         cascade.total()
     }
@@ -335,6 +349,22 @@ impl<A: Float, M: PointMath<A>> Kernel for FusedChunk<'_, A, M> {
 /// Elements per accumulation block: [`BLOCK`] lanes, each summing
 /// `SUPER / BLOCK` values before the halving tree.
 const SUPER: usize = 16 * BLOCK;
+
+/// How far ahead [`PointMath::HEAVY`] kernels prefetch, in steps of
+/// `2·BLOCK` elements (2 KiB of each `f32` input per step).
+const PREFETCH_STEPS: usize = 2;
+
+/// Prefetches the cache lines of step `k + PREFETCH_STEPS` of `x` (this
+/// block's elements and those after it), if there is one.
+#[inline(always)]
+fn prefetch_step<A>(x: &[A], k: usize) {
+    let start = (k + PREFETCH_STEPS) * 2 * BLOCK;
+    if let Some(step) = x.get(start..(start + 2 * BLOCK).min(x.len())) {
+        for v in step.iter().step_by(64 / std::mem::size_of::<A>()) {
+            super::simd::prefetch::<false, _>(v);
+        }
+    }
+}
 
 /// One block of up to [`SUPER`] elements: each value is added to one of
 /// [`BLOCK`] lanes of a stack buffer (`buf[i] += v`, an element-wise update
@@ -345,20 +375,32 @@ const SUPER: usize = 16 * BLOCK;
 /// which gave scalar code for non-trivial math; a tree after every 256
 /// elements left the memory pipeline idle often enough to lose 15% at 16M.
 #[inline(always)]
-fn fused_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: A, math: M) -> f64 {
+fn fused_block<const FMA: bool, A: Float, M: PointMath<A>>(
+    p_ahead: &[A],
+    t_ahead: &[A],
+    g: &mut [A],
+    scale: A,
+    math: M,
+) -> f64 {
+    // The block's inputs, and (for prefetching) the chunk's from here on.
+    let (p, t) = (&p_ahead[..g.len()], &t_ahead[..g.len()]);
     let mut buf = [A::zero(); BLOCK];
     let (pp, pr) = p.as_chunks::<{ 2 * BLOCK }>();
     let (tp, tr) = t.as_chunks::<{ 2 * BLOCK }>();
     let (gp, gr) = g.as_chunks_mut::<{ 2 * BLOCK }>();
     // Two values per lane update: half the stores to `buf`, whose in-order
     // commit behind the gradient's cache misses stalls a DRAM-bound loop.
-    for ((p, t), g) in pp.iter().zip(tp).zip(gp.iter_mut()) {
+    for (k, ((p, t), g)) in pp.iter().zip(tp).zip(gp.iter_mut()).enumerate() {
+        if M::HEAVY {
+            prefetch_step(p_ahead, k);
+            prefetch_step(t_ahead, k);
+        }
         let (p1, p2) = p.split_at(BLOCK);
         let (t1, t2) = t.split_at(BLOCK);
         let (g1, g2) = g.split_at_mut(BLOCK);
         for i in 0..BLOCK {
-            let (v1, d1) = math.value_grad(p1[i], t1[i]);
-            let (v2, d2) = math.value_grad(p2[i], t2[i]);
+            let (v1, d1) = math.value_grad_k::<FMA>(p1[i], t1[i]);
+            let (v2, d2) = math.value_grad_k::<FMA>(p2[i], t2[i]);
             g1[i] = d1 * scale;
             g2[i] = d2 * scale;
             buf[i] = buf[i] + (v1 + v2);
@@ -370,7 +412,7 @@ fn fused_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: 
         .zip(gr.chunks_mut(BLOCK))
     {
         for (((v, g), &p), &t) in buf.iter_mut().zip(g.iter_mut()).zip(p).zip(t) {
-            let (val, d) = math.value_grad(p, t);
+            let (val, d) = math.value_grad_k::<FMA>(p, t);
             *g = d * scale;
             *v = *v + val;
         }

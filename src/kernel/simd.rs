@@ -134,3 +134,23 @@ pub(crate) fn dispatch<K: Kernel>(k: K) -> K::Output {
 fn baseline<K: Kernel>(k: K) -> K::Output {
     k.run::<false>()
 }
+
+/// Asks the CPU to start loading the cache line that holds `x` into L1 (for
+/// writing it, if `WRITE`): a hint with no effect on results (no-op off
+/// x86-64). Any address is allowed: a prefetch never faults.
+#[inline(always)]
+pub(crate) fn prefetch<const WRITE: bool, T>(x: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it never faults (whatever the
+    // address) and never changes memory or results.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_ET0, _MM_HINT_T0};
+        if WRITE {
+            _mm_prefetch::<_MM_HINT_ET0>(x.cast());
+        } else {
+            _mm_prefetch::<_MM_HINT_T0>(x.cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}

@@ -10,7 +10,7 @@
 use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension, Ix1};
 
 use crate::error::{check_hyper, Error, Result};
-use crate::float::Float;
+use crate::float::{logistic, Float};
 use crate::kernel::elementwise::{PointMath, WeightedMean};
 use crate::kernel::rowwise::{class_axis, map_lanes, sum_lanes};
 use crate::kernel::simd::dispatch;
@@ -1064,6 +1064,7 @@ fn at_least<A: Float>(x: A, lo: A) -> A {
 }
 
 impl<A: Float> PointMath<A> for BceMath<A> {
+    const HEAVY: bool = true;
     fn pred_domain(self) -> Option<crate::kernel::elementwise::Domain<A>> {
         Some((
             |p| !(p < A::zero() || p > A::one()),
@@ -1210,20 +1211,16 @@ pub(crate) struct BceLogitsMath<A> {
 impl<A: Float> BceLogitsMath<A> {
     /// `(log σ(x), σ(x))` without overflow.
     #[inline(always)]
-    fn log_sigmoid(x: A) -> (A, A) {
-        let e = (-x.abs()).exp_fast();
-        let one = A::one();
-        let log_sig = (if x < A::zero() { x } else { A::zero() }) - e.ln_1p_unit();
-        let sig = if x < A::zero() {
-            e / (one + e)
-        } else {
-            one / (one + e)
-        };
-        (log_sig, sig)
+    fn log_sigmoid<const FMA: bool>(x: A) -> (A, A) {
+        let (e, l, r) = logistic::<A, FMA>(x);
+        let neg = x < A::zero();
+        let log_sig = (if neg { x } else { A::zero() }) - l;
+        (log_sig, if neg { e * r } else { r })
     }
 }
 
 impl<A: Float> PointMath<A> for BceLogitsMath<A> {
+    const HEAVY: bool = true;
     #[inline(always)]
     fn value(self, x: A, t: A) -> A {
         self.value_grad(x, t).0
@@ -1242,8 +1239,12 @@ impl<A: Float> PointMath<A> for BceLogitsMath<A> {
     }
     #[inline(always)]
     fn value_grad(self, x: A, t: A) -> (A, A) {
+        self.value_grad_k::<false>(x, t)
+    }
+    #[inline(always)]
+    fn value_grad_k<const FMA: bool>(self, x: A, t: A) -> (A, A) {
         let one = A::one();
-        let (log_sig, sig) = Self::log_sigmoid(x);
+        let (log_sig, sig) = Self::log_sigmoid::<FMA>(x);
         match self.pos_weight {
             None => ((one - t) * x - log_sig, sig - t),
             Some(pw) => {

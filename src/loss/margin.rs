@@ -4,28 +4,24 @@
 use ndarray::{ArrayRef, Dimension};
 
 use crate::error::{check_hyper, Result};
-use crate::float::Float;
+use crate::float::{logistic, Float};
 use crate::kernel::elementwise::{PointMath, WeightedMean};
 use crate::loss::regression::counted_elementwise;
 use crate::loss::{elementwise_loss, loss_builders, Elementwise, Reduction};
 
-/// `(σ(x), σ(−x))`, both without cancellation.
+/// `(ln(1 + eˣ), σ(x), σ(−x))`: softplus without overflow, both sigmoids
+/// without cancellation.
 #[inline(always)]
-fn sigmoid_pair<A: Float>(x: A) -> (A, A) {
-    let e = (-x.abs()).exp_fast();
-    let one = A::one();
-    let (small, large) = (e / (one + e), one / (one + e));
-    if x < A::zero() {
-        (small, large)
+fn softplus_sigmoids<A: Float, const FMA: bool>(x: A) -> (A, A, A) {
+    let (e, l, r) = logistic::<A, FMA>(x);
+    let (small, large) = (e * r, r);
+    let neg = x < A::zero();
+    let softplus = (if neg { A::zero() } else { x }) + l;
+    if neg {
+        (softplus, small, large)
     } else {
-        (large, small)
+        (softplus, large, small)
     }
-}
-
-/// `ln(1 + eˣ)` without overflow.
-#[inline(always)]
-fn softplus<A: Float>(x: A) -> A {
-    (if x > A::zero() { x } else { A::zero() }) + (-x.abs()).exp_fast().ln_1p_unit()
 }
 
 /// Sigmoid focal loss on logits (RetinaNet), torchvision's `sigmoid_focal_loss`.
@@ -135,6 +131,7 @@ pub(crate) struct FocalMath<A> {
 }
 
 impl<A: Float> PointMath<A> for FocalMath<A> {
+    const HEAVY: bool = true;
     #[inline(always)]
     fn value(self, x: A, t: A) -> A {
         self.value_grad(x, t).0
@@ -142,8 +139,8 @@ impl<A: Float> PointMath<A> for FocalMath<A> {
     #[inline(always)]
     fn value_grad(self, x: A, t: A) -> (A, A) {
         let one = A::one();
-        let (p, q) = sigmoid_pair(x); // σ(x), σ(−x) = 1 − p
-        let ce = softplus(x) - t * x;
+        let (sp, p, q) = softplus_sigmoids::<A, false>(x); // σ(x), σ(−x) = 1 − p
+        let ce = sp - t * x;
         let dce = p - t;
         let miss = t * q + (one - t) * p; // 1 − pₜ
         let (m, dm) = if self.gamma == A::zero() {
@@ -359,15 +356,20 @@ counted_elementwise!(SoftMargin, SoftMarginMath);
 pub(crate) struct SoftMarginMath<A>(std::marker::PhantomData<A>);
 
 impl<A: Float> PointMath<A> for SoftMarginMath<A> {
+    const HEAVY: bool = true;
     #[inline(always)]
     fn value(self, x: A, y: A) -> A {
-        softplus(-y * x)
+        self.value_grad(x, y).0
     }
     #[inline(always)]
     fn value_grad(self, x: A, y: A) -> (A, A) {
+        self.value_grad_k::<false>(x, y)
+    }
+    #[inline(always)]
+    fn value_grad_k<const FMA: bool>(self, x: A, y: A) -> (A, A) {
         let z = -y * x;
-        let (s, _) = sigmoid_pair(z);
-        (softplus(z), -y * s)
+        let (sp, s, _) = softplus_sigmoids::<A, FMA>(z);
+        (sp, -y * s)
     }
 }
 

@@ -112,6 +112,7 @@ pub(crate) struct PoissonMath<A> {
 }
 
 impl<A: Float> PointMath<A> for PoissonMath<A> {
+    const HEAVY: bool = true;
     #[inline(always)]
     fn value(self, x: A, y: A) -> A {
         self.value_grad(x, y).0
@@ -206,6 +207,7 @@ pub(crate) struct KlMath<A> {
 }
 
 impl<A: Float> PointMath<A> for KlMath<A> {
+    const HEAVY: bool = true;
     #[inline(always)]
     fn value(self, x: A, y: A) -> A {
         self.value_grad(x, y).0

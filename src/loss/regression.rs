@@ -429,14 +429,27 @@ counted_elementwise!(LogCosh, LogCoshMath);
 pub(crate) struct LogCoshMath<A>(std::marker::PhantomData<A>);
 
 impl<A: Float> PointMath<A> for LogCoshMath<A> {
+    const HEAVY: bool = true;
     #[inline(always)]
     fn value(self, p: A, t: A) -> A {
-        let z = (p - t).abs();
-        z + (-(z + z)).exp_fast().ln_1p_unit() - A::from_f64(std::f64::consts::LN_2)
+        self.value_grad(p, t).0
     }
     #[inline(always)]
     fn value_grad(self, p: A, t: A) -> (A, A) {
-        (self.value(p, t), (p - t).tanh_fast())
+        self.value_grad_k::<false>(p, t)
+    }
+    #[inline(always)]
+    fn value_grad_k<const FMA: bool>(self, p: A, t: A) -> (A, A) {
+        // With z = |p − t|, m = e^{−2z} − 1 and e = 1 + m:
+        // ln cosh z = z + ln(1 + e) − ln 2 and tanh z = −m/(1 + e), one
+        // exponential for both.
+        let d = p - t;
+        let z = d.abs();
+        let m = (-(z + z)).expm1_nonpos::<FMA>();
+        let e = A::one() + m;
+        let value = z + e.ln_1p_unit::<FMA>() - A::from_f64(std::f64::consts::LN_2);
+        let tanh = -m / (A::one() + e);
+        (value, if d < A::zero() { -tanh } else { tanh })
     }
 }
 
@@ -495,6 +508,7 @@ pub(crate) struct MsleMath<A> {
 }
 
 impl<A: Float> PointMath<A> for MsleMath<A> {
+    const HEAVY: bool = true;
     #[inline(always)]
     fn value(self, p: A, t: A) -> A {
         self.value_grad(p, t).0
