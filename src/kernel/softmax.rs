@@ -15,7 +15,7 @@
 //! The caller has validated every shape, index and option.
 
 use super::simd::Kernel;
-use super::sum::{halving_sum, map_sum, BLOCK};
+use super::sum::{halving_sum_64, map_sum, BLOCK};
 use crate::float::Float;
 
 /// Rows at least this long are processed one at a time, with the
@@ -27,6 +27,7 @@ const SUM_SPAN: usize = 16 * BLOCK;
 /// Remainders of the long-row loops are done as one overlapping chunk of
 /// this many elements.
 const TAIL: usize = 64;
+const _: () = assert!(TAIL == 64 && TAIL <= LONG_ROW); // halving_sum_64; rows ≥ TAIL
 /// Most rows in one group (the per-row scalars live on the stack).
 pub(crate) const GROUP_ROWS: usize = 64;
 /// About how many logits a group holds (an L1/L2-resident working set).
@@ -128,8 +129,9 @@ impl<A: Float> Kernel for IndexRows<'_, A> {
             let mut total = 0.0;
             for (r, &y) in self.targets.iter().enumerate() {
                 let x = &self.x[r * cols..(r + 1) * cols];
+                let next = self.x.get((r + 1) * cols..(r + 2) * cols).unwrap_or(&[]);
                 let g = &mut grad[r * cols..(r + 1) * cols];
-                total += self.long_row::<FMA>(x, y, g);
+                total += self.long_row::<FMA>(x, y, g, next);
             }
             return total;
         }
@@ -150,8 +152,11 @@ impl<A: Float> Kernel for IndexRows<'_, A> {
 
 impl<A: Float> IndexRows<'_, A> {
     /// One long row: max; `g = exp(x − m)`; sum; value and gradient.
+    /// `next` (the next row, or empty) is prefetched during the exponential
+    /// pass, so that its first read — the max pass, otherwise waiting on
+    /// L2/L3 — overlaps this row's arithmetic.
     #[inline(always)]
-    fn long_row<const FMA: bool>(&self, x: &[A], y: usize, g: &mut [A]) -> f64 {
+    fn long_row<const FMA: bool>(&self, x: &[A], y: usize, g: &mut [A], next: &[A]) -> f64 {
         if Some(y) == self.ignore {
             g.fill(A::zero());
             return 0.0;
@@ -160,17 +165,50 @@ impl<A: Float> IndexRows<'_, A> {
         // g = exp(x − m), each value also added to one of BLOCK lanes (an
         // element-wise update: no reduction in the loop); the lanes are
         // summed by the halving tree every SUM_SPAN elements, in f64 across.
+        // The loop runs over a multiple of TAIL elements; the rest of the row
+        // is the last TAIL elements again, computed in full (the overlap
+        // rewrites the same values) and summed under a mask: a fixed-length
+        // vector loop instead of a scalar remainder of up to 63 exponentials.
+        let n = x.len();
+        let split = n - n % TAIL;
         let mut s = 0.0;
-        for (gs, xs) in g.chunks_mut(SUM_SPAN).zip(x.chunks(SUM_SPAN)) {
-            let mut buf = [A::zero(); BLOCK];
-            for (gb, xb) in gs.chunks_mut(BLOCK).zip(xs.chunks(BLOCK)) {
-                for ((e, &v), b) in gb.iter_mut().zip(xb).zip(buf.iter_mut()) {
-                    let ev = exp::<FMA, A>(v - m);
-                    *e = ev;
-                    *b = *b + ev;
+        for (gs, xs) in g[..split]
+            .chunks_mut(SUM_SPAN)
+            .zip(x[..split].chunks(SUM_SPAN))
+        {
+            // TAIL running sums in registers (fixed-size arrays the compiler
+            // keeps in vector registers), summed by halving every SUM_SPAN.
+            let mut acc = [A::zero(); TAIL];
+            let (gc, _) = gs.as_chunks_mut::<TAIL>();
+            let (xc, _) = xs.as_chunks::<TAIL>();
+            for (k, (gb, xb)) in gc.iter_mut().zip(xc).enumerate() {
+                if k % (BLOCK / TAIL) == 0 {
+                    // The same span of the next row (the offset of xb in x).
+                    let at =
+                        (xb.as_ptr() as usize - x.as_ptr() as usize) / std::mem::size_of::<A>();
+                    if let Some(ahead) = next.get(at..(at + BLOCK).min(next.len())) {
+                        for v in ahead.iter().step_by(64 / std::mem::size_of::<A>()) {
+                            super::simd::prefetch::<false, _>(v);
+                        }
+                    }
                 }
+                let e: [A; TAIL] = std::array::from_fn(|j| exp::<FMA, A>(xb[j] - m));
+                *gb = e;
+                acc = std::array::from_fn(|j| acc[j] + e[j]);
             }
-            s += halving_sum(&buf).to_f64();
+            s += halving_sum_64(&acc).to_f64();
+        }
+        if split < n {
+            let fresh = TAIL - (n - split); // the first `fresh` are counted
+            let xt: &[A; TAIL] = x[n - TAIL..].try_into().expect("n ≥ TAIL");
+            let gt: &mut [A; TAIL] = (&mut g[n - TAIL..]).try_into().expect("n ≥ TAIL");
+            let mut buf = [A::zero(); TAIL];
+            for j in 0..TAIL {
+                let ev = exp::<FMA, A>(xt[j] - m);
+                gt[j] = ev;
+                buf[j] = if j < fresh { A::zero() } else { ev };
+            }
+            s += halving_sum_64(&buf).to_f64();
         }
         let s = A::from_f64(s);
         self.math
@@ -230,30 +268,50 @@ const W: usize = 32;
 
 /// Maximum of a row's non-NaN elements, `−∞` for an empty row.
 ///
-/// Written as a `max` fold: LLVM vectorises `maxnum` reductions by itself
-/// (lane accumulators here were split into 2-wide pieces by the SLP
-/// vectoriser: measured). A NaN is skipped, which is enough: a NaN logit
-/// makes its exponential NaN, so the row's sum, value and whole gradient row
-/// are NaN anyway (as in PyTorch).
+/// A NaN is skipped, which is enough: a NaN logit makes its exponential NaN,
+/// so the row's sum, value and whole gradient row are NaN anyway (as in
+/// PyTorch). `if v > m { v } else { m }` is exactly one x86 `max` instruction
+/// with that NaN rule; long rows keep [`TAIL`] running maxima in an array
+/// updated element-wise (a loop the vectoriser handles without reduction
+/// support; the `f32::max` fold it did vectorise costs three instructions per
+/// vector for `maxnum`'s NaN rule: measured 17% of a 256×1000
+/// cross-entropy), then reduce them by halving.
 #[inline(always)]
 pub(crate) fn row_max<A: Float>(x: &[A]) -> A {
-    let fold = |x: &[A]| x.iter().fold(A::neg_infinity(), |m, &v| m.max(v));
+    #[inline(always)]
+    fn max<A: Float>(m: A, v: A) -> A {
+        if v > m {
+            v
+        } else {
+            m
+        }
+    }
     let n = x.len();
-    if n < W {
+    if n < TAIL {
         // Short rows: one scalar max per element (rows are independent, so
         // the out-of-order core overlaps their chains).
-        return x
-            .iter()
-            .fold(A::neg_infinity(), |m, &v| if v > m { v } else { m });
+        return x.iter().fold(A::neg_infinity(), |m, &v| max(m, v));
     }
-    if n < TAIL {
-        return fold(x);
+    const L: usize = TAIL;
+    let mut acc = [A::neg_infinity(); L];
+    let (chunks, _) = x.as_chunks::<L>();
+    // The whole multiples of L, then the last L elements again
+    // (overlapping: max is idempotent) instead of a scalar remainder.
+    for c in chunks {
+        acc = std::array::from_fn(|k| max(acc[k], c[k]));
     }
-    // The vector loop over whole multiples of TAIL, then the last TAIL
-    // elements again (overlapping: max is idempotent) in a fixed-length loop
-    // that vectorises fully, instead of a scalar remainder of up to 63.
-    let main = fold(&x[..n - n % TAIL]);
-    main.max(fold(&x[n - TAIL..]))
+    let last: &[A; L] = x[n - L..].try_into().expect("n ≥ TAIL");
+    acc = std::array::from_fn(|k| max(acc[k], last[k]));
+    #[inline(always)]
+    fn half<A: Float, const N: usize, const H: usize>(x: &[A; N]) -> [A; H] {
+        std::array::from_fn(|i| max(x[i], x[i + H]))
+    }
+    let a: [A; 32] = half(&acc);
+    let a: [A; 16] = half(&a);
+    let a: [A; 8] = half(&a);
+    let a: [A; 4] = half(&a);
+    let a: [A; 2] = half(&a);
+    max(a[0], a[1])
 }
 
 /// `Σ x` with `W` lane accumulators, combined by halving; in `f64` per

@@ -73,8 +73,13 @@ pub(crate) fn reduce_lanes<A: Float>(l: [A; LANES]) -> A {
 #[inline(always)]
 pub(crate) fn halving_sum<A: Float>(buf: &[A; BLOCK]) -> A {
     let a: [A; 128] = half(buf);
-    let a: [A; 64] = half(&a);
-    let a: [A; 32] = half(&a);
+    halving_sum_64(&half(&a))
+}
+
+/// [`halving_sum`] of 64 values.
+#[inline(always)]
+pub(crate) fn halving_sum_64<A: Float>(a: &[A; 64]) -> A {
+    let a: [A; 32] = half(a);
     let a: [A; 16] = half(&a);
     let a: [A; 8] = half(&a);
     let a: [A; 4] = half(&a);
