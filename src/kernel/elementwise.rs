@@ -3,7 +3,7 @@
 use ndarray::{Array, ArrayRef, ArrayView, Dimension, IntoDimension, Zip};
 
 use super::simd::{dispatch, Kernel};
-use super::sum::{block_total, halving_sum, Cascade, Stream, BLOCK};
+use super::sum::{block_total, halving_sum, halving_sum_64, Cascade, Stream, BLOCK};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::loss::Reduction;
@@ -346,34 +346,45 @@ impl<A: Float, M: PointMath<A>> Kernel for FusedChunk<'_, A, M> {
     }
 }
 
-/// Elements per accumulation block: [`BLOCK`] lanes, each summing
-/// `SUPER / BLOCK` values before the halving tree.
-const SUPER: usize = 16 * BLOCK;
+/// Running sums of the fused pass: one per lane of four 512-bit vectors
+/// (the compiler keeps a fixed-size array of them in registers).
+const ACC: usize = 64;
 
-/// How far ahead [`PointMath::HEAVY`] kernels prefetch, in steps of
-/// `2·BLOCK` elements (2 KiB of each `f32` input per step).
-const PREFETCH_STEPS: usize = 2;
+/// Elements per accumulation block of the fused pass: [`ACC`] lanes, each
+/// summing 16 values before the halving tree (as accurate as before the
+/// lanes moved to registers, when blocks were 16 × [`BLOCK`]).
+const SUPER: usize = 16 * ACC;
 
-/// Prefetches the cache lines of step `k + PREFETCH_STEPS` of `x` (this
-/// block's elements and those after it), if there is one.
+/// Elements per block of the value-only pass ([`BLOCK`] lanes in a stack
+/// buffer, 16 values each).
+const VALUE_SPAN: usize = 16 * BLOCK;
+
+/// How far ahead [`PointMath::HEAVY`] kernels prefetch, in chunks of
+/// [`ACC`] elements (2 KiB of each `f32` input; 4 chunks did as well on the
+/// development machine, 16 and more worse).
+const PREFETCH_CHUNKS: usize = 8;
+
+/// Prefetches the cache lines of chunk `k` (of `L` elements) of `x`, if any.
 #[inline(always)]
-fn prefetch_step<A>(x: &[A], k: usize) {
-    let start = (k + PREFETCH_STEPS) * 2 * BLOCK;
-    if let Some(step) = x.get(start..(start + 2 * BLOCK).min(x.len())) {
-        for v in step.iter().step_by(64 / std::mem::size_of::<A>()) {
+fn prefetch_chunk<const L: usize, A>(x: &[A], k: usize) {
+    if let Some(chunk) = x.get(k * L..(k + 1) * L) {
+        for v in chunk.iter().step_by(64 / std::mem::size_of::<A>()) {
             super::simd::prefetch::<false, _>(v);
         }
     }
 }
 
-/// One block of up to [`SUPER`] elements: each value is added to one of
-/// [`BLOCK`] lanes of a stack buffer (`buf[i] += v`, an element-wise update
-/// the loop vectoriser handles: no reduction in the loop) while the gradient
-/// is written, then the lanes are summed by the constant-size halving tree.
+/// One block of up to [`SUPER`] elements, in chunks of [`ACC`]: the
+/// gradient is written and the values are added to [`ACC`] running sums kept
+/// in registers, summed by the constant-size halving tree at the end.
 ///
-/// Measured: lane accumulators in registers rely on the SLP vectoriser,
-/// which gave scalar code for non-trivial math; a tree after every 256
-/// elements left the memory pipeline idle often enough to lose 15% at 16M.
+/// Measured on the 16M inputs (AVX-512; see ARCHITECTURE.md): running sums
+/// in a stack buffer (the previous design) cost `Mse` 15% of its bandwidth —
+/// their stores commit in order behind the gradient's cache misses. Cheap
+/// math is written as whole arrays (`from_fn`), which stay in registers.
+/// [`PointMath::HEAVY`] math is a loop over a quarter chunk, four values per
+/// lane (whole arrays would keep all 64 lanes' temporaries live: spills on
+/// AVX2 and SSE2), and prefetches its inputs [`PREFETCH_CHUNKS`] ahead.
 #[inline(always)]
 fn fused_block<const FMA: bool, A: Float, M: PointMath<A>>(
     p_ahead: &[A],
@@ -384,40 +395,50 @@ fn fused_block<const FMA: bool, A: Float, M: PointMath<A>>(
 ) -> f64 {
     // The block's inputs, and (for prefetching) the chunk's from here on.
     let (p, t) = (&p_ahead[..g.len()], &t_ahead[..g.len()]);
-    let mut buf = [A::zero(); BLOCK];
-    let (pp, pr) = p.as_chunks::<{ 2 * BLOCK }>();
-    let (tp, tr) = t.as_chunks::<{ 2 * BLOCK }>();
-    let (gp, gr) = g.as_chunks_mut::<{ 2 * BLOCK }>();
-    // Two values per lane update: half the stores to `buf`, whose in-order
-    // commit behind the gradient's cache misses stalls a DRAM-bound loop.
+    const L: usize = ACC;
+    let mut acc = [A::zero(); L];
+    let (pp, pr) = p.as_chunks::<L>();
+    let (tp, tr) = t.as_chunks::<L>();
+    let (gp, gr) = g.as_chunks_mut::<L>();
     for (k, ((p, t), g)) in pp.iter().zip(tp).zip(gp.iter_mut()).enumerate() {
         if M::HEAVY {
-            prefetch_step(p_ahead, k);
-            prefetch_step(t_ahead, k);
+            prefetch_chunk::<L, _>(p_ahead, k + PREFETCH_CHUNKS);
+            prefetch_chunk::<L, _>(t_ahead, k + PREFETCH_CHUNKS);
         }
-        let (p1, p2) = p.split_at(BLOCK);
-        let (t1, t2) = t.split_at(BLOCK);
-        let (g1, g2) = g.split_at_mut(BLOCK);
-        for i in 0..BLOCK {
-            let (v1, d1) = math.value_grad_k::<FMA>(p1[i], t1[i]);
-            let (v2, d2) = math.value_grad_k::<FMA>(p2[i], t2[i]);
-            g1[i] = d1 * scale;
-            g2[i] = d2 * scale;
-            buf[i] = buf[i] + (v1 + v2);
-        }
+        let v: [A; L] = if M::HEAVY {
+            // Long math: a loop, four values per stored sum (stores of the
+            // sums to the stack would queue behind the gradient's misses).
+            let mut v = [A::zero(); L];
+            const H: usize = L / 4;
+            for j in 0..H {
+                let (v1, d1) = math.value_grad_k::<FMA>(p[j], t[j]);
+                let (v2, d2) = math.value_grad_k::<FMA>(p[j + H], t[j + H]);
+                let (v3, d3) = math.value_grad_k::<FMA>(p[j + 2 * H], t[j + 2 * H]);
+                let (v4, d4) = math.value_grad_k::<FMA>(p[j + 3 * H], t[j + 3 * H]);
+                g[j] = d1 * scale;
+                g[j + H] = d2 * scale;
+                g[j + 2 * H] = d3 * scale;
+                g[j + 3 * H] = d4 * scale;
+                v[j] = (v1 + v2) + (v3 + v4);
+            }
+            v
+        } else {
+            // Cheap math: whole arrays, kept in vector registers. (An array
+            // of (value, gradient) pairs instead went through memory: 3×
+            // slower; the math written twice is merged by the compiler.)
+            *g = std::array::from_fn(|j| math.value_grad_k::<FMA>(p[j], t[j]).1 * scale);
+            std::array::from_fn(|j| math.value_grad_k::<FMA>(p[j], t[j]).0)
+        };
+        acc = std::array::from_fn(|j| acc[j] + v[j]);
     }
-    for ((p, t), g) in pr
-        .chunks(BLOCK)
-        .zip(tr.chunks(BLOCK))
-        .zip(gr.chunks_mut(BLOCK))
-    {
-        for (((v, g), &p), &t) in buf.iter_mut().zip(g.iter_mut()).zip(p).zip(t) {
-            let (val, d) = math.value_grad_k::<FMA>(p, t);
-            *g = d * scale;
-            *v = *v + val;
-        }
+    let mut rest = [A::zero(); L];
+    for (((v, g), &p), &t) in rest.iter_mut().zip(gr.iter_mut()).zip(pr).zip(tr) {
+        let (val, d) = math.value_grad_k::<FMA>(p, t);
+        *g = d * scale;
+        *v = val;
     }
-    block_total(halving_sum(&buf), || exact_block(p, t, math))
+    let buf: [A; L] = std::array::from_fn(|j| acc[j] + rest[j]);
+    block_total(halving_sum_64(&buf), || exact_block(p, t, math))
 }
 
 fn values_only<A: Float, D: Dimension, M: PointMath<A>>(
@@ -449,14 +470,16 @@ impl<A: Float, M: PointMath<A>> Kernel for Values<'_, A, M> {
     #[inline(always)]
     fn run<const FMA: bool>(self) -> f64 {
         let mut cascade = Cascade::new();
-        for (p, t) in self.p.chunks(SUPER).zip(self.t.chunks(SUPER)) {
+        for (p, t) in self.p.chunks(VALUE_SPAN).zip(self.t.chunks(VALUE_SPAN)) {
             cascade.push(value_block(p, t, self.math));
         }
         cascade.total()
     }
 }
 
-/// One block of values, summed as in [`fused_block`].
+/// One block of up to [`VALUE_SPAN`] values: each added to one of
+/// [`BLOCK`] lanes of a stack buffer (an element-wise update the loop
+/// vectoriser handles), then summed by the halving tree.
 #[inline(always)]
 fn value_block<A: Float, M: PointMath<A>>(p: &[A], t: &[A], math: M) -> f64 {
     let mut buf = [A::zero(); BLOCK];
