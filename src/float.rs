@@ -57,6 +57,13 @@ pub trait Float:
     /// one clamp fewer, for the softmax kernel. Not part of the stable API.
     #[doc(hidden)]
     fn exp_nonpos<const FMA: bool>(self) -> Self;
+    /// [`Float::exp_nonpos`] with results below the smallest normal number
+    /// (`x < ln MIN_POSITIVE`, −87.3 for `f32`, −708.4 for `f64`) flushed to
+    /// 0 instead of rounded to subnormals: one scale factor instead of two,
+    /// three instructions fewer, for the softmax kernel, whose sums such terms
+    /// cannot change. Not part of the stable API.
+    #[doc(hidden)]
+    fn exp_nonpos_ftz<const FMA: bool>(self) -> Self;
     /// `eˣ − 1` for `x ≤ 0` (NaN kept; larger `x` unspecified), accurate near
     /// 0, branch-free; fused multiply-adds when `FMA` (as for
     /// [`Float::exp_nonpos`]). Not part of the stable API: the kernels' `tanh`.
@@ -244,6 +251,46 @@ fn exp_f64<const FMA: bool, const NONPOS: bool>(x: f64) -> f64 {
     p * f64::from_bits(s1) * f64::from_bits(s2)
 }
 
+#[inline(always)]
+fn exp_ftz_f32<const FMA: bool>(x: f32) -> f32 {
+    // As exp_f32 for x ∈ [ln MIN_POSITIVE, 0]: n ∈ [-126, 0], so one factor
+    // 2ⁿ is normal. MAGIC = 1.5·2²³ + 127 leaves the biased exponent n + 127
+    // in t's low bits; the shift by 23 drops MAGIC's own bits.
+    const MAGIC: f32 = 12_583_039.0;
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    let t = madd::<FMA, _>(x, std::f32::consts::LOG2_E, MAGIC);
+    let nf = t - MAGIC;
+    let r = madd::<FMA, _>(-nf, LN2_LO, madd::<FMA, _>(-nf, LN2_HI, x));
+    let p = horner::<FMA, _, 7>(r, &EXP_F32);
+    let e = p * f32::from_bits(t.to_bits() << 23);
+    // Below −87.34 (−∞ included) the factor is garbage: 0. NaN compares
+    // false and stays NaN through p.
+    if x < -87.336_54 {
+        0.0
+    } else {
+        e
+    }
+}
+
+#[inline(always)]
+fn exp_ftz_f64<const FMA: bool>(x: f64) -> f64 {
+    // As exp_ftz_f32: n ∈ [-1022, 0], MAGIC = 1.5·2⁵² + 1023.
+    const MAGIC: f64 = 6_755_399_441_056_767.0;
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+    let t = madd::<FMA, _>(x, std::f64::consts::LOG2_E, MAGIC);
+    let nf = t - MAGIC;
+    let r = madd::<FMA, _>(-nf, LN2_LO, madd::<FMA, _>(-nf, LN2_HI, x));
+    let p = horner::<FMA, _, 12>(r, &EXP_F64);
+    let e = p * f64::from_bits(t.to_bits() << 52);
+    if x < -708.396_418_532_264 {
+        0.0
+    } else {
+        e
+    }
+}
+
 /// `k·ln 2 + ln(1 + f)` for `f ∈ [√½ − 1, √2 − 1]`:
 /// ln(1 + f) = f − (f²/2 − s·(f²/2 + R)), s = f/(2 + f), R = Σ 2s^{2j}/(2j+1)
 /// (j ≥ 1). The leading term `f` is exact, so results near 0 keep their
@@ -330,6 +377,10 @@ impl Float for f32 {
         exp_f32::<FMA, true>(self)
     }
     #[inline(always)]
+    fn exp_nonpos_ftz<const FMA: bool>(self) -> Self {
+        exp_ftz_f32::<FMA>(self)
+    }
+    #[inline(always)]
     fn ln_1p_unit<const FMA: bool>(self) -> Self {
         self * horner::<FMA, _, 10>(self - 0.5, &LN1P_Q)
     }
@@ -402,6 +453,10 @@ impl Float for f64 {
     #[inline(always)]
     fn exp_nonpos<const FMA: bool>(self) -> Self {
         exp_f64::<FMA, true>(self)
+    }
+    #[inline(always)]
+    fn exp_nonpos_ftz<const FMA: bool>(self) -> Self {
+        exp_ftz_f64::<FMA>(self)
     }
     #[inline(always)]
     fn ln_1p_unit<const FMA: bool>(self) -> Self {
@@ -686,6 +741,41 @@ mod tests {
         assert!(f32::NAN.exp_nonpos::<false>().is_nan());
         assert_eq!(f64::NEG_INFINITY.exp_nonpos::<true>(), 0.0);
         assert_eq!((-0.0_f32).exp_nonpos::<true>(), 1.0);
+    }
+
+    #[test]
+    fn exp_nonpos_ftz_matches_std_above_the_normal_range() {
+        fn check<const FMA: bool>() {
+            let lo32 = f32::MIN_POSITIVE.ln();
+            let lo64 = f64::MIN_POSITIVE.ln();
+            for i in 0..=400_000 {
+                let x = -(i as f64) * 2e-3; // 0 … −800
+                let xf = x as f32;
+                let want = if xf < lo32 { 0.0 } else { xf.exp() };
+                let got = xf.exp_nonpos_ftz::<FMA>();
+                if xf < lo32 || want < f32::MIN_POSITIVE {
+                    // At the threshold: 0 or the (possibly subnormal) value.
+                    assert!(got == 0.0 || ulp_diff_f32(got, xf.exp()) <= 2, "{xf}");
+                } else {
+                    assert!(ulp_diff_f32(got, want) <= 2, "{xf}: {got} vs {want}");
+                }
+                let got = x.exp_nonpos_ftz::<FMA>();
+                if x < lo64 {
+                    assert_eq!(got, 0.0, "{x}");
+                } else if x.exp() >= f64::MIN_POSITIVE {
+                    assert!(ulp_diff_f64(got, x.exp()) <= 2, "{x}: {got}");
+                }
+            }
+            assert!(f32::NAN.exp_nonpos_ftz::<FMA>().is_nan());
+            assert!(f64::NAN.exp_nonpos_ftz::<FMA>().is_nan());
+            assert_eq!(f32::NEG_INFINITY.exp_nonpos_ftz::<FMA>(), 0.0);
+            assert_eq!(f64::NEG_INFINITY.exp_nonpos_ftz::<FMA>(), 0.0);
+            assert_eq!(0.0_f32.exp_nonpos_ftz::<FMA>(), 1.0);
+            assert_eq!((-1e-30_f64).exp_nonpos_ftz::<FMA>(), 1.0);
+            assert_eq!((-90.0_f32).exp_nonpos_ftz::<FMA>(), 0.0); // std: 8.2e-40
+        }
+        check::<false>();
+        check::<true>();
     }
 
     #[test]

@@ -316,7 +316,7 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
 }
 
 /// The fused value + gradient pass over one chunk, as a dispatched kernel:
-/// blocks of [`BLOCK`] through one reused stack buffer, block sums into the
+/// blocks of [`SUPER`] elements ([`fused_block`]), block sums into the
 /// cascade.
 struct FusedChunk<'a, A, M> {
     p: &'a [A],

@@ -4,8 +4,8 @@
 //! Rows are processed in groups of up to [`GROUP_ROWS`] rows and about
 //! [`GROUP_ELEMS`] logits, in passes that each vectorise on their own:
 //!
-//! 1. per row: the maximum `m` (a lane-wise max over a power-of-two buffer,
-//!    then halving), and `g ← x − m`;
+//! 1. per row: the maximum `m` (64 running maxima in registers, then
+//!    halving), and `g ← x − m`;
 //! 2. over the whole group at once: `g ← exp(g)` — one long loop even when
 //!    rows are short (ten classes), so the exponentials run at full SIMD width;
 //! 3. per row: `s = Σ g` (blocks summed by halving, block sums in `f64`);
@@ -22,8 +22,9 @@ use crate::float::Float;
 /// subtraction of the maximum fused into the exponential pass.
 pub(crate) const LONG_ROW: usize = 64;
 /// Elements whose exponentials are summed in `f32` lanes before the lanes
-/// go to `f64` (16 terms in `[0, 1]` per lane).
-const SUM_SPAN: usize = 16 * BLOCK;
+/// go to `f64` (16 terms in `[0, 1]` per lane: 64 lanes in the long-row
+/// loop).
+const SUM_SPAN: usize = 16 * TAIL;
 /// Remainders of the long-row loops are done as one overlapping chunk of
 /// this many elements.
 const TAIL: usize = 64;
@@ -88,6 +89,9 @@ impl<A: Float> IndexMath<'_, A> {
                     .iter_mut()
                     .zip(w)
                     .for_each(|(e, &wc)| *e = a * *e - b * A::from_f64(wc)),
+                // No smoothing: one multiply per element (the pass is
+                // port-bound with the exponentials on 256 × 1000).
+                _ if b == A::zero() => g.iter_mut().for_each(|e| *e = a * *e),
                 _ => g.iter_mut().for_each(|e| *e = a * *e - b),
             }
             g[y] = g[y] - scale * (one - self.eps) * w_y;
@@ -162,10 +166,9 @@ impl<A: Float> IndexRows<'_, A> {
             return 0.0;
         }
         let m = row_max(x);
-        // g = exp(x − m), each value also added to one of BLOCK lanes (an
-        // element-wise update: no reduction in the loop); the lanes are
-        // summed by the halving tree every SUM_SPAN elements, in f64 across.
-        // The loop runs over a multiple of TAIL elements; the rest of the row
+        // g = exp(x − m), each value also added to one of TAIL running sums
+        // in registers; they are summed by the halving tree every SUM_SPAN
+        // elements, in f64 across. The loop runs over a multiple of TAIL elements; the rest of the row
         // is the last TAIL elements again, computed in full (the overlap
         // rewrites the same values) and summed under a mask: a fixed-length
         // vector loop instead of a scalar remainder of up to 63 exponentials.
@@ -176,8 +179,7 @@ impl<A: Float> IndexRows<'_, A> {
             .chunks_mut(SUM_SPAN)
             .zip(x[..split].chunks(SUM_SPAN))
         {
-            // TAIL running sums in registers (fixed-size arrays the compiler
-            // keeps in vector registers), summed by halving every SUM_SPAN.
+            // Whole fixed-size arrays: the compiler keeps them in registers.
             let mut acc = [A::zero(); TAIL];
             let (gc, _) = gs.as_chunks_mut::<TAIL>();
             let (xc, _) = xs.as_chunks::<TAIL>();
@@ -349,8 +351,12 @@ pub(crate) fn row_sum<A: Float>(x: &[A]) -> f64 {
 }
 
 /// `eˣ` for `x ≤ 0` (a logit minus its row's maximum), with or without
-/// fused multiply-adds.
+/// fused multiply-adds. Values below the smallest normal number are 0: they
+/// cannot change a row sum of at least 1, and the gradient entries they
+/// would give are below 1.2e-38 (f32) in magnitude (PyTorch's are
+/// subnormal there). Three instructions fewer per vector than the exact
+/// version: 13% of the 256 × 1000 kernel.
 #[inline(always)]
 fn exp<const FMA: bool, A: Float>(x: A) -> A {
-    x.exp_nonpos::<FMA>()
+    x.exp_nonpos_ftz::<FMA>()
 }
