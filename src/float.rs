@@ -190,6 +190,25 @@ fn horner<const FMA: bool, T: num_traits::Float, const N: usize>(u: T, c: &[T; N
     p
 }
 
+/// `ln 2` split for Cody–Waite reduction: the high part has few significant
+/// bits, so `n·hi` is exact for every `n` the functions use.
+const LN2_F32: (f32, f32) = (0.693_359_4, -2.121_944_4e-4);
+/// [`LN2_F32`] for `f64` (high part: ln 2 with its low 21 bits zero).
+const LN2_F64: (f64, f64) = (
+    f64::from_bits(0x3fe6_2e42_fee0_0000),
+    f64::from_bits(0x3dea_39ef_3579_3c76),
+);
+
+/// Cody–Waite reduction: `t = x·log₂e + magic`, which rounds to an integer
+/// `n = t − magic` (and leaves it, biased by `magic`'s low bits, in `t`'s
+/// bits), and `r = x − n·ln 2` in two steps. Returns `(t, r)`.
+#[inline(always)]
+fn reduce<const FMA: bool, T: num_traits::Float>(x: T, log2e: T, magic: T, ln2: (T, T)) -> (T, T) {
+    let t = madd::<FMA, _>(x, log2e, magic);
+    let nf = t - magic;
+    (t, madd::<FMA, _>(-nf, ln2.1, madd::<FMA, _>(-nf, ln2.0, x)))
+}
+
 #[inline(always)]
 fn exp_f32<const FMA: bool, const NONPOS: bool>(x: f32) -> f32 {
     // eˣ = 2ⁿ·eʳ with n = round(x·log₂e), |r| ≤ ln2/2. The bounds make
@@ -203,8 +222,6 @@ fn exp_f32<const FMA: bool, const NONPOS: bool>(x: f32) -> f32 {
     // MAGIC's own bits (its low 22 are zero), so four integer operations
     // make both.
     const MAGIC: f32 = 12_583_166.0;
-    const LN2_HI: f32 = 0.693_359_4; // few significant bits: n·LN2_HI is exact
-    const LN2_LO: f32 = -2.121_944_4e-4;
     // For x ≤ 0 (NONPOS) only the lower bound can be crossed.
     let x = if NONPOS {
         if x < -104.0 {
@@ -215,9 +232,7 @@ fn exp_f32<const FMA: bool, const NONPOS: bool>(x: f32) -> f32 {
     } else {
         clamp_keep_nan(x, -104.0, 89.0)
     };
-    let t = madd::<FMA, _>(x, std::f32::consts::LOG2_E, MAGIC);
-    let nf = t - MAGIC;
-    let r = madd::<FMA, _>(-nf, LN2_LO, madd::<FMA, _>(-nf, LN2_HI, x));
+    let (t, r) = reduce::<FMA, _>(x, std::f32::consts::LOG2_E, MAGIC, LN2_F32);
     let p = horner::<FMA, _, 7>(r, &EXP_F32);
     let bits = t.to_bits();
     let s1 = (bits >> 1) << 23;
@@ -230,8 +245,6 @@ fn exp_f64<const FMA: bool, const NONPOS: bool>(x: f64) -> f64 {
     // Same scheme as f32: n ∈ [-1077, 1025], MAGIC = 1.5·2⁵² + 2046 leaves
     // k = n + 2046 in the low bits (MAGIC's low 51 bits are zero).
     const MAGIC: f64 = 6_755_399_441_057_790.0;
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // ln 2, low 21 bits zero
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // ln 2 − LN2_HI
     let x = if NONPOS {
         if x < -746.0 {
             -746.0
@@ -241,9 +254,7 @@ fn exp_f64<const FMA: bool, const NONPOS: bool>(x: f64) -> f64 {
     } else {
         clamp_keep_nan(x, -746.0, 710.0)
     };
-    let t = madd::<FMA, _>(x, std::f64::consts::LOG2_E, MAGIC);
-    let nf = t - MAGIC;
-    let r = madd::<FMA, _>(-nf, LN2_LO, madd::<FMA, _>(-nf, LN2_HI, x));
+    let (t, r) = reduce::<FMA, _>(x, std::f64::consts::LOG2_E, MAGIC, LN2_F64);
     let p = horner::<FMA, _, 12>(r, &EXP_F64);
     let bits = t.to_bits();
     let s1 = (bits >> 1) << 52;
@@ -257,11 +268,7 @@ fn exp_ftz_f32<const FMA: bool>(x: f32) -> f32 {
     // 2ⁿ is normal. MAGIC = 1.5·2²³ + 127 leaves the biased exponent n + 127
     // in t's low bits; the shift by 23 drops MAGIC's own bits.
     const MAGIC: f32 = 12_583_039.0;
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    let t = madd::<FMA, _>(x, std::f32::consts::LOG2_E, MAGIC);
-    let nf = t - MAGIC;
-    let r = madd::<FMA, _>(-nf, LN2_LO, madd::<FMA, _>(-nf, LN2_HI, x));
+    let (t, r) = reduce::<FMA, _>(x, std::f32::consts::LOG2_E, MAGIC, LN2_F32);
     let p = horner::<FMA, _, 7>(r, &EXP_F32);
     let e = p * f32::from_bits(t.to_bits() << 23);
     // Below −87.34 (−∞ included) the factor is garbage: 0. NaN compares
@@ -277,11 +284,7 @@ fn exp_ftz_f32<const FMA: bool>(x: f32) -> f32 {
 fn exp_ftz_f64<const FMA: bool>(x: f64) -> f64 {
     // As exp_ftz_f32: n ∈ [-1022, 0], MAGIC = 1.5·2⁵² + 1023.
     const MAGIC: f64 = 6_755_399_441_056_767.0;
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-    let t = madd::<FMA, _>(x, std::f64::consts::LOG2_E, MAGIC);
-    let nf = t - MAGIC;
-    let r = madd::<FMA, _>(-nf, LN2_LO, madd::<FMA, _>(-nf, LN2_HI, x));
+    let (t, r) = reduce::<FMA, _>(x, std::f64::consts::LOG2_E, MAGIC, LN2_F64);
     let p = horner::<FMA, _, 12>(r, &EXP_F64);
     let e = p * f64::from_bits(t.to_bits() << 52);
     if x < -708.396_418_532_264 {
@@ -297,20 +300,18 @@ fn exp_ftz_f64<const FMA: bool>(x: f64) -> f64 {
 /// relative accuracy.
 #[inline(always)]
 fn ln1p_core_f32(f: f32, k: f32) -> f32 {
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
+    let (ln2_hi, ln2_lo) = LN2_F32;
     let s = f / (2.0 + f);
     let z = s * s;
     let big_r = z * (2.0 / 3.0 + z * (2.0 / 5.0 + z * (2.0 / 7.0 + z * (2.0 / 9.0))));
     let hfsq = 0.5 * f * f;
-    k * LN2_HI - ((hfsq - (s * (hfsq + big_r) + k * LN2_LO)) - f)
+    k * ln2_hi - ((hfsq - (s * (hfsq + big_r) + k * ln2_lo)) - f)
 }
 
 /// [`ln1p_core_f32`] for `f64` (the series to s²², below 1e-18 relative).
 #[inline(always)]
 fn ln1p_core_f64(f: f64, k: f64) -> f64 {
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+    let (ln2_hi, ln2_lo) = LN2_F64;
     let s = f / (2.0 + f);
     let z = s * s;
     let mut big_r = 2.0 / 23.0;
@@ -319,7 +320,7 @@ fn ln1p_core_f64(f: f64, k: f64) -> f64 {
     }
     let big_r = z * big_r;
     let hfsq = 0.5 * f * f;
-    k * LN2_HI - ((hfsq - (s * (hfsq + big_r) + k * LN2_LO)) - f)
+    k * ln2_hi - ((hfsq - (s * (hfsq + big_r) + k * ln2_lo)) - f)
 }
 
 // Polynomials in u = e − ½ for e ∈ [0, 1], from `scripts/poly_coefficients.py`
@@ -389,14 +390,10 @@ impl Float for f32 {
         // eˣ − 1 = 2ⁿ·(eʳ − 1) + (2ⁿ − 1), with eʳ − 1 = r·(1 + r/2 + …) so
         // no 1 is added and taken away. x ≥ −80 keeps 2ⁿ normal; below it
         // the result is −1 to the last bit anyway.
-        const MAGIC: f32 = 12_582_912.0;
-        const LN2_HI: f32 = 0.693_359_4;
-        const LN2_LO: f32 = -2.121_944_4e-4;
+        // MAGIC = 1.5·2²³ + 127: t's bits shifted by 23 are 2ⁿ.
+        const MAGIC: f32 = 12_583_039.0;
         let x = if self < -80.0 { -80.0 } else { self };
-        let t = madd::<FMA, _>(x, std::f32::consts::LOG2_E, MAGIC);
-        let n = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
-        let nf = t - MAGIC;
-        let r = madd::<FMA, _>(-nf, LN2_LO, madd::<FMA, _>(-nf, LN2_HI, x));
+        let (t, r) = reduce::<FMA, _>(x, std::f32::consts::LOG2_E, MAGIC, LN2_F32);
         const C: [f32; 7] = [
             1.0,
             0.5,
@@ -407,7 +404,7 @@ impl Float for f32 {
             1.0 / 5040.0,
         ];
         let q = r * horner::<FMA, _, 7>(r, &C);
-        let two_n = f32::from_bits(((n + 127) as u32) << 23);
+        let two_n = f32::from_bits(t.to_bits() << 23);
         madd::<FMA, _>(two_n, q, two_n - 1.0)
     }
     #[inline(always)]
@@ -469,14 +466,9 @@ impl Float for f64 {
     #[inline(always)]
     fn expm1_nonpos<const FMA: bool>(self) -> Self {
         // As for f32; x ≥ −700 keeps 2ⁿ normal.
-        const MAGIC: f64 = 6_755_399_441_055_744.0;
-        const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-        const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+        const MAGIC: f64 = 6_755_399_441_056_767.0; // 1.5·2⁵² + 1023
         let x = if self < -700.0 { -700.0 } else { self };
-        let t = madd::<FMA, _>(x, std::f64::consts::LOG2_E, MAGIC);
-        let n = (t.to_bits() as i64).wrapping_sub(MAGIC.to_bits() as i64);
-        let nf = t - MAGIC;
-        let r = madd::<FMA, _>(-nf, LN2_LO, madd::<FMA, _>(-nf, LN2_HI, x));
+        let (t, r) = reduce::<FMA, _>(x, std::f64::consts::LOG2_E, MAGIC, LN2_F64);
         // r·Σ rᵏ/(k+1)! for k = 0..12.
         let mut q = 1.0 / 6_227_020_800.0;
         let mut fact = 6_227_020_800.0_f64; // 13!
@@ -485,7 +477,7 @@ impl Float for f64 {
             q = madd::<FMA, _>(q, r, 1.0 / fact);
         }
         let q = r * q;
-        let two_n = f64::from_bits(((n + 1023) as u64) << 52);
+        let two_n = f64::from_bits(t.to_bits() << 52);
         madd::<FMA, _>(two_n, q, two_n - 1.0)
     }
     #[inline(always)]
