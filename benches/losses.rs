@@ -105,6 +105,27 @@ fn cross_entropy_forward_grad(c: &mut Criterion) {
                 black_box(loss)
             })
         });
+        // The same call made from a thread of the rayon pool, as in a
+        // training loop run under `ThreadPool::install`: the pass starts on
+        // the calling worker, with no hand-off to the pool and back.
+        #[cfg(feature = "rayon")]
+        {
+            let pool = rayon::ThreadPoolBuilder::new().build().unwrap();
+            group.bench_function(BenchmarkId::new("ndloss_rayon_in_pool", &id), |b| {
+                pool.install(|| {
+                    b.iter(|| {
+                        let loss = ce
+                            .forward_grad_into(
+                                black_box(&logits),
+                                black_box(&classes),
+                                black_box(&mut grad),
+                            )
+                            .unwrap();
+                        black_box(loss)
+                    })
+                })
+            });
+        }
         group.bench_function(BenchmarkId::new("naive", &id), |b| {
             b.iter(|| black_box(naive_cross_entropy(black_box(&logits), black_box(&classes))))
         });

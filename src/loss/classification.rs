@@ -1315,6 +1315,27 @@ mod tests {
     }
 
     #[test]
+    fn softmax_probabilities_below_the_normal_range_are_zero() {
+        // Logit 0 and −95 (e^−95 = 5.5e-42, subnormal in f32): the kernel's
+        // exponential flushes it, so its gradient entry is exactly 0 (PyTorch:
+        // a subnormal); the value is unaffected (the term is below ulp(1)).
+        let x = array![[0.0_f32, -95.0]];
+        let (v, g) = CrossEntropy::new()
+            .forward_grad(&x, &array![0_usize])
+            .unwrap();
+        assert_eq!(v, 0.0);
+        assert_eq!(g, array![[0.0, 0.0]]);
+        // In f64 the same probability is normal and kept.
+        let x = array![[0.0_f64, -95.0]];
+        let (_, g) = CrossEntropy::new()
+            .forward_grad(&x, &array![0_usize])
+            .unwrap();
+        let p = (-95.0_f64).exp() / (1.0 + (-95.0_f64).exp());
+        assert!((g[[0, 1]] - p).abs() <= 4.0 * f64::EPSILON * p);
+        assert!((g[[0, 0]] + p).abs() <= 1e-30);
+    }
+
+    #[test]
     fn bce_clamps_logs_at_minus_100() {
         let (v, g) = Bce::new()
             .reduction(Reduction::Sum)
