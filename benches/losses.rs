@@ -93,17 +93,14 @@ fn cross_entropy_forward_grad(c: &mut Criterion) {
         let id = format!("{rows}x{cols}");
 
         let ce = CrossEntropy::new();
+        let call = |grad: &mut Array2<f32>| {
+            let loss = ce
+                .forward_grad_into(black_box(&logits), black_box(&classes), black_box(grad))
+                .unwrap();
+            black_box(loss)
+        };
         group.bench_function(BenchmarkId::new(NDLOSS, &id), |b| {
-            b.iter(|| {
-                let loss = ce
-                    .forward_grad_into(
-                        black_box(&logits),
-                        black_box(&classes),
-                        black_box(&mut grad),
-                    )
-                    .unwrap();
-                black_box(loss)
-            })
+            b.iter(|| call(&mut grad))
         });
         // The same call made from a thread of the rayon pool, as in a
         // training loop run under `ThreadPool::install`: the pass starts on
@@ -112,18 +109,7 @@ fn cross_entropy_forward_grad(c: &mut Criterion) {
         {
             let pool = rayon::ThreadPoolBuilder::new().build().unwrap();
             group.bench_function(BenchmarkId::new("ndloss_rayon_in_pool", &id), |b| {
-                pool.install(|| {
-                    b.iter(|| {
-                        let loss = ce
-                            .forward_grad_into(
-                                black_box(&logits),
-                                black_box(&classes),
-                                black_box(&mut grad),
-                            )
-                            .unwrap();
-                        black_box(loss)
-                    })
-                })
+                pool.install(|| b.iter(|| call(&mut grad)))
             });
         }
         group.bench_function(BenchmarkId::new("naive", &id), |b| {
