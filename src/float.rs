@@ -48,11 +48,6 @@ pub trait Float:
     /// `std`'s `exp` over the whole range, including overflow to `+∞`,
     /// underflow through the subnormals to `0`, and NaN propagation.
     fn exp_fast(self) -> Self;
-    /// [`Float::exp_fast`] with fused multiply-adds: the same accuracy, for
-    /// kernels compiled with the FMA instruction set (without it this is
-    /// much slower). Not part of the stable API.
-    #[doc(hidden)]
-    fn exp_fma(self) -> Self;
     /// [`Float::exp_fast`] for `x ≤ 0` or NaN only (larger `x` unspecified):
     /// one clamp fewer, for the softmax kernel. Not part of the stable API.
     #[doc(hidden)]
@@ -66,24 +61,10 @@ pub trait Float:
     fn exp_nonpos_ftz<const FMA: bool>(self) -> Self;
     /// `eˣ − 1` for `x ≤ 0` (NaN kept; larger `x` unspecified), accurate near
     /// 0, branch-free; fused multiply-adds when `FMA` (as for
-    /// [`Float::exp_nonpos`]). Not part of the stable API: the kernels' `tanh`.
+    /// [`Float::exp_nonpos`]). Not part of the stable API: the kernels' `tanh`
+    /// ([`tanh_from_expm1`]).
     #[doc(hidden)]
     fn expm1_nonpos<const FMA: bool>(self) -> Self;
-    /// `tanh x`, branch-free (via [`Float::expm1_nonpos`]); within a few ulp
-    /// of `std`. Not part of the stable API.
-    #[doc(hidden)]
-    #[inline(always)]
-    fn tanh_fast<const FMA: bool>(self) -> Self {
-        // tanh|x| = −m/(2 + m), m = eᵘ − 1 with u = −2|x| ≤ 0: no
-        // cancellation.
-        let m = (-(self.abs() + self.abs())).expm1_nonpos::<FMA>();
-        let t = -m / (Self::one() + Self::one() + m);
-        if self < Self::zero() {
-            -t
-        } else {
-            t
-        }
-    }
     /// `ln x`, branch-free like [`Float::exp_fast`]; within 2 ulp of `std`'s
     /// `ln` over the whole range, subnormals included; `ln 0 = −∞`,
     /// `ln ∞ = ∞`, NaN for negative inputs and NaN.
@@ -127,6 +108,20 @@ pub(crate) fn logistic<A: Float, const FMA: bool>(x: A) -> (A, A, A) {
     // a vector division costs less than the ten multiply-adds of a
     // polynomial for it (measured: BceWithLogits 0.61 vs 0.71 ns/element).
     (e, e.ln_1p_unit::<FMA>(), A::one() / (A::one() + e))
+}
+
+/// `tanh x` from `m = e^{−2|x|} − 1` (`(−2|x|).expm1_nonpos()`):
+/// `±(−m/(2 + m))`, branch-free and with no cancellation; within 4 ulp of
+/// `std` (tested). Takes `m` so that `LogCosh` computes one exponential for
+/// its value and its gradient.
+#[inline(always)]
+pub(crate) fn tanh_from_expm1<A: num_traits::Float>(x: A, m: A) -> A {
+    let t = -m / (A::one() + A::one() + m);
+    if x < A::zero() {
+        -t
+    } else {
+        t
+    }
 }
 
 /// Branch-free clamp that keeps NaN (unlike `f32::clamp`/`max`, which would
@@ -370,10 +365,6 @@ impl Float for f32 {
         exp_f32::<false, false>(self)
     }
     #[inline(always)]
-    fn exp_fma(self) -> Self {
-        exp_f32::<true, false>(self)
-    }
-    #[inline(always)]
     fn exp_nonpos<const FMA: bool>(self) -> Self {
         exp_f32::<FMA, true>(self)
     }
@@ -442,10 +433,6 @@ impl Float for f64 {
     #[inline(always)]
     fn exp_fast(self) -> Self {
         exp_f64::<false, false>(self)
-    }
-    #[inline(always)]
-    fn exp_fma(self) -> Self {
-        exp_f64::<true, false>(self)
     }
     #[inline(always)]
     fn exp_nonpos<const FMA: bool>(self) -> Self {
@@ -692,6 +679,10 @@ mod tests {
             .chain(tiny.map(|x| -x))
             .chain([0.0, -0.0, -1e3, 1e3, -90.0, -750.0])
             .collect();
+        // tanh as the kernels compute it (LogCosh's gradient).
+        fn tanh<const FMA: bool, A: Float>(x: A) -> A {
+            super::tanh_from_expm1(x, (-(x.abs() + x.abs())).expm1_nonpos::<FMA>())
+        }
         fn check<const FMA: bool>(xs: &[f64]) {
             for &x in xs {
                 let xf = x as f32;
@@ -701,16 +692,16 @@ mod tests {
                     let (a, b) = (xf.expm1_nonpos::<FMA>(), xf.exp_m1());
                     assert!(ulp_diff_f32(a, b) <= 3, "expm1({xf:e}) = {a} vs {b}");
                 }
-                let (a, b) = (x.tanh_fast::<FMA>(), x.tanh());
+                let (a, b) = (tanh::<FMA, _>(x), x.tanh());
                 assert!(ulp_diff_f64(a, b) <= 4, "tanh({x:e}) = {a} vs {b}");
-                let (a, b) = (xf.tanh_fast::<FMA>(), xf.tanh());
+                let (a, b) = (tanh::<FMA, _>(xf), xf.tanh());
                 assert!(ulp_diff_f32(a, b) <= 4, "tanh({xf:e}) = {a} vs {b}");
             }
-            assert!(f64::NAN.tanh_fast::<FMA>().is_nan());
-            assert!(f32::NAN.tanh_fast::<FMA>().is_nan());
+            assert!(tanh::<FMA, _>(f64::NAN).is_nan());
+            assert!(tanh::<FMA, _>(f32::NAN).is_nan());
             assert!(f32::NAN.expm1_nonpos::<FMA>().is_nan());
-            assert_eq!(f64::INFINITY.tanh_fast::<FMA>(), 1.0);
-            assert_eq!(f32::NEG_INFINITY.tanh_fast::<FMA>(), -1.0);
+            assert_eq!(tanh::<FMA, _>(f64::INFINITY), 1.0);
+            assert_eq!(tanh::<FMA, _>(f32::NEG_INFINITY), -1.0);
             assert_eq!(f64::NEG_INFINITY.expm1_nonpos::<FMA>(), -1.0);
         }
         check::<false>(&xs);
@@ -768,18 +759,6 @@ mod tests {
         }
         check::<false>();
         check::<true>();
-    }
-
-    #[test]
-    fn exp_fma_matches_std() {
-        for i in 0..=400_000 {
-            let x = -750.0 + 1462.0 * (i as f64) / 400_000.0;
-            assert!(ulp_diff_f64(x.exp_fma(), x.exp()) <= 2, "{x}");
-            let xf = (-105.0 + 195.0 * (i as f64) / 400_000.0) as f32;
-            assert!(ulp_diff_f32(xf.exp_fma(), xf.exp()) <= 2, "{xf}");
-        }
-        assert!(f32::NAN.exp_fma().is_nan());
-        assert_eq!(f64::NEG_INFINITY.exp_fma(), 0.0);
     }
 
     #[test]

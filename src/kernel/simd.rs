@@ -27,7 +27,8 @@ pub(crate) trait Kernel {
     /// What the loop returns.
     type Output;
     /// Runs the loop. `FMA` says the caller was compiled with fused
-    /// multiply-add instructions (use [`crate::Float::exp_fma`]-style math then).
+    /// multiply-add instructions: pass it on to the math
+    /// (`Float::exp_nonpos::<FMA>` and the like).
     fn run<const FMA: bool>(self) -> Self::Output;
 }
 

@@ -2,7 +2,7 @@
 //! shape, and the loss is a function of each pair of elements.
 
 use crate::error::{check_hyper, Result};
-use crate::float::Float;
+use crate::float::{tanh_from_expm1, Float};
 use crate::kernel::elementwise::{PointMath, WeightedMean};
 use crate::loss::{elementwise_loss, loss_builders, Elementwise, Reduction};
 
@@ -448,8 +448,7 @@ impl<A: Float> PointMath<A> for LogCoshMath<A> {
         let m = (-(z + z)).expm1_nonpos::<FMA>();
         let e = A::one() + m;
         let value = z + e.ln_1p_unit::<FMA>() - A::from_f64(std::f64::consts::LN_2);
-        let tanh = -m / (A::one() + e);
-        (value, if d < A::zero() { -tanh } else { tanh })
+        (value, tanh_from_expm1(d, m))
     }
 }
 
