@@ -52,6 +52,29 @@ fn copy_roofline(
     });
 }
 
+/// A one-dimensional loss, as the element-wise benches take it.
+type Loss1 = dyn Loss<f32, ndarray::Ix1, Unreduced = ndarray::Ix1>;
+
+/// Times an element-wise loss's `forward_grad_into` on `(pred, target)`
+/// under the name `{name}_ndloss` (`{name}_ndloss_rayon` with the feature).
+fn elementwise_loss(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    n: usize,
+    loss: &Loss1,
+    (pred, target): (&Array1<f32>, &Array1<f32>),
+    grad: &mut Array1<f32>,
+) {
+    group.bench_function(BenchmarkId::new(format!("{name}_{NDLOSS}"), n), |b| {
+        b.iter(|| {
+            black_box(
+                loss.forward_grad_into(black_box(pred), black_box(target), &mut *grad)
+                    .unwrap(),
+            )
+        })
+    });
+}
+
 fn mse_forward_grad(c: &mut Criterion) {
     let mut group = c.benchmark_group("mse_forward_grad");
     for n in [16, 256, 4096, 65536, 1 << 20, 1 << 24] {
@@ -166,23 +189,17 @@ fn elementwise_forward_grad(c: &mut Criterion) {
         let mut grad = Array1::<f32>::zeros(n);
         configure(&mut group, n);
         group.throughput(Throughput::Elements(n as u64));
-        let mut run = |name: &str, loss: &dyn Loss<f32, ndarray::Ix1, Unreduced = ndarray::Ix1>| {
-            let id = BenchmarkId::new(format!("{name}_{NDLOSS}"), n);
-            group.bench_function(id, |b| {
-                b.iter(|| {
-                    black_box(
-                        loss.forward_grad_into(black_box(&pred), black_box(&target), &mut grad)
-                            .unwrap(),
-                    )
-                })
-            });
-        };
-        run("mse", &Mse::new());
-        run("mae", &Mae::new());
-        run("huber", &Huber::new());
-        run("smooth_l1", &SmoothL1::new());
-        run("bce_with_logits", &BceWithLogits::new());
-        run("log_cosh", &LogCosh::new());
+        let losses: [(&str, &Loss1); 6] = [
+            ("mse", &Mse::new()),
+            ("mae", &Mae::new()),
+            ("huber", &Huber::new()),
+            ("smooth_l1", &SmoothL1::new()),
+            ("bce_with_logits", &BceWithLogits::new()),
+            ("log_cosh", &LogCosh::new()),
+        ];
+        for (name, loss) in losses {
+            elementwise_loss(&mut group, name, n, loss, (&pred, &target), &mut grad);
+        }
         copy_roofline(&mut group, n, &pred, &target, &mut grad);
     }
     group.finish();
@@ -201,27 +218,13 @@ fn flat_cost(c: &mut Criterion) {
         let mut grad = Array1::<f32>::zeros(n);
         configure(&mut group, n);
         group.throughput(Throughput::Elements(n as u64));
-        group.bench_function(BenchmarkId::new(format!("mse_{NDLOSS}"), n), |b| {
-            b.iter(|| {
-                black_box(
-                    Mse::new()
-                        .forward_grad_into(&pred, &target, &mut grad)
-                        .unwrap(),
-                )
-            })
-        });
-        group.bench_function(
-            BenchmarkId::new(format!("bce_with_logits_{NDLOSS}"), n),
-            |b| {
-                b.iter(|| {
-                    black_box(
-                        BceWithLogits::new()
-                            .forward_grad_into(&pred, &target, &mut grad)
-                            .unwrap(),
-                    )
-                })
-            },
-        );
+        let losses: [(&str, &Loss1); 2] = [
+            ("mse", &Mse::new()),
+            ("bce_with_logits", &BceWithLogits::new()),
+        ];
+        for (name, loss) in losses {
+            elementwise_loss(&mut group, name, n, loss, (&pred, &target), &mut grad);
+        }
         copy_roofline(&mut group, n, &pred, &target, &mut grad);
         drop((pred, target, grad));
         let rows = n / 1000;
