@@ -26,11 +26,7 @@ use ndloss::prelude::*;
 
 mod common;
 use common::naive::{naive_cross_entropy, naive_mse};
-use common::{configure, Rng};
-
-fn uniform1(rng: &mut Rng, n: usize, lo: f32, hi: f32) -> Array1<f32> {
-    Array1::from_shape_simple_fn(n, || rng.uniform(lo, hi))
-}
+use common::{configure, cross_entropy_inputs, mse_inputs, uniform1, Rng};
 
 /// Bandwidth reference: read two arrays, write one (12 bytes/element, the
 /// traffic of a fused element-wise loss), one add per element.
@@ -78,9 +74,7 @@ fn elementwise_loss(
 fn mse_forward_grad(c: &mut Criterion) {
     let mut group = c.benchmark_group("mse_forward_grad");
     for n in [16, 256, 4096, 65536, 1 << 20, 1 << 24] {
-        let mut rng = Rng::new(0x5EED ^ n as u64);
-        let pred = uniform1(&mut rng, n, -1.0, 1.0);
-        let target = uniform1(&mut rng, n, -1.0, 1.0);
+        let (pred, target) = mse_inputs(n);
         let mut grad = Array1::<f32>::zeros(n);
 
         configure(&mut group, n);
@@ -106,9 +100,7 @@ fn mse_forward_grad(c: &mut Criterion) {
 fn cross_entropy_forward_grad(c: &mut Criterion) {
     let mut group = c.benchmark_group("cross_entropy_forward_grad");
     for (rows, cols) in [(32, 10), (256, 1000), (32, 32768)] {
-        let mut rng = Rng::new(0xCE ^ (rows * cols) as u64);
-        let logits = Array2::from_shape_simple_fn((rows, cols), || rng.uniform(-4.0, 4.0));
-        let classes = Array1::from_shape_simple_fn(rows, || rng.below(cols));
+        let (logits, classes) = cross_entropy_inputs(rows, cols);
         let mut grad = Array2::<f32>::zeros((rows, cols));
 
         configure(&mut group, rows * cols);

@@ -1,4 +1,5 @@
-//! Shared by the bench binaries: a deterministic PRNG and criterion settings.
+//! Shared by the bench binaries: a deterministic PRNG, the benchmark inputs
+//! and criterion settings.
 #![allow(dead_code)]
 
 pub mod naive;
@@ -6,6 +7,7 @@ pub mod naive;
 use std::time::Duration;
 
 use criterion::SamplingMode;
+use ndarray::{Array1, Array2};
 
 /// SplitMix64: a tiny, deterministic PRNG (no extra crates needed).
 pub struct Rng(pub u64);
@@ -37,6 +39,29 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
+}
+
+/// `n` values uniform in `[lo, hi)`.
+pub fn uniform1(rng: &mut Rng, n: usize, lo: f32, hi: f32) -> Array1<f32> {
+    Array1::from_shape_simple_fn(n, || rng.uniform(lo, hi))
+}
+
+/// The MSE benchmark's inputs of size `n`: predictions and targets uniform
+/// in `[-1, 1)` (one seed per size, so every crate times the same arrays).
+pub fn mse_inputs(n: usize) -> (Array1<f32>, Array1<f32>) {
+    let mut rng = Rng::new(0x5EED ^ n as u64);
+    let pred = uniform1(&mut rng, n, -1.0, 1.0);
+    let target = uniform1(&mut rng, n, -1.0, 1.0);
+    (pred, target)
+}
+
+/// The cross-entropy benchmark's inputs: `rows × cols` logits uniform in
+/// `[-4, 4)` and one class index per row.
+pub fn cross_entropy_inputs(rows: usize, cols: usize) -> (Array2<f32>, Array1<usize>) {
+    let mut rng = Rng::new(0xCE ^ (rows * cols) as u64);
+    let logits = Array2::from_shape_simple_fn((rows, cols), || rng.uniform(-4.0, 4.0));
+    let classes = Array1::from_shape_simple_fn(rows, || rng.below(cols));
+    (logits, classes)
 }
 
 /// Measurement settings by problem size: many short samples while a call

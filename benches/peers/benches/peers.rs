@@ -29,11 +29,7 @@ use ndloss_peers::{
 
 #[path = "../../common/mod.rs"]
 mod common;
-use common::{configure, Rng};
-
-fn uniform1(rng: &mut Rng, n: usize, lo: f32, hi: f32) -> Array1<f32> {
-    Array1::from_shape_simple_fn(n, || rng.uniform(lo, hi))
-}
+use common::{configure, cross_entropy_inputs, mse_inputs};
 
 /// ndloss's loss value agrees with the f64 `reference` within 1e-5
 /// relative; candle's and the naive one within 1e-2 (both accumulate in f32:
@@ -107,10 +103,8 @@ fn cross_entropy_f64(logits: &Array2<f32>, classes: &Array1<usize>) -> f64 {
 fn mse_forward_grad(c: &mut Criterion) {
     let mut group = c.benchmark_group("mse_forward_grad");
     for n in [16, 1 << 20, 1 << 24] {
-        // Seeds and order of draws as in benches/losses.rs.
-        let mut rng = Rng::new(0x5EED ^ n as u64);
-        let pred = uniform1(&mut rng, n, -1.0, 1.0);
-        let target = uniform1(&mut rng, n, -1.0, 1.0);
+        // The inputs of benches/losses.rs (benches/common).
+        let (pred, target) = mse_inputs(n);
         let mut grad = Array1::<f32>::zeros(n);
         let pred_var = Var::from_tensor(&to_candle(&pred).unwrap()).unwrap();
         let target_t = to_candle(&target).unwrap();
@@ -152,10 +146,8 @@ fn mse_forward_grad(c: &mut Criterion) {
 fn cross_entropy_forward_grad(c: &mut Criterion) {
     let mut group = c.benchmark_group("cross_entropy_forward_grad");
     for (rows, cols) in [(32, 10), (256, 1000), (32, 32768)] {
-        // Seeds and order of draws as in benches/losses.rs.
-        let mut rng = Rng::new(0xCE ^ (rows * cols) as u64);
-        let logits = Array2::from_shape_simple_fn((rows, cols), || rng.uniform(-4.0, 4.0));
-        let classes = Array1::from_shape_simple_fn(rows, || rng.below(cols));
+        // The inputs of benches/losses.rs (benches/common).
+        let (logits, classes) = cross_entropy_inputs(rows, cols);
         let mut grad = Array2::<f32>::zeros((rows, cols));
         let logits_var = Var::from_tensor(&to_candle(&logits).unwrap()).unwrap();
         let classes_t = classes_to_candle(&classes).unwrap();
