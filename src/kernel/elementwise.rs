@@ -368,13 +368,11 @@ const VALUE_SPAN: usize = 16 * BLOCK;
 /// development machine, 16 and more worse).
 const PREFETCH_CHUNKS: usize = 8;
 
-/// Prefetches the cache lines of chunk `k` (of `L` elements) of `x`, if any.
+/// Prefetches chunk `k` (of `L` elements) of `x`, if there is one.
 #[inline(always)]
 fn prefetch_chunk<const L: usize, A>(x: &[A], k: usize) {
     if let Some(chunk) = x.get(k * L..(k + 1) * L) {
-        for v in chunk.iter().step_by(64 / std::mem::size_of::<A>()) {
-            super::simd::prefetch::<false, _>(v);
-        }
+        super::simd::prefetch(chunk);
     }
 }
 

@@ -136,20 +136,18 @@ fn baseline<K: Kernel>(k: K) -> K::Output {
     k.run::<false>()
 }
 
-/// Asks the CPU to start loading the cache line that holds `x` into L1 (for
-/// writing it, if `WRITE`): a hint with no effect on results (no-op off
-/// x86-64). Any address is allowed: a prefetch never faults.
+/// Asks the CPU to start loading every cache line of `x` into L1: a hint
+/// with no effect on results (no-op off x86-64).
 #[inline(always)]
-pub(crate) fn prefetch<const WRITE: bool, T>(x: *const T) {
+pub(crate) fn prefetch<T>(x: &[T]) {
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is only a hint: it never faults (whatever the
-    // address) and never changes memory or results.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_ET0, _MM_HINT_T0};
-        if WRITE {
-            _mm_prefetch::<_MM_HINT_ET0>(x.cast());
-        } else {
-            _mm_prefetch::<_MM_HINT_T0>(x.cast());
+    for v in x.iter().step_by((64 / std::mem::size_of::<T>()).max(1)) {
+        // SAFETY: a prefetch is only a hint: it never faults and never
+        // changes memory or results; the address is in a live slice anyway.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (v as *const T).cast(),
+            )
         }
     }
     #[cfg(not(target_arch = "x86_64"))]

@@ -175,9 +175,10 @@ impl<A: Float> IndexRows<'_, A> {
         let n = x.len();
         let split = n - n % TAIL;
         let mut s = 0.0;
-        for (gs, xs) in g[..split]
+        for (span, (gs, xs)) in g[..split]
             .chunks_mut(SUM_SPAN)
             .zip(x[..split].chunks(SUM_SPAN))
+            .enumerate()
         {
             // Whole fixed-size arrays: the compiler keeps them in registers.
             let mut acc = [A::zero(); TAIL];
@@ -185,13 +186,10 @@ impl<A: Float> IndexRows<'_, A> {
             let (xc, _) = xs.as_chunks::<TAIL>();
             for (k, (gb, xb)) in gc.iter_mut().zip(xc).enumerate() {
                 if k % (BLOCK / TAIL) == 0 {
-                    // The same span of the next row (the offset of xb in x).
-                    let at =
-                        (xb.as_ptr() as usize - x.as_ptr() as usize) / std::mem::size_of::<A>();
+                    // The next row's BLOCK logits at the offset of xb.
+                    let at = span * SUM_SPAN + k * TAIL;
                     if let Some(ahead) = next.get(at..(at + BLOCK).min(next.len())) {
-                        for v in ahead.iter().step_by(64 / std::mem::size_of::<A>()) {
-                            super::simd::prefetch::<false, _>(v);
-                        }
+                        super::simd::prefetch(ahead);
                     }
                 }
                 let e: [A; TAIL] = std::array::from_fn(|j| exp::<FMA, A>(xb[j] - m));
