@@ -75,6 +75,14 @@ pub trait Float:
     /// division; within 2 ulp of `std`. Not part of the stable API.
     #[doc(hidden)]
     fn ln_1p_unit<const FMA: bool>(self) -> Self;
+    /// The slice itself when `Self` is `f32`: for kernels written for `f32`
+    /// lanes only (the AVX-512 cross-entropy). Not part of the stable API.
+    #[doc(hidden)]
+    fn as_f32(x: &[Self]) -> Option<&[f32]>;
+    /// As [`Float::as_f32`], mutable; gives the slice back otherwise. Not
+    /// part of the stable API.
+    #[doc(hidden)]
+    fn as_f32_mut(x: &mut [Self]) -> Result<&mut [f32], &mut [Self]>;
     /// `ln(1 + x)`, accurate for tiny `x`, branch-free; within 3 ulp of
     /// `std`'s `ln_1p`.
     #[inline(always)]
@@ -349,6 +357,14 @@ fn finish_ln<T: num_traits::Float>(x: T, r: T) -> T {
 
 impl Float for f32 {
     #[inline(always)]
+    fn as_f32(x: &[Self]) -> Option<&[f32]> {
+        Some(x)
+    }
+    #[inline(always)]
+    fn as_f32_mut(x: &mut [Self]) -> Result<&mut [f32], &mut [Self]> {
+        Ok(x)
+    }
+    #[inline(always)]
     fn from_f64(x: f64) -> Self {
         x as f32
     }
@@ -418,6 +434,14 @@ impl Float for f32 {
 }
 
 impl Float for f64 {
+    #[inline(always)]
+    fn as_f32(_: &[Self]) -> Option<&[f32]> {
+        None
+    }
+    #[inline(always)]
+    fn as_f32_mut(x: &mut [Self]) -> Result<&mut [f32], &mut [Self]> {
+        Err(x)
+    }
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
         x

@@ -5,6 +5,8 @@
 //! with strided fallbacks, accurate accumulation and vectorisation. Optimise
 //! here and every loss inherits it.
 
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
 pub(crate) mod elementwise;
 pub(crate) mod rowwise;
 pub(crate) mod simd;
