@@ -8,7 +8,7 @@
 //! or the baseline. The compiler vectorises the same source three times; the
 //! detection is done once and cached.
 //!
-//! This module holds the crate's only `unsafe`: calling a `target_feature`
+//! This module and [`super::avx512`] hold the crate's only `unsafe`; here: calling a `target_feature`
 //! function, which is sound exactly when the CPU has those features, and the
 //! level is only ever chosen from `is_x86_feature_detected!`.
 //!
