@@ -165,13 +165,9 @@ unsafe fn transpose(v: [__m512; LANES]) -> [__m512; LANES] {
 mod tests {
     use super::*;
 
-    fn token() -> Option<Avx512> {
-        super::super::simd::avx512_token()
-    }
-
     #[test]
     fn load_and_store_transpose_every_ragged_block() {
-        let Some(t) = token() else {
+        let Some(t) = super::super::simd::avx512_token() else {
             eprintln!("no AVX-512 here: nothing to test");
             return;
         };

@@ -12,6 +12,9 @@
 //! 4. over the group: `ln s`, vectorised;
 //! 5. per row: the value and `g ← a·g − b·w`, `g_y −= …`.
 //!
+//! With AVX-512, `f32` rows shorter than [`LONG_ROW`] take the lane path
+//! instead ([`LaneRows`]: blocks of 16 rows transposed, one row per lane).
+//!
 //! The caller has validated every shape, index and option.
 
 #[cfg(target_arch = "x86_64")]
@@ -169,8 +172,8 @@ impl<A: Float> Kernel for IndexRows<'_, A> {
         total
     }
 
-    /// `f32` rows shorter than [`LONG_ROW`]: [`lanes`]; otherwise as
-    /// [`Kernel::run`].
+    /// `f32` rows shorter than [`LONG_ROW`], at least [`LANE_MIN_ROWS`] of
+    /// them: [`LaneRows`]; otherwise as [`Kernel::run`].
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     fn run_avx512(mut self, t: Avx512) -> f64 {
@@ -432,10 +435,6 @@ impl LaneRows<'_> {
                 s[l] += vc[l];
             }
         }
-        // Whole arrays across this boundary (see `simd::run_avx512`): without
-        // it, `s` was summed in 8 + 4 + 2 + 2-lane pieces read back from the
-        // 16-lane stores of `e` (a store-forwarding stall per class).
-        let s = std::hint::black_box(s);
         let d_y: V = std::array::from_fn(|l| x_y[l] - m[l]);
         let ln_s: V = std::array::from_fn(|l| s[l].ln_fast());
         // −log p_y = (m − x_y) + ln s; smoothing Σ w_c·((m − x_c) + ln s).
