@@ -159,7 +159,7 @@ fn madd<const FMA: bool, T: num_traits::Float>(a: T, b: T, c: T) -> T {
 // Minimax-quality polynomials for eʳ on |r| ≤ ln2/2, from
 // `scripts/poly_coefficients.py`: truncation error 2.5e-9 (f32, degree 6)
 // and 4.2e-18 (f64, degree 11) relative, far below half an ulp.
-const EXP_F32: [f32; 7] = [
+pub(crate) const EXP_F32: [f32; 7] = [
     1.0,
     1.0,
     0.5,
@@ -195,7 +195,7 @@ fn horner<const FMA: bool, T: num_traits::Float, const N: usize>(u: T, c: &[T; N
 
 /// `ln 2` split for Cody–Waite reduction: the high part has few significant
 /// bits, so `n·hi` is exact for every `n` the functions use.
-const LN2_F32: (f32, f32) = (0.693_359_4, -2.121_944_4e-4);
+pub(crate) const LN2_F32: (f32, f32) = (0.693_359_4, -2.121_944_4e-4);
 /// [`LN2_F32`] for `f64` (high part: ln 2 with its low 21 bits zero).
 const LN2_F64: (f64, f64) = (
     f64::from_bits(0x3fe6_2e42_fee0_0000),
@@ -265,18 +265,24 @@ fn exp_f64<const FMA: bool, const NONPOS: bool>(x: f64) -> f64 {
     p * f64::from_bits(s1) * f64::from_bits(s2)
 }
 
+/// `exp_nonpos_ftz` for `f32`: MAGIC = 1.5·2²³ + 127, and below this
+/// (`ln f32::MIN_POSITIVE`, rounded up) the result is 0. Shared with the
+/// AVX-512 lane version (`kernel::avx512::F32x16::exp_ftz`).
+pub(crate) const EXP_FTZ_MAGIC_F32: f32 = 12_583_039.0;
+/// See [`EXP_FTZ_MAGIC_F32`].
+pub(crate) const EXP_FTZ_MIN_F32: f32 = -87.336_54;
+
 #[inline(always)]
 fn exp_ftz_f32<const FMA: bool>(x: f32) -> f32 {
     // As exp_f32 for x ∈ [ln MIN_POSITIVE, 0]: n ∈ [-126, 0], so one factor
     // 2ⁿ is normal. MAGIC = 1.5·2²³ + 127 leaves the biased exponent n + 127
     // in t's low bits; the shift by 23 drops MAGIC's own bits.
-    const MAGIC: f32 = 12_583_039.0;
-    let (t, r) = reduce::<FMA, _>(x, std::f32::consts::LOG2_E, MAGIC, LN2_F32);
+    let (t, r) = reduce::<FMA, _>(x, std::f32::consts::LOG2_E, EXP_FTZ_MAGIC_F32, LN2_F32);
     let p = horner::<FMA, _, 7>(r, &EXP_F32);
     let e = p * f32::from_bits(t.to_bits() << 23);
     // Below −87.34 (−∞ included) the factor is garbage: 0. NaN compares
     // false and stays NaN through p.
-    if x < -87.336_54 {
+    if x < EXP_FTZ_MIN_F32 {
         0.0
     } else {
         e
@@ -296,6 +302,10 @@ fn exp_ftz_f64<const FMA: bool>(x: f64) -> f64 {
         e
     }
 }
+
+/// The bits of √½ in `f32` (`0x3f3504f3`): `ln_fast` splits `x = 2ᵉ·m` with
+/// `m ∈ [√½, √2)`. Shared with `kernel::avx512::F32x16::ln`.
+pub(crate) const SQRT_HALF_BITS_F32: i32 = 0x3f35_04f3;
 
 /// `k·ln 2 + ln(1 + f)` for `f ∈ [√½ − 1, √2 − 1]`:
 /// ln(1 + f) = f − (f²/2 − s·(f²/2 + R)), s = f/(2 + f), R = Σ 2s^{2j}/(2j+1)
@@ -422,7 +432,7 @@ impl Float for f32 {
         let sub = x < f32::MIN_POSITIVE;
         let xs = if sub { x * 8_388_608.0 } else { x }; // 2²³ makes subnormals normal
         let bits = xs.to_bits() as i32;
-        let e = (bits.wrapping_sub(0x3f35_04f3)) >> 23; // 0x3f3504f3 = √½
+        let e = (bits.wrapping_sub(SQRT_HALF_BITS_F32)) >> 23;
         let m = f32::from_bits(bits.wrapping_sub(e << 23) as u32);
         let e = (e - if sub { 23 } else { 0 }) as f32;
         // ln(1 + f) = f − (f²/2 − s·(f²/2 + R)), R = Σ 2s^{2k}/(2k+1) (k ≥ 1):

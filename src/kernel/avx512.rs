@@ -1,31 +1,322 @@
-//! AVX-512 building blocks the compiler does not produce from plain Rust:
-//! moving a block of rows into SIMD lanes and back (a 16 × 16 transpose by
-//! lane shuffles, with masked loads and stores for ragged edges).
+//! AVX-512 building blocks for kernels whose speed depends on the exact
+//! instruction sequence: [`F32x16`], sixteen `f32` lanes in one register
+//! with the arithmetic, masks and math (`exp`, `ln`) a kernel needs, and
+//! moving a block of rows into lanes and back (a 16 × 16 transpose by lane
+//! shuffles, with masked loads and stores for ragged edges).
 //!
 //! With rows in lanes, per-row reductions (a softmax's maximum and sum)
-//! become element-wise operations between whole vectors, which plain Rust
-//! over `[f32; 16]` arrays vectorises: the kernels keep their math generic
-//! and come here only for the rearrangement.
+//! become element-wise operations between whole vectors. Plain Rust over
+//! `[f32; 16]` arrays is at the mercy of the compiler's SLP vectoriser,
+//! which split such code into 1 + 1 + 2 + 4 + 8-lane pieces with
+//! store-forwarding stalls between them (see ARCHITECTURE.md, "SIMD and
+//! dispatch"); written with [`F32x16`], each operation is one instruction.
 //!
-//! Every function takes the [`Avx512`] token, which only exists on a CPU with
-//! the features, and checks its slice bounds, so each is safe to call. This
-//! module and [`super::simd`] hold the crate's only `unsafe`.
+//! Every [`F32x16`] is made from the [`Avx512`] token, which only exists on a
+//! CPU with the features, or from other values; every function checks its
+//! slice bounds. So each is safe to call. This module and [`super::simd`]
+//! hold the crate's only `unsafe`.
 
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
-    __m512, _mm512_castpd_ps, _mm512_castps_pd, _mm512_loadu_ps, _mm512_mask_storeu_ps,
-    _mm512_maskz_loadu_ps, _mm512_setzero_ps, _mm512_shuffle_f32x4, _mm512_storeu_ps,
-    _mm512_unpackhi_pd, _mm512_unpackhi_ps, _mm512_unpacklo_pd, _mm512_unpacklo_ps,
+    __m512, __m512i, _mm256_castpd_ps, _mm512_add_pd, _mm512_add_ps, _mm512_castpd_ps,
+    _mm512_castps512_ps256, _mm512_castps_pd, _mm512_castps_si512, _mm512_castsi256_si512,
+    _mm512_castsi512_ps, _mm512_cmp_ps_mask, _mm512_cmpeq_epi32_mask, _mm512_cmpneq_epi64_mask,
+    _mm512_cvtepi32_ps, _mm512_cvtepi64_epi32, _mm512_cvtps_pd, _mm512_div_ps,
+    _mm512_extractf64x4_pd, _mm512_fmadd_ps, _mm512_fnmadd_ps, _mm512_inserti64x4,
+    _mm512_mask_blend_epi32, _mm512_mask_blend_ps, _mm512_mask_storeu_ps, _mm512_mask_sub_ps,
+    _mm512_maskz_loadu_epi64, _mm512_maskz_loadu_ps, _mm512_maskz_mov_ps, _mm512_max_ps,
+    _mm512_mul_ps, _mm512_reduce_add_pd, _mm512_set1_epi32, _mm512_set1_epi64, _mm512_set1_ps,
+    _mm512_setzero_ps, _mm512_shuffle_f32x4, _mm512_slli_epi32, _mm512_srai_epi32,
+    _mm512_sub_epi32, _mm512_sub_ps, _mm512_unpackhi_pd, _mm512_unpackhi_ps, _mm512_unpacklo_pd,
+    _mm512_unpacklo_ps, _CMP_EQ_OQ, _CMP_GE_OQ, _CMP_LT_OQ,
 };
+use std::ops::{Add, BitAnd, Div, Mul, Sub};
 
 use super::simd::Avx512;
+use crate::float::{EXP_F32, EXP_FTZ_MAGIC_F32, EXP_FTZ_MIN_F32, LN2_F32, SQRT_HALF_BITS_F32};
 
 /// SIMD lanes of an f32 vector: the rows of one block.
 pub(crate) const LANES: usize = 16;
 
-/// A block transposed: `[c][r]`, one `[f32; 16]` (one vector) per column.
-pub(crate) type Block = [[f32; LANES]; LANES];
+/// Sixteen `f32` lanes in one AVX-512 register.
+///
+/// A value exists only on a CPU with AVX-512 F/BW/DQ/VL: the constructors
+/// take the [`Avx512`] token and every operation makes its result from
+/// values that exist. Each method is `#[inline(always)]`: used inside a
+/// kernel's `run_avx512` (under `simd::dispatch`), it is one instruction of
+/// a function compiled for AVX-512.
+#[derive(Clone, Copy)]
+pub(crate) struct F32x16(__m512);
+
+/// Sixteen `i32` lanes (class indices; bit patterns of an [`F32x16`]), made
+/// only from the token or from other vectors, as [`F32x16`].
+#[derive(Clone, Copy)]
+pub(crate) struct I32x16(__m512i);
+
+/// One bit per lane: the result of a comparison, and which lanes an
+/// operation touches.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Mask16(pub(crate) u16);
+
+// SAFETY (every `unsafe` block from here to the transposes): the intrinsic
+// only computes on registers, and it runs on a CPU with AVX-512 F/BW/DQ/VL
+// because an `F32x16` or `I32x16` (an argument, or `self`) or an `Avx512`
+// token exists, and none exists on any other CPU.
+
+impl F32x16 {
+    /// Every lane `x`.
+    #[inline(always)]
+    pub(crate) fn splat(_: Avx512, x: f32) -> Self {
+        Self(unsafe { _mm512_set1_ps(x) })
+    }
+
+    /// Every lane `x`, on the CPU `self` proves.
+    #[inline(always)]
+    fn k(self, x: f32) -> Self {
+        Self(unsafe { _mm512_set1_ps(x) })
+    }
+
+    /// `self·b + c`, rounded once.
+    #[inline(always)]
+    pub(crate) fn mul_add(self, b: Self, c: Self) -> Self {
+        Self(unsafe { _mm512_fmadd_ps(self.0, b.0, c.0) })
+    }
+
+    /// `c − self·b`, rounded once.
+    #[inline(always)]
+    fn neg_mul_add(self, b: Self, c: Self) -> Self {
+        Self(unsafe { _mm512_fnmadd_ps(self.0, b.0, c.0) })
+    }
+
+    /// Per lane `if v > self { v } else { self }`: the maximum, skipping a
+    /// NaN `v` (the scalar kernels' rule; one instruction).
+    #[inline(always)]
+    pub(crate) fn max_with(self, v: Self) -> Self {
+        // x86 `max(a, b)` is `a > b ? a : b`.
+        Self(unsafe { _mm512_max_ps(v.0, self.0) })
+    }
+
+    /// Lanes where `self < o` (false for NaN).
+    #[inline(always)]
+    pub(crate) fn lt(self, o: Self) -> Mask16 {
+        Mask16(unsafe { _mm512_cmp_ps_mask::<_CMP_LT_OQ>(self.0, o.0) })
+    }
+
+    /// Lanes where `self == o` (false for NaN).
+    #[inline(always)]
+    fn eq(self, o: Self) -> Mask16 {
+        Mask16(unsafe { _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(self.0, o.0) })
+    }
+
+    /// Lanes where `self >= o` (false for NaN).
+    #[inline(always)]
+    fn ge(self, o: Self) -> Mask16 {
+        Mask16(unsafe { _mm512_cmp_ps_mask::<_CMP_GE_OQ>(self.0, o.0) })
+    }
+
+    /// Per lane `if mask { a } else { b }`.
+    #[inline(always)]
+    pub(crate) fn select(mask: Mask16, a: Self, b: Self) -> Self {
+        Self(unsafe { _mm512_mask_blend_ps(mask.0, b.0, a.0) })
+    }
+
+    /// `self` in the lanes of `mask`, 0 elsewhere.
+    #[inline(always)]
+    pub(crate) fn zero_unless(self, mask: Mask16) -> Self {
+        Self(unsafe { _mm512_maskz_mov_ps(mask.0, self.0) })
+    }
+
+    /// `self − b` in the lanes of `mask`, `self` elsewhere.
+    #[inline(always)]
+    pub(crate) fn sub_where(self, mask: Mask16, b: Self) -> Self {
+        Self(unsafe { _mm512_mask_sub_ps(self.0, mask.0, self.0, b.0) })
+    }
+
+    /// The sum of the lanes of `mask`, in `f64`.
+    #[inline(always)]
+    pub(crate) fn sum_f64_where(self, mask: Mask16) -> f64 {
+        let v = self.zero_unless(mask).0;
+        unsafe {
+            let lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+            let hi = _mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v));
+            let hi = _mm512_cvtps_pd(_mm256_castpd_ps(hi));
+            _mm512_reduce_add_pd(_mm512_add_pd(lo, hi))
+        }
+    }
+
+    /// The lanes' bits.
+    #[inline(always)]
+    fn to_bits(self) -> I32x16 {
+        I32x16(unsafe { _mm512_castps_si512(self.0) })
+    }
+
+    /// `eˣ` per lane for `x ≤ 0`, 0 below `ln f32::MIN_POSITIVE`: the same
+    /// operations as `f32::exp_nonpos_ftz::<true>`, so the same bits.
+    #[inline(always)]
+    pub(crate) fn exp_ftz(self) -> Self {
+        let x = self;
+        let t = x.mul_add(x.k(std::f32::consts::LOG2_E), x.k(EXP_FTZ_MAGIC_F32));
+        let nf = t - x.k(EXP_FTZ_MAGIC_F32);
+        let r = nf.neg_mul_add(x.k(LN2_F32.0), x);
+        let r = nf.neg_mul_add(x.k(LN2_F32.1), r);
+        let mut p = x.k(EXP_F32[EXP_F32.len() - 1]);
+        for &c in EXP_F32[..EXP_F32.len() - 1].iter().rev() {
+            p = p.mul_add(r, x.k(c));
+        }
+        let e = p * t.to_bits().shl::<23>().to_float_bits();
+        Self::select(x.lt(x.k(EXP_FTZ_MIN_F32)), x.k(0.0), e)
+    }
+
+    /// `ln x` per lane: the same operations as `f32::ln_fast`, so the same
+    /// bits (subnormals, 0, ∞, negative and NaN inputs included).
+    #[inline(always)]
+    pub(crate) fn ln(self) -> Self {
+        let x = self;
+        let sub = x.lt(x.k(f32::MIN_POSITIVE));
+        let xs = Self::select(sub, x * x.k(8_388_608.0), x);
+        let bits = xs.to_bits();
+        let e = (bits - bits.k(SQRT_HALF_BITS_F32)).shr_arith::<23>();
+        let m = (bits - e.shl::<23>()).to_float_bits();
+        let e = I32x16::select(sub, e - e.k(23), e).to_float();
+        // ln(1 + f) + e·ln 2, as `ln1p_core_f32`.
+        let (ln2_hi, ln2_lo) = (x.k(LN2_F32.0), x.k(LN2_F32.1));
+        let f = m - x.k(1.0);
+        let s = f / (x.k(2.0) + f);
+        let z = s * s;
+        let big_r =
+            z * (x.k(2.0 / 3.0) + z * (x.k(2.0 / 5.0) + z * (x.k(2.0 / 7.0) + z * x.k(2.0 / 9.0))));
+        let hfsq = x.k(0.5) * f * f;
+        let r = e * ln2_hi - ((hfsq - (s * (hfsq + big_r) + e * ln2_lo)) - f);
+        // The special cases, as `finish_ln`.
+        let r = Self::select(x.eq(x.k(0.0)), x.k(f32::NEG_INFINITY), r);
+        let r = Self::select(x.eq(x.k(f32::INFINITY)), x, r);
+        Self::select(x.ge(x.k(0.0)), r, x.k(f32::NAN))
+    }
+
+    /// The lanes as an array (for tests).
+    #[cfg(test)]
+    pub(crate) fn to_array(self) -> [f32; LANES] {
+        let mut out = [0.0; LANES];
+        // SAFETY: as above; `out` is 16 writable f32.
+        unsafe { std::arch::x86_64::_mm512_storeu_ps(out.as_mut_ptr(), self.0) };
+        out
+    }
+
+    /// Lanes from an array (for tests).
+    #[cfg(test)]
+    pub(crate) fn from_array(_: Avx512, a: [f32; LANES]) -> Self {
+        // SAFETY: as above; `a` is 16 readable f32.
+        Self(unsafe { std::arch::x86_64::_mm512_loadu_ps(a.as_ptr()) })
+    }
+}
+
+macro_rules! f32x16_op {
+    ($($trait:ident $method:ident $intrinsic:ident),*) => {$(
+        impl $trait for F32x16 {
+            type Output = Self;
+            #[inline(always)]
+            fn $method(self, o: Self) -> Self {
+                Self(unsafe { $intrinsic(self.0, o.0) })
+            }
+        }
+    )*};
+}
+f32x16_op!(Add add _mm512_add_ps, Sub sub _mm512_sub_ps, Mul mul _mm512_mul_ps, Div div _mm512_div_ps);
+
+impl I32x16 {
+    /// Every lane `x`, on the CPU `self` proves.
+    #[inline(always)]
+    fn k(self, x: i32) -> Self {
+        Self(unsafe { _mm512_set1_epi32(x) })
+    }
+
+    /// Lanes equal to `c`.
+    #[inline(always)]
+    pub(crate) fn eq_splat(self, c: i32) -> Mask16 {
+        Mask16(unsafe { _mm512_cmpeq_epi32_mask(self.0, _mm512_set1_epi32(c)) })
+    }
+
+    /// Per lane `if mask { a } else { b }`.
+    #[inline(always)]
+    fn select(mask: Mask16, a: Self, b: Self) -> Self {
+        Self(unsafe { _mm512_mask_blend_epi32(mask.0, b.0, a.0) })
+    }
+
+    /// Each lane shifted left by `N` bits.
+    #[inline(always)]
+    fn shl<const N: u32>(self) -> Self {
+        Self(unsafe { _mm512_slli_epi32::<N>(self.0) })
+    }
+
+    /// Each lane shifted right by `N` bits, keeping the sign.
+    #[inline(always)]
+    fn shr_arith<const N: u32>(self) -> Self {
+        Self(unsafe { _mm512_srai_epi32::<N>(self.0) })
+    }
+
+    /// The lanes as numbers, rounded to `f32`.
+    #[inline(always)]
+    fn to_float(self) -> F32x16 {
+        F32x16(unsafe { _mm512_cvtepi32_ps(self.0) })
+    }
+
+    /// The lanes' bits as `f32` lanes.
+    #[inline(always)]
+    fn to_float_bits(self) -> F32x16 {
+        F32x16(unsafe { _mm512_castsi512_ps(self.0) })
+    }
+}
+
+impl Sub for I32x16 {
+    type Output = Self;
+    /// Wrapping subtraction per lane.
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Self(unsafe { _mm512_sub_epi32(self.0, o.0) })
+    }
+}
+
+impl BitAnd for Mask16 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitand(self, o: Self) -> Self {
+        Self(self.0 & o.0)
+    }
+}
+
+/// Up to 16 class indices, one per lane, with the lanes that count: those
+/// of `ys` (lane `l` is `ys[l]`) whose index is not `ignore`. Indices are
+/// kept modulo 2³² (the kernels compare them with class numbers below
+/// 2³¹, and validated targets of counted lanes are class numbers).
+///
+/// # Panics
+///
+/// If `ys` has more than 16 entries (a bug in the caller).
+#[inline(always)]
+pub(crate) fn load_targets(_: Avx512, ys: &[usize], ignore: Option<usize>) -> (I32x16, Mask16) {
+    assert!(ys.len() <= LANES);
+    let n = ys.len();
+    let (m_lo, m_hi) = (first(n.min(8)) as u8, first(n.saturating_sub(8)) as u8);
+    // SAFETY: the masked loads read lanes `0..n` of `ys` only (`usize` is
+    // 64 bits on x86-64); the rest is register arithmetic, as above.
+    unsafe {
+        let p = ys.as_ptr().cast::<i64>();
+        let lo = _mm512_maskz_loadu_epi64(m_lo, p);
+        let hi = _mm512_maskz_loadu_epi64(m_hi, p.wrapping_add(8));
+        let (mut a_lo, mut a_hi) = (m_lo, m_hi);
+        if let Some(i) = ignore {
+            let i = _mm512_set1_epi64(i as i64);
+            a_lo &= _mm512_cmpneq_epi64_mask(lo, i);
+            a_hi &= _mm512_cmpneq_epi64_mask(hi, i);
+        }
+        let y = _mm512_inserti64x4::<1>(
+            _mm512_castsi256_si512(_mm512_cvtepi64_epi32(lo)),
+            _mm512_cvtepi64_epi32(hi),
+        );
+        (I32x16(y), Mask16(u16::from(a_lo) | (u16::from(a_hi) << 8)))
+    }
+}
 
 /// The mask of the first `n ≤ 16` lanes.
 #[inline(always)]
@@ -34,7 +325,8 @@ fn first(n: usize) -> u16 {
 }
 
 /// Reads rows `0..rows` of a row-major matrix with row stride `stride`,
-/// columns `0..cols`, into `out[c][r]`; every other entry of `out` is 0.
+/// columns `0..cols`: vector `c`, lane `r` is `x[r·stride + c]`; every other
+/// lane is 0.
 ///
 /// # Panics
 ///
@@ -47,41 +339,46 @@ pub(crate) fn load_transposed(
     stride: usize,
     rows: usize,
     cols: usize,
-    out: &mut Block,
-) {
+) -> [F32x16; LANES] {
     assert!(rows <= LANES && cols <= LANES);
     assert!(rows == 0 || (rows - 1) * stride + cols <= x.len());
-    // SAFETY: the token proves the CPU has AVX-512F; the assertions keep
-    // every read of `load_impl` inside `x`.
-    unsafe { load_impl(x, stride, rows, cols, out) }
-}
-
-#[inline(always)]
-unsafe fn load_impl(x: &[f32], stride: usize, rows: usize, cols: usize, out: &mut Block) {
     let mask = first(cols);
-    let mut r = [_mm512_setzero_ps(); LANES];
-    for (i, v) in r.iter_mut().enumerate().take(rows) {
-        // SAFETY: lanes `0..cols` of row `i` are `x[i·stride ..][..cols]`,
-        // inside `x` (checked by the caller); masked-off lanes are not read.
-        *v = unsafe { _mm512_maskz_loadu_ps(mask, x.as_ptr().add(i * stride)) };
-    }
-    let t = transpose(r);
-    for (o, v) in out.iter_mut().zip(t) {
-        // SAFETY: `o` is 16 writable f32.
-        unsafe { _mm512_storeu_ps(o.as_mut_ptr(), v) };
+    // SAFETY: the token proves the CPU has AVX-512F. Lanes `0..cols` of row
+    // `i` are `x[i·stride ..][..cols]`, inside `x` (asserted); masked-off
+    // lanes are not read.
+    unsafe {
+        // All 16 rows, those ≥ rows with an empty mask at row 0: a fixed
+        // loop, so the vectors stay in registers (whole blocks without the
+        // per-row choice).
+        let mut r = [_mm512_setzero_ps(); LANES];
+        if rows == LANES {
+            for (i, v) in r.iter_mut().enumerate() {
+                *v = _mm512_maskz_loadu_ps(mask, x.as_ptr().add(i * stride));
+            }
+        } else {
+            for (i, v) in r.iter_mut().enumerate() {
+                let (m, at) = if i < rows { (mask, i * stride) } else { (0, 0) };
+                *v = _mm512_maskz_loadu_ps(m, x.as_ptr().add(at));
+            }
+        }
+        let t = transpose(r);
+        let mut out = [F32x16(_mm512_setzero_ps()); LANES];
+        for (o, v) in out.iter_mut().zip(t) {
+            *o = F32x16(v);
+        }
+        out
     }
 }
 
-/// Writes `block[c][r]` to `g[r·stride + c]` for rows `0..rows`, columns
-/// `0..cols`; nothing else of `g` is touched.
+/// Writes lane `r` of vector `c` to `g[r·stride + c]` for rows `0..rows`,
+/// columns `0..cols`; nothing else of `g` is touched.
 ///
 /// # Panics
 ///
 /// As [`load_transposed`], for writes.
 #[inline(always)]
 pub(crate) fn store_transposed(
-    _: Avx512,
-    block: &Block,
+    block: &[F32x16; LANES],
     g: &mut [f32],
     stride: usize,
     rows: usize,
@@ -89,24 +386,26 @@ pub(crate) fn store_transposed(
 ) {
     assert!(rows <= LANES && cols <= LANES);
     assert!(rows == 0 || (rows - 1) * stride + cols <= g.len());
-    // SAFETY: as in `load_transposed`, for the writes of `store_impl`.
-    unsafe { store_impl(block, g, stride, rows, cols) }
-}
-
-#[inline(always)]
-unsafe fn store_impl(block: &Block, g: &mut [f32], stride: usize, rows: usize, cols: usize) {
     let mask = first(cols);
-    let mut c = [_mm512_setzero_ps(); LANES];
-    for (v, b) in c.iter_mut().zip(block) {
-        // SAFETY: `b` is 16 readable f32.
-        *v = unsafe { _mm512_loadu_ps(b.as_ptr()) };
-    }
-    let t = transpose(c);
-    for (i, v) in t.into_iter().enumerate().take(rows) {
-        // SAFETY: lanes `0..cols` of row `i` are `g[i·stride ..][..cols]`,
-        // inside `g` (checked by the caller); masked-off lanes are not
-        // written.
-        unsafe { _mm512_mask_storeu_ps(g.as_mut_ptr().add(i * stride), mask, v) };
+    // SAFETY: the vectors prove the CPU has AVX-512F. Lanes `0..cols` of
+    // row `i` are `g[i·stride ..][..cols]`, inside `g` (asserted);
+    // masked-off lanes are not written.
+    unsafe {
+        let mut c = [_mm512_setzero_ps(); LANES];
+        for (c, v) in c.iter_mut().zip(block) {
+            *c = v.0;
+        }
+        let t = transpose(c);
+        if rows == LANES {
+            for (i, v) in t.into_iter().enumerate() {
+                _mm512_mask_storeu_ps(g.as_mut_ptr().add(i * stride), mask, v);
+            }
+        } else {
+            for (i, v) in t.into_iter().enumerate() {
+                let (m, at) = if i < rows { (mask, i * stride) } else { (0, 0) };
+                _mm512_mask_storeu_ps(g.as_mut_ptr().add(at), m, v);
+            }
+        }
     }
 }
 
@@ -165,20 +464,24 @@ unsafe fn transpose(v: [__m512; LANES]) -> [__m512; LANES] {
 mod tests {
     use super::*;
 
+    fn token() -> Option<Avx512> {
+        let t = super::super::simd::avx512_token();
+        if t.is_none() {
+            eprintln!("no AVX-512 here: nothing to test");
+        }
+        t
+    }
+
     #[test]
     fn load_and_store_transpose_every_ragged_block() {
-        let Some(t) = super::super::simd::avx512_token() else {
-            eprintln!("no AVX-512 here: nothing to test");
-            return;
-        };
+        let Some(t) = token() else { return };
         let stride = 19;
         let x: Vec<f32> = (0..16 * stride).map(|i| i as f32 + 0.5).collect();
         for rows in 0..=16 {
             for cols in 0..=16 {
-                let mut block = [[f32::NAN; 16]; 16];
-                load_transposed(t, &x, stride, rows, cols, &mut block);
+                let block = load_transposed(t, &x, stride, rows, cols);
                 for (c, col) in block.iter().enumerate() {
-                    for (r, &v) in col.iter().enumerate() {
+                    for (r, &v) in col.to_array().iter().enumerate() {
                         let want = if r < rows && c < cols {
                             x[r * stride + c]
                         } else {
@@ -188,12 +491,132 @@ mod tests {
                     }
                 }
                 let mut g = vec![-1.0_f32; x.len()];
-                store_transposed(t, &block, &mut g, stride, rows, cols);
+                store_transposed(&block, &mut g, stride, rows, cols);
                 for (i, &v) in g.iter().enumerate() {
                     let (r, c) = (i / stride, i % stride);
                     let want = if r < rows && c < cols { x[i] } else { -1.0 };
                     assert_eq!(v, want, "rows {rows} cols {cols} at {i}");
                 }
+            }
+        }
+    }
+
+    /// Every 4093rd `f32` bit pattern (both signs, subnormals, ∞ and NaNs
+    /// included) plus the edge values, through `f` 16 at a time, each lane
+    /// compared with `scalar`, bit for bit (any NaN matches any NaN).
+    fn same_bits(t: Avx512, f: fn(F32x16) -> F32x16, scalar: fn(f32) -> f32) -> usize {
+        let edges = [
+            0.0,
+            -0.0,
+            f32::MIN_POSITIVE,
+            f32::MAX,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            EXP_FTZ_MIN_F32,
+            -87.336_55,
+            1.0,
+            -1.0,
+            64.0,
+        ];
+        let all: Vec<f32> = edges
+            .into_iter()
+            .chain((0..=u32::MAX / 4093).map(|i| f32::from_bits(i * 4093)))
+            .collect();
+        let (chunks, _) = all.as_chunks::<LANES>();
+        for xs in chunks {
+            let got = f(F32x16::from_array(t, *xs)).to_array();
+            for (&x, g) in xs.iter().zip(got) {
+                let want = scalar(x);
+                assert!(
+                    g.to_bits() == want.to_bits() || (g.is_nan() && want.is_nan()),
+                    "at {x:e}: {g:e} vs {want:e}"
+                );
+            }
+        }
+        chunks.len() * LANES
+    }
+
+    #[test]
+    fn exp_ftz_is_the_scalar_function_bit_for_bit() {
+        use crate::float::Float;
+        let Some(t) = token() else { return };
+        // its domain: x ≤ 0 (and NaN): positive inputs are negated
+        let n = same_bits(
+            t,
+            |x| {
+                let x = F32x16::select(x.lt(x.k(0.0)), x, x.k(0.0) - x);
+                x.exp_ftz()
+            },
+            |x| (if x < 0.0 { x } else { 0.0 - x }).exp_nonpos_ftz::<true>(),
+        );
+        assert!(n > 1_000_000);
+    }
+
+    #[test]
+    fn ln_is_the_scalar_function_bit_for_bit() {
+        use crate::float::Float;
+        let Some(t) = token() else { return };
+        let n = same_bits(t, F32x16::ln, |x| x.ln_fast());
+        assert!(n > 1_000_000);
+    }
+
+    #[test]
+    fn lane_operations() {
+        let Some(t) = token() else { return };
+        let a = F32x16::from_array(t, std::array::from_fn(|l| l as f32 - 4.0));
+        let b = F32x16::from_array(t, std::array::from_fn(|l| 2.0 * (l % 3) as f32));
+        let nan = F32x16::splat(t, f32::NAN);
+        // max_with: the larger; a NaN argument is skipped, a NaN self kept
+        let m = a.max_with(b).to_array();
+        assert_eq!(m[0], 0.0);
+        assert_eq!(m[7], 3.0);
+        assert_eq!(m[14], 10.0);
+        assert_eq!(a.max_with(nan).to_array(), a.to_array());
+        assert!(nan.max_with(a).to_array().iter().all(|v| v.is_nan()));
+        let lt = a.lt(b);
+        assert_eq!(lt, Mask16(0b0000_0000_0011_1111)); // l − 4 < 2·(l mod 3) for l < 6
+        let s = F32x16::select(lt, a, b).to_array();
+        assert_eq!((s[0], s[5], s[6], s[7], s[8]), (-4.0, 1.0, 0.0, 2.0, 4.0));
+        assert_eq!(
+            a.zero_unless(Mask16(0b10)).to_array()[..3],
+            [0.0, -3.0, 0.0]
+        );
+        assert_eq!(
+            a.sub_where(Mask16(0b100), b).to_array()[..3],
+            [-4.0, -3.0, -6.0]
+        );
+        assert_eq!(a.sum_f64_where(Mask16(u16::MAX)), 56.0);
+        assert_eq!(
+            a.sum_f64_where(Mask16(0b1000_0000_0000_0011)),
+            -4.0 - 3.0 + 11.0
+        );
+        assert_eq!(a.mul_add(b, a).to_array()[4], 0.0);
+        assert_eq!(a.mul_add(b, a).to_array()[5], 1.0 * 4.0 + 1.0);
+        assert_eq!(((a + b) * b - a / b).to_array()[5], 5.0 * 4.0 - 0.25);
+    }
+
+    #[test]
+    fn targets_in_lanes() {
+        let Some(t) = token() else { return };
+        let ys: Vec<usize> = (0..16).map(|i| (i * 7) % 10).collect();
+        for n in 0..=16 {
+            for ignore in [None, Some(4), Some(usize::MAX)] {
+                let (y, active) = load_targets(t, &ys[..n], ignore);
+                for c in 0..10 {
+                    let want = (0..n).filter(|&l| ys[l] == c).fold(0, |m, l| m | 1 << l);
+                    // lanes ≥ n hold 0
+                    let want = if c == 0 {
+                        want | (0xFFFF << n & 0xFFFF)
+                    } else {
+                        want
+                    };
+                    assert_eq!(y.eq_splat(c as i32).0, want as u16, "n {n} class {c}");
+                }
+                let want = (0..n)
+                    .filter(|&l| Some(ys[l]) != ignore)
+                    .fold(0, |m, l| m | 1 << l);
+                assert_eq!(active.0, want as u16, "n {n} ignore {ignore:?}");
             }
         }
     }

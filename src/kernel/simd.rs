@@ -123,21 +123,6 @@ mod x86 {
     }
 }
 
-/// Runs `k` compiled for AVX-512, in a function of its own, as
-/// [`dispatch`] does on such a CPU; the token proves the CPU has it.
-///
-/// For loops over `[f32; 16]` lane arrays inside a kernel: inlined into the
-/// kernel, the compiler's SLP vectoriser packed them into 8 + 4 + 2 + 2-lane
-/// pieces with store-forwarding stalls between them; compiled alone, every
-/// array is one 512-bit vector (measured on the 32 × 10 cross-entropy lane
-/// path: 770 → 510 ns).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-pub(crate) fn run_avx512<K: Kernel>(_: Avx512, k: K) -> K::Output {
-    // SAFETY: the token exists only when the features were detected.
-    unsafe { x86::avx512(k) }
-}
-
 /// A token when this CPU has AVX-512 and kernels run at that level, for
 /// testing the functions that take one.
 #[cfg(all(test, target_arch = "x86_64"))]

@@ -14,7 +14,7 @@ use crate::float::{logistic, Float};
 use crate::kernel::elementwise::{PointMath, WeightedMean};
 use crate::kernel::rowwise::{class_axis, map_lanes, sum_lanes};
 use crate::kernel::simd::dispatch;
-use crate::kernel::softmax::{IndexMath, IndexRows};
+use crate::kernel::softmax::{CountTargets, IndexMath, IndexRows};
 use crate::kernel::sum::{map_into_sum, map_sum, max_slice};
 use crate::loss::regression::counted_elementwise;
 use crate::loss::{elementwise_loss, loss_builders, Elementwise, Loss, Reduction};
@@ -305,20 +305,40 @@ impl ClassOptions<'_> {
         }
         let classes = pred.len_of(axis);
         self.check_weights(classes)?;
-        let mut total = 0.0;
-        for (sample, &class) in targets.iter().enumerate() {
-            if Some(class) == self.ignore {
-                continue;
+        // Σ weights of the counted targets, or the first out of range.
+        let checked_total = || {
+            let mut total = 0.0;
+            for (sample, &class) in targets.iter().enumerate() {
+                if Some(class) == self.ignore {
+                    continue;
+                }
+                if class >= classes {
+                    return Err(Error::ClassOutOfRange {
+                        sample,
+                        class,
+                        num_classes: classes,
+                    });
+                }
+                total += self.weights.map_or(1.0, |w| w[class]);
             }
-            if class >= classes {
-                return Err(Error::ClassOutOfRange {
-                    sample,
-                    class,
-                    num_classes: classes,
+            Ok(total)
+        };
+        let total = match (targets.as_slice(), self.weights) {
+            // Contiguous, unweighted: a vectorised count; the loop above
+            // only to name the first bad target.
+            (Some(targets), None) => {
+                let (counted, bad) = dispatch(CountTargets {
+                    targets,
+                    ignore: self.ignore,
+                    classes,
                 });
+                if bad {
+                    checked_total()?;
+                }
+                counted as f64
             }
-            total += self.weights.map_or(1.0, |w| w[class]);
-        }
+            _ => checked_total()?,
+        };
         let batch = pred.shape()[0];
         let (scale, denominator) = reduction_scale(
             self.reduction,
