@@ -1,0 +1,83 @@
+//! With the `rayon` feature, a pass called from a thread outside the rayon
+//! pool (the usual case: a training loop on the main thread) runs on the
+//! caller and the pool's workers together, taking chunks from a shared
+//! queue. Which thread computes which chunk varies from run to run; the
+//! result must not: bit-identical to one thread, every time.
+//!
+//! One test in its own binary, so that it sets the global pool's size (3
+//! threads, whatever the machine has) before anything else touches it.
+#![cfg(feature = "rayon")]
+
+use ndarray::{Array1, Array2};
+use ndloss::prelude::*;
+
+/// SplitMix64 → uniform f32 in [lo, hi).
+fn uniform(n: usize, seed: u64, lo: f32, hi: f32) -> Array1<f32> {
+    let mut s = seed;
+    Array1::from_shape_fn(n, |_| {
+        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        lo + (hi - lo) * ((z >> 40) as f32 / (1u64 << 24) as f32)
+    })
+}
+
+#[test]
+fn calls_from_outside_the_pool_are_bit_identical_to_one_thread() {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build_global()
+        .expect("the only test in this binary builds the global pool first");
+    assert!(rayon::current_thread_index().is_none());
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+
+    // Cross-entropy: whole rows per chunk (16 and 32 chunks, ragged last).
+    for (rows, cols) in [(256, 1000), (1000, 333)] {
+        let x = uniform(rows * cols, 5, -4.0, 4.0)
+            .into_shape_with_order((rows, cols))
+            .unwrap();
+        let y = Array1::from_shape_fn(rows, |i| (i * 7919) % cols);
+        let run = || {
+            let mut g = Array2::<f32>::zeros((rows, cols));
+            let v = CrossEntropy::new()
+                .forward_grad_into(&x, &y, &mut g)
+                .unwrap();
+            (v, g)
+        };
+        let (v1, g1) = one.install(run);
+        for round in 0..20 {
+            let (v, g) = run();
+            assert_eq!(v.to_bits(), v1.to_bits(), "{rows}x{cols}, round {round}");
+            assert_eq!(g, g1, "{rows}x{cols}, round {round}");
+        }
+        assert!(v1 > 0.0);
+    }
+
+    // Element-wise: 64K-element chunks, ragged last.
+    let n = (1 << 20) + 4321;
+    let p = uniform(n, 3, -4.0, 4.0);
+    let t = uniform(n, 4, 0.0, 1.0);
+    let run = || {
+        let mut g = Array1::<f32>::zeros(n);
+        let v = Mse::new().forward_grad_into(&p, &t, &mut g).unwrap();
+        (v, g)
+    };
+    let (v1, g1) = one.install(run);
+    for round in 0..20 {
+        let (v, g) = run();
+        assert_eq!(v.to_bits(), v1.to_bits(), "round {round}");
+        assert_eq!(g, g1, "round {round}");
+    }
+    let exact = p
+        .iter()
+        .zip(&t)
+        .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+        .sum::<f64>()
+        / n as f64;
+    assert!((f64::from(v1) - exact).abs() < 1e-6 * exact);
+}
