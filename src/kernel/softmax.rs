@@ -454,10 +454,11 @@ impl LaneRows<'_> {
             }
         }
         // e = exp(x − m) in place of x; s = Σ e in class order (as the group
-        // path).
+        // path; its exponentials below f32::MIN_POSITIVE are 0, these are
+        // subnormal as PyTorch's, which changes no sum ≥ 1).
         let mut s = k(0.0);
         for vc in v.iter_mut() {
-            *vc = (*vc - m).exp_ftz();
+            *vc = (*vc - m).exp_nonpos();
             s = s + *vc;
         }
         // −log p_y = (m − x_y) + ln s; smoothing Σ w_c·((m − x_c) + ln s).
@@ -474,12 +475,12 @@ impl LaneRows<'_> {
         let k_y = k(scale * one_eps) * w_y;
         let b = scale * math.eps_over_c;
         for (c, vc) in v.iter_mut().enumerate() {
-            let gc = if b != 0.0 {
-                a * *vc - k(b * math.weight(c))
+            *vc = if b != 0.0 {
+                (a * *vc - k(b * math.weight(c))).zero_unless(active)
             } else {
-                a * *vc
-            };
-            *vc = gc.sub_where(is_y(c), k_y).zero_unless(active);
+                a.mul_zero_unless(*vc, active)
+            }
+            .sub_where(is_y(c), k_y);
         }
         for (j, vj) in blocks.iter().enumerate() {
             let c0 = j * LANES;
