@@ -80,6 +80,7 @@ pub(crate) fn broadcast_to<'a, A, E: Dimension, D: Dimension>(
 }
 
 /// The denominator of a reduction over `shape` (`None` for a sum).
+#[inline]
 pub(crate) fn denominator(reduction: Reduction, shape: &[usize]) -> Result<Option<usize>> {
     let n = match reduction {
         Reduction::Sum => return Ok(None),
@@ -241,14 +242,32 @@ pub(crate) fn unreduced<A: Float, D: Dimension, M: PointMath<A>>(
 
 /// Value and gradient element by element, values summed in `f64`: for
 /// inputs and pieces too short for the block kernels.
+///
+/// Four running sums (element `i` into sum `i mod 4`, then `(s₀ + s₁) +
+/// (s₂ + s₃)`): one sum was a chain of dependent `f64` additions, the
+/// critical path of a 16-element MSE.
+#[inline]
 fn scalar_pass<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: A, math: M) -> f64 {
-    let mut total = 0.0;
-    for ((g, &p), &t) in g.iter_mut().zip(p).zip(t) {
+    const K: usize = 4;
+    let n = g.len().min(p.len()).min(t.len());
+    let (g, p, t) = (&mut g[..n], &p[..n], &t[..n]);
+    let mut acc = [0.0_f64; K];
+    let (gc, g_rest) = g.as_chunks_mut::<K>();
+    let (pc, p_rest) = p.as_chunks::<K>();
+    let (tc, t_rest) = t.as_chunks::<K>();
+    for ((gk, pk), tk) in gc.iter_mut().zip(pc).zip(tc) {
+        for j in 0..K {
+            let (v, d) = math.value_grad(pk[j], tk[j]);
+            gk[j] = d * scale;
+            acc[j] += v.to_f64();
+        }
+    }
+    for (j, ((g, &p), &t)) in g_rest.iter_mut().zip(p_rest).zip(t_rest).enumerate() {
         let (v, d) = math.value_grad(p, t);
         *g = d * scale;
-        total += v.to_f64();
+        acc[j] += v.to_f64();
     }
-    total
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// Inputs this short skip the dispatched block kernels (their fixed cost

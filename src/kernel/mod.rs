@@ -134,6 +134,7 @@ fn shared_chunks<A: Float>(
 }
 
 /// Errors unless `found` has the shape `expected` has.
+#[inline]
 pub(crate) fn check_same_shape<A, B, D: Dimension>(
     what: &'static str,
     expected: &ArrayRef<A, D>,
