@@ -13,7 +13,8 @@
 //! 5. per row: the value and `g ← a·g − b·w`, `g_y −= …`.
 //!
 //! With AVX-512, `f32` rows shorter than [`LONG_ROW`] take the lane path
-//! instead ([`LaneRows`]: blocks of 16 rows transposed, one row per lane).
+//! instead, from a few rows up ([`LaneRows`]: blocks of 16 rows
+//! transposed, one row per lane).
 //!
 //! The caller has validated every shape, index and option.
 
@@ -363,7 +364,10 @@ impl Kernel for CountTargets<'_> {
 /// each class one vector. The row maximum and sum are then element-wise
 /// operations across vectors (no horizontal reductions, no scalar work per
 /// row), and the exponentials run at full width whatever the row length.
-/// The arithmetic is that of the group path, operation for operation.
+/// Written with [`F32x16`], one instruction per operation. The arithmetic
+/// is that of the group path, operation for operation, except that
+/// exponentials below `f32::MIN_POSITIVE` are subnormal (as PyTorch's)
+/// where the group path gives 0.
 #[cfg(target_arch = "x86_64")]
 struct LaneRows<'a> {
     x: &'a [f32],
