@@ -17,6 +17,7 @@
 //! hold the crate's only `unsafe`.
 
 #![allow(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 use std::arch::x86_64::{
     __m512, __m512i, _mm256_castpd_ps, _mm512_add_pd, _mm512_add_ps, _mm512_castpd_ps,
@@ -59,33 +60,37 @@ pub(crate) struct I32x16(__m512i);
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Mask16(pub(crate) u16);
 
-// SAFETY (every `unsafe` block from here to the transposes): the intrinsic
-// only computes on registers, and it runs on a CPU with AVX-512 F/BW/DQ/VL
-// because an `F32x16` or `I32x16` (an argument, or `self`) or an `Avx512`
-// token exists, and none exists on any other CPU.
+// The `unsafe` blocks of the vector types: each intrinsic only computes on
+// registers, and it runs on a CPU with AVX-512 F/BW/DQ/VL because an
+// `F32x16` or `I32x16` (an argument, or `self`) or an `Avx512` token exists,
+// and none exists on any other CPU.
 
 impl F32x16 {
     /// Every lane `x`.
     #[inline(always)]
     pub(crate) fn splat(_: Avx512, x: f32) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_set1_ps(x) })
     }
 
     /// Every lane `x`, on the CPU `self` proves.
     #[inline(always)]
     fn k(self, x: f32) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_set1_ps(x) })
     }
 
     /// `self·b + c`, rounded once.
     #[inline(always)]
     pub(crate) fn mul_add(self, b: Self, c: Self) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_fmadd_ps(self.0, b.0, c.0) })
     }
 
     /// `c − self·b`, rounded once.
     #[inline(always)]
     fn neg_mul_add(self, b: Self, c: Self) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_fnmadd_ps(self.0, b.0, c.0) })
     }
 
@@ -94,42 +99,49 @@ impl F32x16 {
     #[inline(always)]
     pub(crate) fn max_with(self, v: Self) -> Self {
         // x86 `max(a, b)` is `a > b ? a : b`.
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_max_ps(v.0, self.0) })
     }
 
     /// Lanes where `self < o` (false for NaN).
     #[inline(always)]
     pub(crate) fn lt(self, o: Self) -> Mask16 {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Mask16(unsafe { _mm512_cmp_ps_mask::<_CMP_LT_OQ>(self.0, o.0) })
     }
 
     /// Lanes where `self == o` (false for NaN).
     #[inline(always)]
     fn eq(self, o: Self) -> Mask16 {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Mask16(unsafe { _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(self.0, o.0) })
     }
 
     /// Lanes where `self >= o` (false for NaN).
     #[inline(always)]
     fn ge(self, o: Self) -> Mask16 {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Mask16(unsafe { _mm512_cmp_ps_mask::<_CMP_GE_OQ>(self.0, o.0) })
     }
 
     /// Per lane `if mask { a } else { b }`.
     #[inline(always)]
     pub(crate) fn select(mask: Mask16, a: Self, b: Self) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_mask_blend_ps(mask.0, b.0, a.0) })
     }
 
     /// `self` in the lanes of `mask`, 0 elsewhere.
     #[inline(always)]
     pub(crate) fn zero_unless(self, mask: Mask16) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_maskz_mov_ps(mask.0, self.0) })
     }
 
     /// `self − b` in the lanes of `mask`, `self` elsewhere.
     #[inline(always)]
     pub(crate) fn sub_where(self, mask: Mask16, b: Self) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_mask_sub_ps(self.0, mask.0, self.0, b.0) })
     }
 
@@ -137,6 +149,7 @@ impl F32x16 {
     #[inline(always)]
     pub(crate) fn sum_f64_where(self, mask: Mask16) -> f64 {
         let v = self.zero_unless(mask).0;
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         unsafe {
             let lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
             let hi = _mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v));
@@ -148,6 +161,7 @@ impl F32x16 {
     /// The lanes' bits.
     #[inline(always)]
     fn to_bits(self) -> I32x16 {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         I32x16(unsafe { _mm512_castps_si512(self.0) })
     }
 
@@ -171,6 +185,7 @@ impl F32x16 {
         for &c in EXP_F32[..EXP_F32.len() - 1].iter().rev() {
             p = p.mul_add(r, x.k(c));
         }
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_scalef_ps(p.0, nf.0) })
     }
 
@@ -178,12 +193,14 @@ impl F32x16 {
     #[inline(always)]
     fn at_least(self, lo: Self) -> Self {
         // x86 `max(a, b)` is `a > b ? a : b`: a NaN `self` is returned.
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_max_ps(lo.0, self.0) })
     }
 
     /// `self·b` in the lanes of `mask`, 0 elsewhere (one instruction).
     #[inline(always)]
     pub(crate) fn mul_zero_unless(self, b: Self, mask: Mask16) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_maskz_mul_ps(mask.0, self.0, b.0) })
     }
 
@@ -217,7 +234,7 @@ impl F32x16 {
     #[cfg(test)]
     pub(crate) fn to_array(self) -> [f32; LANES] {
         let mut out = [0.0; LANES];
-        // SAFETY: as above; `out` is 16 writable f32.
+        // SAFETY: `self` proves AVX-512; `out` is 16 writable f32.
         unsafe { std::arch::x86_64::_mm512_storeu_ps(out.as_mut_ptr(), self.0) };
         out
     }
@@ -225,7 +242,7 @@ impl F32x16 {
     /// Lanes from an array (for tests).
     #[cfg(test)]
     pub(crate) fn from_array(_: Avx512, a: [f32; LANES]) -> Self {
-        // SAFETY: as above; `a` is 16 readable f32.
+        // SAFETY: the token proves AVX-512; `a` is 16 readable f32.
         Self(unsafe { std::arch::x86_64::_mm512_loadu_ps(a.as_ptr()) })
     }
 }
@@ -236,6 +253,7 @@ macro_rules! f32x16_op {
             type Output = Self;
             #[inline(always)]
             fn $method(self, o: Self) -> Self {
+                // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
                 Self(unsafe { $intrinsic(self.0, o.0) })
             }
         }
@@ -247,42 +265,49 @@ impl I32x16 {
     /// Every lane `x`, on the CPU `self` proves.
     #[inline(always)]
     fn k(self, x: i32) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_set1_epi32(x) })
     }
 
     /// Lanes equal to `c`.
     #[inline(always)]
     pub(crate) fn eq_splat(self, c: i32) -> Mask16 {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Mask16(unsafe { _mm512_cmpeq_epi32_mask(self.0, _mm512_set1_epi32(c)) })
     }
 
     /// Per lane `if mask { a } else { b }`.
     #[inline(always)]
     fn select(mask: Mask16, a: Self, b: Self) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_mask_blend_epi32(mask.0, b.0, a.0) })
     }
 
     /// Each lane shifted left by `N` bits.
     #[inline(always)]
     fn shl<const N: u32>(self) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_slli_epi32::<N>(self.0) })
     }
 
     /// Each lane shifted right by `N` bits, keeping the sign.
     #[inline(always)]
     fn shr_arith<const N: u32>(self) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_srai_epi32::<N>(self.0) })
     }
 
     /// The lanes as numbers, rounded to `f32`.
     #[inline(always)]
     fn to_float(self) -> F32x16 {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         F32x16(unsafe { _mm512_cvtepi32_ps(self.0) })
     }
 
     /// The lanes' bits as `f32` lanes.
     #[inline(always)]
     fn to_float_bits(self) -> F32x16 {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         F32x16(unsafe { _mm512_castsi512_ps(self.0) })
     }
 }
@@ -292,6 +317,7 @@ impl Sub for I32x16 {
     /// Wrapping subtraction per lane.
     #[inline(always)]
     fn sub(self, o: Self) -> Self {
+        // SAFETY: register arithmetic; the operands (or the token) prove AVX-512.
         Self(unsafe { _mm512_sub_epi32(self.0, o.0) })
     }
 }
@@ -317,8 +343,10 @@ pub(crate) fn load_targets(_: Avx512, ys: &[usize], ignore: Option<usize>) -> (I
     assert!(ys.len() <= LANES);
     let n = ys.len();
     let (m_lo, m_hi) = (first(n.min(8)) as u8, first(n.saturating_sub(8)) as u8);
-    // SAFETY: the masked loads read lanes `0..n` of `ys` only (`usize` is
-    // 64 bits on x86-64); the rest is register arithmetic, as above.
+    // SAFETY: the token proves AVX-512. The masked loads read lanes `0..n`
+    // of `ys` only (`usize` is 64 bits on x86-64; a masked-off lane is not
+    // accessed, so the second pointer may be past the end); the rest is
+    // register arithmetic.
     unsafe {
         let p = ys.as_ptr().cast::<i64>();
         let lo = _mm512_maskz_loadu_epi64(m_lo, p);

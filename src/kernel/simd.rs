@@ -18,6 +18,7 @@
 //! each other and for testing that they agree.
 
 #![allow(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 /// A hot loop: run once per dispatch, compiled once per instruction-set level.
 ///
