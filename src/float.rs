@@ -135,7 +135,7 @@ pub(crate) fn tanh_from_expm1<A: num_traits::Float>(x: A, m: A) -> A {
 /// Branch-free clamp that keeps NaN (unlike `f32::clamp`/`max`, which would
 /// silently turn a NaN input into a bound).
 #[inline(always)]
-fn clamp_keep_nan<T: PartialOrd + Copy>(x: T, lo: T, hi: T) -> T {
+pub(crate) fn clamp_keep_nan<T: PartialOrd + Copy>(x: T, lo: T, hi: T) -> T {
     let x = if x < lo { lo } else { x };
     if x > hi {
         hi

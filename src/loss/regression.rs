@@ -2,7 +2,7 @@
 //! shape, and the loss is a function of each pair of elements.
 
 use crate::error::{check_hyper, Result};
-use crate::float::{tanh_from_expm1, Float};
+use crate::float::{clamp_keep_nan, tanh_from_expm1, Float};
 use crate::kernel::elementwise::{PointMath, WeightedMean};
 use crate::loss::{elementwise_loss, loss_builders, Elementwise, Reduction};
 
@@ -293,13 +293,21 @@ impl<A: Float, const SMOOTH_L1: bool> PointMath<A> for HuberMathG<A, SMOOTH_L1> 
     #[inline(always)]
     fn value_grad(self, p: A, t: A) -> (A, A) {
         let e = p - t;
-        let z = e.abs();
         let half = A::from_f64(0.5);
-        match (z < self.delta, SMOOTH_L1) {
-            (true, false) => (half * e * e, e),
-            (false, false) => (self.delta * (z - half * self.delta), self.delta * sign(e)),
-            (true, true) => (half * e * e / self.delta, e / self.delta),
-            (false, true) => (z - half * self.delta, sign(e)),
+        if !SMOOTH_L1 {
+            // Huber: the gradient is e clamped to [−δ, δ] (NaN kept), and
+            // the value c·(e − c/2) with c that gradient: (e/2)·e inside,
+            // δ·(|e| − δ/2) outside — the same products as the two-branch
+            // form, to the bit (halving is exact), in half the
+            // instructions; `abs` only turns the −0 of e = −0 into +0.
+            let c = clamp_keep_nan(e, -self.delta, self.delta);
+            return ((c * (e - half * c)).abs(), c);
+        }
+        let z = e.abs();
+        if z < self.delta {
+            (half * e * e / self.delta, e / self.delta)
+        } else {
+            (z - half * self.delta, sign(e))
         }
     }
 }
@@ -689,5 +697,73 @@ impl<A: Float> PointMath<A> for QuantileMath<A> {
             e * A::zero()
         };
         (if a > b { a } else { b }, g)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::elementwise::PointMath;
+
+    /// Huber's one-clamp form gives, to the bit, the two-branch definition
+    /// (`½e²` inside, `δ(|e| − δ/2)` outside, gradient `e` or `δ·sign e`),
+    /// at the boundaries, for ±0, ±∞, NaN, subnormals and a dense sweep.
+    #[test]
+    fn huber_clamp_form_is_the_two_branch_definition_bit_for_bit() {
+        fn check<A: Float>(delta: A, values: impl Iterator<Item = A>) -> usize {
+            let math = HuberMath { delta };
+            let half = A::from_f64(0.5);
+            let mut n = 0;
+            for e in values {
+                let z = e.abs();
+                let (v0, g0) = if z < delta {
+                    (half * e * e, e)
+                } else {
+                    (delta * (z - half * delta), delta * sign(e))
+                };
+                let (v, g) = math.value_grad(e, A::zero());
+                // Bits compared: e = −0 must give the value +0, as ½·e·e does.
+                let same = |a: A, b: A| {
+                    (a.is_nan() && b.is_nan()) || a.to_f64().to_bits() == b.to_f64().to_bits()
+                };
+                assert!(
+                    same(v, v0),
+                    "value at {}: {} vs {}",
+                    e.to_f64(),
+                    v.to_f64(),
+                    v0.to_f64()
+                );
+                assert!(
+                    same(g, g0),
+                    "gradient at {}: {} vs {}",
+                    e.to_f64(),
+                    g.to_f64(),
+                    g0.to_f64()
+                );
+                n += 1;
+            }
+            n
+        }
+        for delta in [1.0_f32, 0.37, 3.5, 1e-30] {
+            let special = [
+                0.0,
+                -0.0,
+                delta,
+                -delta,
+                f32::from_bits(delta.to_bits() - 1),
+                -f32::from_bits(delta.to_bits() + 1),
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::NAN,
+                f32::from_bits(3),
+                -f32::from_bits(3),
+                f32::MAX,
+            ];
+            let sweep = (0..=200_000).map(|i| (i as f32 - 100_000.0) * 1e-4 * delta.max(1e-3));
+            let bits = (0..=u32::MAX / 65_521).map(|i| f32::from_bits(i * 65_521));
+            assert!(check(delta, special.into_iter().chain(sweep).chain(bits)) > 250_000);
+        }
+        let sweep = (0..=20_000).map(|i| (i as f64 - 10_000.0) * 3e-4);
+        assert!(check(1.0_f64, sweep.chain([0.0, -0.0, 1.0, -1.0, f64::NAN])) > 20_000);
     }
 }
