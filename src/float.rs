@@ -266,8 +266,9 @@ fn exp_f64<const FMA: bool, const NONPOS: bool>(x: f64) -> f64 {
 }
 
 /// `exp_nonpos_ftz` for `f32`: MAGIC = 1.5·2²³ + 127, and below this
-/// (`ln f32::MIN_POSITIVE`, rounded up) the result is 0. Shared with the
-/// AVX-512 lane version (`kernel::avx512::F32x16::exp_ftz`).
+/// (`ln f32::MIN_POSITIVE`, rounded up) the result is 0. The magic number is
+/// shared with the AVX-512 lane version (`kernel::avx512::F32x16::exp_nonpos`,
+/// the same bits wherever the result is normal).
 pub(crate) const EXP_FTZ_MAGIC_F32: f32 = 12_583_039.0;
 /// See [`EXP_FTZ_MAGIC_F32`].
 pub(crate) const EXP_FTZ_MIN_F32: f32 = -87.336_54;
