@@ -26,7 +26,8 @@ fn calls_from_outside_the_pool_are_bit_identical_to_one_thread() {
         .build()
         .unwrap();
 
-    // Cross-entropy: whole rows per chunk (16 and 32 chunks, ragged last).
+    // Cross-entropy: whole rows per chunk (16 chunks of 16 rows; 21 of 49
+    // rows, the last ragged).
     for (rows, cols) in [(256, 1000), (1000, 333)] {
         let x = uniform(rows * cols, 5, -4.0, 4.0)
             .into_shape_with_order((rows, cols))
