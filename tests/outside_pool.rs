@@ -8,11 +8,29 @@
 //! threads, whatever the machine has) before anything else touches it.
 #![cfg(feature = "rayon")]
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array, Array1, Array2, Dimension};
 use ndloss::prelude::*;
+use rayon::ThreadPool;
 
 mod common;
 use common::uniform;
+
+/// Runs `run` once on the one-thread pool `one`, then 20 times from this
+/// thread (outside the global pool): value and gradient bit-identical every
+/// round. Returns the value.
+fn same_as_one_thread<D: Dimension>(
+    one: &ThreadPool,
+    run: impl Fn() -> (f32, Array<f32, D>) + Sync,
+    what: &str,
+) -> f32 {
+    let (v1, g1) = one.install(&run);
+    for round in 0..20 {
+        let (v, g) = run();
+        assert_eq!(v.to_bits(), v1.to_bits(), "{what}, round {round}");
+        assert_eq!(g, g1, "{what}, round {round}");
+    }
+    v1
+}
 
 #[test]
 fn calls_from_outside_the_pool_are_bit_identical_to_one_thread() {
@@ -40,12 +58,7 @@ fn calls_from_outside_the_pool_are_bit_identical_to_one_thread() {
                 .unwrap();
             (v, g)
         };
-        let (v1, g1) = one.install(run);
-        for round in 0..20 {
-            let (v, g) = run();
-            assert_eq!(v.to_bits(), v1.to_bits(), "{rows}x{cols}, round {round}");
-            assert_eq!(g, g1, "{rows}x{cols}, round {round}");
-        }
+        let v1 = same_as_one_thread(&one, run, &format!("{rows}x{cols}"));
         assert!(v1 > 0.0);
     }
 
@@ -58,12 +71,7 @@ fn calls_from_outside_the_pool_are_bit_identical_to_one_thread() {
         let v = Mse::new().forward_grad_into(&p, &t, &mut g).unwrap();
         (v, g)
     };
-    let (v1, g1) = one.install(run);
-    for round in 0..20 {
-        let (v, g) = run();
-        assert_eq!(v.to_bits(), v1.to_bits(), "round {round}");
-        assert_eq!(g, g1, "round {round}");
-    }
+    let v1 = same_as_one_thread(&one, run, "MSE");
     let exact = p
         .iter()
         .zip(&t)
