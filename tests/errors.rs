@@ -73,6 +73,54 @@ fn class_out_of_range_says_which_sample() {
     assert!(ce.forward(&logits, &array![98_usize, 99]).is_err());
 }
 
+/// Small inputs take a single-dispatch path that checks the targets inside
+/// the kernel: the same errors, in the same order, and nothing written.
+#[test]
+fn small_cross_entropy_refusals_write_nothing() {
+    fn check<A: ndloss::Float>(rows: usize, cols: usize) {
+        let logits = Array2::from_shape_fn((rows, cols), |(r, c)| {
+            A::from_f64((r * 7 + c) as f64 / 10.0)
+        });
+        let mut bad = Array1::from_shape_fn(rows, |r| r % cols);
+        bad[rows - 1] = cols;
+        let mut g = Array2::from_elem((rows, cols), A::from_f64(7.0));
+        let e = CrossEntropy::new()
+            .forward_grad_into(&logits, &bad, &mut g)
+            .unwrap_err();
+        let expected = Error::ClassOutOfRange {
+            sample: rows - 1,
+            class: cols,
+            num_classes: cols,
+        };
+        assert_eq!(e, expected, "{rows} x {cols}");
+        // A bad target is named before a bad hyperparameter, as before.
+        let e = CrossEntropy::new()
+            .label_smoothing(2.0)
+            .forward_grad_into(&logits, &bad, &mut g)
+            .unwrap_err();
+        assert_eq!(e, expected, "{rows} x {cols}");
+        let ignored = Array1::from_elem(rows, 1);
+        let e = CrossEntropy::new()
+            .ignore_index(1)
+            .forward_grad_into(&logits, &ignored, &mut g)
+            .unwrap_err();
+        assert!(matches!(e, Error::EmptyReduction { .. }), "{e}");
+        assert!(g.iter().all(|&v| v == A::from_f64(7.0)), "{rows} x {cols}");
+        // And a valid call through the same path writes every element.
+        let ok = Array1::from_shape_fn(rows, |r| r % cols);
+        CrossEntropy::new()
+            .forward_grad_into(&logits, &ok, &mut g)
+            .unwrap();
+        assert!(g.iter().all(|&v| v != A::from_f64(7.0)), "{rows} x {cols}");
+    }
+    // 32 × 10 (the AVX-512 lane path for f32), 1 row, and the largest
+    // single-dispatch input (16K logits) and one row more.
+    for (rows, cols) in [(32, 10), (1, 5), (2, 3), (1638, 10), (1639, 10), (16, 1024)] {
+        check::<f32>(rows, cols);
+        check::<f64>(rows, cols);
+    }
+}
+
 #[test]
 fn invalid_hyperparameters_are_refused() {
     let logits = array![[1.0_f64, 2.0], [0.0, 0.0]];

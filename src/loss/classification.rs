@@ -14,7 +14,7 @@ use crate::float::{logistic, Float};
 use crate::kernel::elementwise::{PointMath, WeightedMean};
 use crate::kernel::rowwise::{class_axis, map_lanes, sum_lanes};
 use crate::kernel::simd::dispatch;
-use crate::kernel::softmax::{CountTargets, IndexMath, IndexRows};
+use crate::kernel::softmax::{CountTargets, CountedIndexRows, IndexMath, IndexRows};
 use crate::kernel::sum::{map_into_sum, map_sum, max_slice};
 use crate::loss::regression::counted_elementwise;
 use crate::loss::{elementwise_loss, loss_builders, Elementwise, Loss, Reduction};
@@ -558,8 +558,79 @@ impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for CrossEntropy {
     }
 }
 
+/// Logits per chunk of the class-index kernel; inputs of at most one chunk
+/// take the single-dispatch path ([`CrossEntropy::run_indices`]).
+const SMALL_INDEX_LOGITS: usize = 1 << 14;
+
 impl CrossEntropy {
     fn run_indices<A: Float, D: Dimension>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<usize, D::Smaller>,
+        grad: Option<&mut ArrayRef<A, D>>,
+    ) -> Result<A> {
+        if let Some(g) = grad {
+            if let Some(total) = self.small_indices(pred, target, g) {
+                return Ok(total);
+            }
+            return self.run_indices_checked(pred, target, Some(g));
+        }
+        self.run_indices_checked(pred, target, None)
+    }
+
+    /// [`CrossEntropy::run_indices`] for one chunk of rows of logits (≤
+    /// 16K), unweighted, in one dispatch ([`CountedIndexRows`]): the
+    /// validation and the kernel together, for the small inputs whose fixed
+    /// cost matters. `None` (nothing written) when the input is not such a
+    /// case or is invalid: the caller then takes the general path, which
+    /// names the error.
+    fn small_indices<A: Float, D: Dimension>(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<usize, D::Smaller>,
+        grad: &mut ArrayRef<A, D>,
+    ) -> Option<A> {
+        if self.from_probs || self.class_weights.is_some() || pred.ndim() != 2 {
+            return None;
+        }
+        let (rows, cols) = (pred.shape()[0], pred.shape()[1]);
+        if cols == 0 || rows * cols > SMALL_INDEX_LOGITS || target.shape() != [rows] {
+            return None;
+        }
+        if grad.shape() != pred.shape() {
+            return None;
+        }
+        let setup = self.setup::<A>(cols).ok()?;
+        let (x, t, g) = (pred.as_slice()?, target.as_slice()?, grad.as_slice_mut()?);
+        let (reduction, batch) = (self.reduction, rows);
+        let denominator = std::cell::Cell::new(A::one());
+        let total = dispatch(CountedIndexRows {
+            count: CountTargets {
+                targets: t,
+                ignore: self.ignore_index,
+                classes: cols,
+            },
+            rows: IndexRows {
+                x,
+                cols,
+                targets: t,
+                ignore: self.ignore_index,
+                math: setup.index_math(),
+                scale: A::one(),
+                g,
+            },
+            scale_of: |counted: usize| {
+                let (scale, d) =
+                    reduction_scale::<A>(reduction, true, counted as f64, batch, "").ok()?;
+                denominator.set(d);
+                Some(scale)
+            },
+        })
+        .ok()?;
+        Some(A::from_f64(total) / denominator.get())
+    }
+
+    fn run_indices_checked<A: Float, D: Dimension>(
         &self,
         pred: &ArrayRef<A, D>,
         target: &ArrayRef<usize, D::Smaller>,
@@ -582,10 +653,10 @@ impl CrossEntropy {
                 g.as_slice_mut(),
             ) {
                 let cols = pred.len_of(axis);
-                // Whole rows per chunk, about 16K logits each: finer than the
+                // Whole rows per chunk, about 16K logits each (`SMALL_INDEX_LOGITS`): finer than the
                 // element-wise chunks, so two threads get balanced work at
                 // 256 × 1000 (measured: 64K-logit chunks gave 1.35×).
-                let rows_per_chunk = ((1 << 14) / cols.max(1)).max(1);
+                let rows_per_chunk = (SMALL_INDEX_LOGITS / cols.max(1)).max(1);
                 let chunk_total = |offset: usize, g: &mut [A]| -> f64 {
                     let (r0, rows) = (offset / cols.max(1), g.len() / cols.max(1));
                     dispatch(IndexRows {
