@@ -171,16 +171,26 @@ fn baseline<K: Kernel>(k: K) -> K::Output {
 /// with no effect on results (no-op off x86-64).
 #[inline(always)]
 pub(crate) fn prefetch<T>(x: &[T]) {
+    prefetch_lines(x.as_ptr(), x.len());
+}
+
+/// [`prefetch`] for the `len` elements from `x`, an address that need not
+/// be dereferenceable (the gradient's lines past the block a kernel holds):
+/// a prefetch never faults. For lines about to be written it works as a
+/// write prefetch: read by one core, a line arrives exclusive, so the stores
+/// to it need no further request.
+#[inline(always)]
+pub(crate) fn prefetch_lines<T>(x: *const T, len: usize) {
     #[cfg(target_arch = "x86_64")]
-    for v in x.iter().step_by((64 / std::mem::size_of::<T>()).max(1)) {
-        // SAFETY: a prefetch is only a hint: it never faults and never
-        // changes memory or results; the address is in a live slice anyway.
+    for i in (0..len).step_by((64 / std::mem::size_of::<T>()).max(1)) {
+        // SAFETY: a prefetch is only a hint: it never faults (whatever the
+        // address) and never changes memory or results.
         unsafe {
             std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                (v as *const T).cast(),
+                x.wrapping_add(i).cast(),
             )
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
+    let _ = (x, len);
 }
