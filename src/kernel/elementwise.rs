@@ -140,6 +140,7 @@ pub(crate) fn reduce<A: Float, D: Dimension, M: PointMath<A>>(
 
 /// [`reduce`] with per-element weights and/or an auxiliary input: the
 /// strided path, one pass. A weighted mean divides by `Σw` or by the count.
+#[inline]
 pub(crate) fn reduce_extras<A: Float, D: Dimension, M: PointMath<A>>(
     pred: &ArrayRef<A, D>,
     target: &ArrayRef<A, D>,
@@ -151,6 +152,20 @@ pub(crate) fn reduce_extras<A: Float, D: Dimension, M: PointMath<A>>(
     if extras.weight.is_none() && extras.aux.is_none() {
         return reduce(pred, target, grad, reduction, math);
     }
+    reduce_weighted(pred, target, extras, grad, reduction, math)
+}
+
+/// [`reduce_extras`] with extras, out of line: its large stack frame (the
+/// strided `Zip` passes) was paid by every call, 16-element MSE included.
+#[inline(never)]
+fn reduce_weighted<A: Float, D: Dimension, M: PointMath<A>>(
+    pred: &ArrayRef<A, D>,
+    target: &ArrayRef<A, D>,
+    extras: &Extras<'_, A, D>,
+    grad: Option<&mut ArrayRef<A, D>>,
+    reduction: Reduction,
+    math: M,
+) -> Result<A> {
     check_inputs(pred, target, math)?;
     if let Some(g) = &grad {
         super::check_same_shape("gradient buffer", pred, g)?;
@@ -327,6 +342,19 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
         };
         return head_total + super::split_sum(g, super::PAR_CHUNK, &chunk_total);
     }
+    fused_strided(pred, target, grad, scale, math)
+}
+
+/// [`fused`] over arrays that share no memory order, out of line (as
+/// [`reduce_weighted`]: its stack frame stays off the contiguous path).
+#[inline(never)]
+fn fused_strided<A: Float, D: Dimension, M: PointMath<A>>(
+    pred: &ArrayRef<A, D>,
+    target: &ArrayRef<A, D>,
+    grad: &mut ArrayRef<A, D>,
+    scale: A,
+    math: M,
+) -> f64 {
     let mut stream = Stream::new();
     Zip::from(grad).and(pred).and(target).for_each(|g, &p, &t| {
         let (v, d) = math.value_grad(p, t);
