@@ -3,6 +3,7 @@
 
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
+use super::simd::{dispatch, Kernel};
 use super::sum::{map_sum, Stream};
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -87,13 +88,7 @@ pub(crate) fn update<A: Float, const K: usize>(
     let state = state.map(|s| &mut s[..n]);
     if let (Some(p), Some(g)) = (param.as_slice_mut(), grad.as_slice()) {
         let (p, g) = (&mut p[..n], &g[..n]);
-        for i in 0..n {
-            let mut s: [A; K] = std::array::from_fn(|k| state[k][i]);
-            p[i] = f(p[i], g[i], &mut s);
-            for k in 0..K {
-                state[k][i] = s[k];
-            }
-        }
+        dispatch(Update { p, g, state, f });
         return;
     }
     for (i, (p, &g)) in param.iter_mut().zip(grad.iter()).enumerate() {
@@ -101,6 +96,36 @@ pub(crate) fn update<A: Float, const K: usize>(
         *p = f(*p, g, &mut s);
         for k in 0..K {
             state[k][i] = s[k];
+        }
+    }
+}
+
+/// The contiguous pass of [`update`], as a dispatched kernel: compiled for
+/// AVX-512 and AVX2 as well as the baseline. The square roots and divisions
+/// of the adaptive optimizers made the SSE2 loop compute-bound on a 2 GHz
+/// core (Zen 4 VM: `Adam` at 16M 83% of its roofline, slower than a plain
+/// `Zip` loop).
+struct Update<'a, A, F, const K: usize> {
+    p: &'a mut [A],
+    g: &'a [A],
+    state: [&'a mut [A]; K],
+    f: F,
+}
+
+impl<A: Float, F: Fn(A, A, &mut [A; K]) -> A, const K: usize> Kernel for Update<'_, A, F, K> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<const FMA: bool>(self) {
+        let Self { p, g, state, f } = self;
+        let n = p.len();
+        let (g, state) = (&g[..n], state.map(|s| &mut s[..n]));
+        for i in 0..n {
+            let mut s: [A; K] = std::array::from_fn(|k| state[k][i]);
+            p[i] = f(p[i], g[i], &mut s);
+            for k in 0..K {
+                state[k][i] = s[k];
+            }
         }
     }
 }
@@ -116,4 +141,43 @@ pub(crate) fn zip_apply<A: Float>(
         return;
     }
     x.iter_mut().zip(y.iter()).for_each(|(a, &b)| *a = f(*a, b));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array1, ArrayD};
+
+    /// The dispatched pass computes, element by element, exactly what the
+    /// closure computes on scalars (CI runs this at every SIMD level).
+    #[test]
+    fn dispatched_update_is_the_scalar_update() {
+        // An Adam-like step: square root and divisions, where a vector
+        // build could differ if it reassociated or fused anything.
+        let f = |p: f32, g: f32, [m, v]: &mut [f32; 2]| {
+            *m = 0.9 * *m + 0.1 * g;
+            *v = 0.999 * *v + 0.001 * g * g;
+            p - (0.001 * *m) / (v.sqrt() / 0.3 + 1e-8)
+        };
+        for n in [0, 1, 15, 16, 17, 1000, 4099] {
+            let x = |k: usize| {
+                Array1::from_shape_fn(n, |i| {
+                    ((i * 7919 + k * 104_729) % 2001) as f32 / 1000.0 - 1.0
+                })
+            };
+            let (p0, g) = (x(1).into_dyn(), x(2).into_dyn());
+            let (mut m, mut v) = (x(3).to_vec(), x(4).mapv(f32::abs).to_vec());
+            let (mut m_ref, mut v_ref) = (m.clone(), v.clone());
+            let mut p: ArrayD<f32> = p0.clone();
+            update(p.view_mut(), g.view(), [&mut m, &mut v], f);
+            for i in 0..n {
+                let mut s = [m_ref[i], v_ref[i]];
+                let want = f(p0[i], g[i], &mut s);
+                [m_ref[i], v_ref[i]] = s;
+                assert_eq!(p[i].to_bits(), want.to_bits(), "n = {n}, element {i}");
+            }
+            assert_eq!(m, m_ref, "n = {n}");
+            assert_eq!(v, v_ref, "n = {n}");
+        }
+    }
 }
