@@ -91,13 +91,28 @@ pub(crate) fn update<A: Float, const K: usize>(
         dispatch(Update { p, g, state, f });
         return;
     }
+    let mut state = state;
     for (i, (p, &g)) in param.iter_mut().zip(grad.iter()).enumerate() {
-        let mut s: [A; K] = std::array::from_fn(|k| state[k][i]);
-        *p = f(*p, g, &mut s);
-        for k in 0..K {
-            state[k][i] = s[k];
-        }
+        *p = step(&f, *p, g, &mut state, i);
     }
+}
+
+/// One element of [`update`]: `f(p, g, s)` with element `i` of each state
+/// buffer gathered into `s` and written back.
+#[inline(always)]
+fn step<A: Float, const K: usize>(
+    f: &impl Fn(A, A, &mut [A; K]) -> A,
+    p: A,
+    g: A,
+    state: &mut [&mut [A]; K],
+    i: usize,
+) -> A {
+    let mut s: [A; K] = std::array::from_fn(|k| state[k][i]);
+    let p = f(p, g, &mut s);
+    for k in 0..K {
+        state[k][i] = s[k];
+    }
+    p
 }
 
 /// The contiguous pass of [`update`], as a dispatched kernel: compiled for
@@ -119,13 +134,9 @@ impl<A: Float, F: Fn(A, A, &mut [A; K]) -> A, const K: usize> Kernel for Update<
     fn run<const FMA: bool>(self) {
         let Self { p, g, state, f } = self;
         let n = p.len();
-        let (g, state) = (&g[..n], state.map(|s| &mut s[..n]));
+        let (g, mut state) = (&g[..n], state.map(|s| &mut s[..n]));
         for i in 0..n {
-            let mut s: [A; K] = std::array::from_fn(|k| state[k][i]);
-            p[i] = f(p[i], g[i], &mut s);
-            for k in 0..K {
-                state[k][i] = s[k];
-            }
+            p[i] = step(&f, p[i], g[i], &mut state, i);
         }
     }
 }
