@@ -368,16 +368,17 @@ pub(crate) struct CountedIndexRows<'a, A, F> {
     pub(crate) count: CountTargets<'a>,
     /// The kernel; its `scale` is replaced by `scale_of`'s.
     pub(crate) rows: IndexRows<'a, A>,
-    /// The gradient scale for this many counted targets, `None` when the
-    /// reduction is empty.
+    /// The gradient scale and the denominator of the reduction for this
+    /// many counted targets, `None` when the reduction is empty.
     pub(crate) scale_of: F,
 }
 
-impl<'a, A: Float, F: FnOnce(usize) -> Option<A>> CountedIndexRows<'a, A, F> {
+impl<'a, A: Float, F: FnOnce(usize) -> Option<(A, A)>> CountedIndexRows<'a, A, F> {
     /// Counts; `Err` (the gradient untouched) if a target is out of range or
-    /// the reduction is empty, else the rows with their scale.
+    /// the reduction is empty, else the rows with their scale, and the
+    /// denominator.
     #[inline(always)]
-    fn checked<const FMA: bool>(self) -> Result<IndexRows<'a, A>, ()> {
+    fn checked<const FMA: bool>(self) -> Result<(IndexRows<'a, A>, A), ()> {
         let Self {
             count,
             mut rows,
@@ -387,25 +388,29 @@ impl<'a, A: Float, F: FnOnce(usize) -> Option<A>> CountedIndexRows<'a, A, F> {
         if bad {
             return Err(());
         }
-        rows.scale = scale_of(counted).ok_or(())?;
-        Ok(rows)
+        let (scale, denominator) = scale_of(counted).ok_or(())?;
+        rows.scale = scale;
+        Ok((rows, denominator))
     }
 }
 
-impl<A: Float, F: FnOnce(usize) -> Option<A>> Kernel for CountedIndexRows<'_, A, F> {
-    /// The rows' total, or `Err` with nothing written: the caller takes the
-    /// validating path, which names the error.
-    type Output = Result<f64, ()>;
+impl<A: Float, F: FnOnce(usize) -> Option<(A, A)>> Kernel for CountedIndexRows<'_, A, F> {
+    /// The rows' total and the reduction's denominator, or `Err` with
+    /// nothing written: the caller takes the validating path, which names
+    /// the error.
+    type Output = Result<(f64, A), ()>;
 
     #[inline(always)]
-    fn run<const FMA: bool>(self) -> Result<f64, ()> {
-        Ok(self.checked::<FMA>()?.run::<FMA>())
+    fn run<const FMA: bool>(self) -> Result<(f64, A), ()> {
+        let (rows, denominator) = self.checked::<FMA>()?;
+        Ok((rows.run::<FMA>(), denominator))
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn run_avx512(self, t: Avx512) -> Result<f64, ()> {
-        Ok(self.checked::<true>()?.run_avx512(t))
+    fn run_avx512(self, t: Avx512) -> Result<(f64, A), ()> {
+        let (rows, denominator) = self.checked::<true>()?;
+        Ok((rows.run_avx512(t), denominator))
     }
 }
 

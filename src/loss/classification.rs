@@ -603,8 +603,7 @@ impl CrossEntropy {
         let setup = self.setup::<A>(cols).ok()?;
         let (x, t, g) = (pred.as_slice()?, target.as_slice()?, grad.as_slice_mut()?);
         let (reduction, batch) = (self.reduction, rows);
-        let denominator = std::cell::Cell::new(A::one());
-        let total = dispatch(CountedIndexRows {
+        let (total, denominator) = dispatch(CountedIndexRows {
             count: CountTargets {
                 targets: t,
                 ignore: self.ignore_index,
@@ -620,14 +619,11 @@ impl CrossEntropy {
                 g,
             },
             scale_of: |counted: usize| {
-                let (scale, d) =
-                    reduction_scale::<A>(reduction, true, counted as f64, batch, "").ok()?;
-                denominator.set(d);
-                Some(scale)
+                reduction_scale::<A>(reduction, true, counted as f64, batch, "").ok()
             },
         })
         .ok()?;
-        Some(A::from_f64(total) / denominator.get())
+        Some(A::from_f64(total) / denominator)
     }
 
     fn run_indices_checked<A: Float, D: Dimension>(
