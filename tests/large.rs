@@ -56,6 +56,69 @@ fn f32_means_over_16m_match_f64_within_1e_6() {
     assert!(((naive as f64 - exact_mse) / exact_mse).abs() > 1e-5);
 }
 
+/// Gradients of 32 MiB and more are written with streaming stores: they must
+/// be the bits plain stores write. With `Sum` reduction each element's
+/// gradient does not depend on the length, so the whole pass (streamed) is
+/// compared with the same elements in 1M-element pieces (plain stores),
+/// written to the same buffer, 3 elements in. The pieces after the first
+/// start on 64-byte boundaries, so every element takes the same path (the
+/// vector loop, or the scalar head and ragged block end) as in the whole.
+fn streamed_gradient_is_the_plain_one<A, L>(loss: &L, p: &Array1<A>, t: &Array1<A>)
+where
+    A: ndloss::Float,
+    L: Loss<A, ndarray::Ix1>,
+{
+    use ndarray::s;
+    const PIECE: usize = 1 << 20;
+    let n = p.len() - 3;
+    let (p, t) = (p.slice(s![3..]), t.slice(s![3..]));
+    let mut buf = Array1::<A>::from_elem(n + 3, A::nan());
+    loss.forward_grad_into(&p, &t, &mut buf.slice_mut(s![3..]))
+        .unwrap();
+    let whole = buf.clone();
+    buf.fill(A::nan());
+    let head = buf.slice(s![3..]).as_ptr().align_offset(64);
+    let mut start = 0;
+    while start < n {
+        let end = if start == 0 {
+            head + PIECE
+        } else {
+            start + PIECE
+        }
+        .min(n);
+        let mut g = buf.slice_mut(s![3 + start..3 + end]);
+        loss.forward_grad_into(&p.slice(s![start..end]), &t.slice(s![start..end]), &mut g)
+            .unwrap();
+        start = end;
+    }
+    let bits = |x: A| ndloss::Float::to_f64(x).to_bits();
+    let differ = whole
+        .iter()
+        .zip(&buf)
+        .skip(3)
+        .filter(|(&a, &b)| bits(a) != bits(b))
+        .count();
+    assert_eq!(differ, 0, "{differ} of {n} gradient elements differ");
+    // Nothing before the view was written.
+    assert!(whole.iter().take(3).all(|x| x.is_nan()));
+}
+
+#[test]
+fn streamed_gradients_match_plain_stores() {
+    // Just above 32 MiB of gradient (the streaming threshold).
+    let n = (1 << 23) + 1000;
+    let p = uniform(n, 5, -3.0, 3.0);
+    let t = uniform(n, 6, 0.0, 1.0);
+    streamed_gradient_is_the_plain_one(&Mse::new().reduction(Reduction::Sum), &p, &t);
+    streamed_gradient_is_the_plain_one(&BceWithLogits::new().reduction(Reduction::Sum), &p, &t);
+    let n64 = (1 << 22) + 1000; // as many bytes of f64
+    let (p, t) = (
+        p.slice(ndarray::s![..n64]).mapv(f64::from),
+        t.slice(ndarray::s![..n64]).mapv(f64::from),
+    );
+    streamed_gradient_is_the_plain_one(&LogCosh::new().reduction(Reduction::Sum), &p, &t);
+}
+
 #[cfg(feature = "rayon")]
 mod parallel {
     use super::*;

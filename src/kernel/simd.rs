@@ -11,7 +11,8 @@
 //! This module and [`super::avx512`] hold the crate's only `unsafe`; here:
 //! calling a `target_feature` function, which is sound exactly when the CPU
 //! has those features, and the level is only ever chosen from
-//! `is_x86_feature_detected!`.
+//! `is_x86_feature_detected!`; prefetch hints; and streaming stores into
+//! bounds- and alignment-checked arrays ([`Streamer`]).
 //!
 //! Set the environment variable `NDLOSS_SIMD` to `baseline`, `avx2` (at most)
 //! before the first call to cap the level: for benchmarking the paths against
@@ -193,4 +194,72 @@ pub(crate) fn prefetch_lines<T>(x: *const T, len: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (x, len);
+}
+
+/// How this CPU writes with non-temporal (streaming) stores, which send the
+/// lines to memory without first reading them into the cache: for outputs
+/// too large to stay there (a plain store reads its line first, a quarter of
+/// the traffic of a fused loss pass). Made only by [`Streamer::new`], after
+/// detection, so a wide one proves AVX.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Streamer {
+    /// 32-byte stores (AVX, and kernels run at `Avx2` or above), else 16.
+    wide: bool,
+}
+
+impl Streamer {
+    /// The widest streaming store the kernels' level allows.
+    pub(crate) fn new() -> Self {
+        Self {
+            wide: level() >= Level::Avx2,
+        }
+    }
+
+    /// Writes `src` to `dst` with streaming stores when `dst` is aligned to
+    /// their width (on x86-64), plain stores otherwise. Call
+    /// [`stream_fence`] before the kernel returns.
+    #[inline(always)]
+    pub(crate) fn store<A: Copy, const L: usize>(self, dst: &mut [A; L], src: &[A; L]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{
+                _mm256_loadu_ps, _mm256_stream_ps, _mm_loadu_ps, _mm_stream_ps,
+            };
+            let bytes = std::mem::size_of::<[A; L]>();
+            let d = dst.as_mut_ptr().cast::<u8>();
+            let s = src.as_ptr().cast::<u8>();
+            if self.wide && bytes.is_multiple_of(32) && (d as usize).is_multiple_of(32) {
+                for k in (0..bytes).step_by(32) {
+                    // SAFETY: `k + 32 <= bytes`, the size of both arrays, so
+                    // the bytes read and written lie in them; `d + k` is
+                    // 32-byte aligned (checked, `k` a multiple of 32), as the
+                    // store requires; `wide` proves AVX (`Streamer::new`).
+                    // The bytes are moved unchanged.
+                    unsafe { _mm256_stream_ps(d.add(k).cast(), _mm256_loadu_ps(s.add(k).cast())) }
+                }
+                return;
+            }
+            if bytes.is_multiple_of(16) && (d as usize).is_multiple_of(16) {
+                for k in (0..bytes).step_by(16) {
+                    // SAFETY: as above, with 16 bytes and SSE, which the
+                    // x86-64 baseline has.
+                    unsafe { _mm_stream_ps(d.add(k).cast(), _mm_loadu_ps(s.add(k).cast())) }
+                }
+                return;
+            }
+        }
+        *dst = *src;
+    }
+}
+
+/// Orders the [`Streamer::store`]s before every later store, so that another
+/// thread that sees a later write (the end of a `rayon` task) sees them too.
+#[inline(always)]
+pub(crate) fn stream_fence() {
+    // SAFETY: a store fence has no operands and no effect on values; SSE is
+    // part of the x86-64 baseline.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::x86_64::_mm_sfence()
+    }
 }
