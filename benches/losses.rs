@@ -48,6 +48,57 @@ fn copy_roofline(
     });
 }
 
+/// The bandwidth reference with streaming stores, from 8M elements (where
+/// `ndloss` streams gradients of 32 MiB and more, see `STREAM_MIN_BYTES`):
+/// the same traffic minus the read of each gradient line before it is
+/// written, so the true limit of a pass that streams. `copy_roofline` (plain
+/// stores, what a hand-written loop does) stays the reference of the targets.
+fn stream_roofline(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    n: usize,
+    pred: &Array1<f32>,
+    target: &Array1<f32>,
+    grad: &mut Array1<f32>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if n >= 1 << 23 {
+        let (p, t) = (pred.as_slice().unwrap(), target.as_slice().unwrap());
+        let g = grad.as_slice_mut().unwrap();
+        group.bench_function(BenchmarkId::new("stream_roofline", n), |b| {
+            b.iter(|| stream_add(black_box(p), black_box(t), black_box(&mut *g)))
+        });
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (group, n, pred, target, grad);
+}
+
+/// `g = p + t` with streaming stores (SSE, in the x86-64 baseline).
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+fn stream_add(p: &[f32], t: &[f32], g: &mut [f32]) {
+    use std::arch::x86_64::{_mm_add_ps, _mm_loadu_ps, _mm_sfence, _mm_stream_ps};
+    let n = g.len().min(p.len()).min(t.len());
+    let head = g.as_ptr().align_offset(16).min(n);
+    let body = head + (n - head) / 4 * 4;
+    for i in (0..head).chain(body..n) {
+        g[i] = p[i] + t[i];
+    }
+    for i in (head..body).step_by(4) {
+        // SAFETY: `i + 4 <= body <= n`, within all three slices; `g + i` is
+        // 16-byte aligned (`head`, then steps of 16 bytes), as the streaming
+        // store requires.
+        unsafe {
+            let v = _mm_add_ps(
+                _mm_loadu_ps(p.as_ptr().add(i)),
+                _mm_loadu_ps(t.as_ptr().add(i)),
+            );
+            _mm_stream_ps(g.as_mut_ptr().add(i), v);
+        }
+    }
+    // SAFETY: a store fence has no operands.
+    unsafe { _mm_sfence() }
+}
+
 /// A one-dimensional loss, as the element-wise benches take it.
 type Loss1 = dyn Loss<f32, ndarray::Ix1, Unreduced = ndarray::Ix1>;
 
@@ -102,6 +153,7 @@ fn mse_forward_grad(c: &mut Criterion) {
             b.iter(|| black_box(naive_mse(black_box(&pred), black_box(&target))))
         });
         copy_roofline(&mut group, n, &pred, &target, &mut grad);
+        stream_roofline(&mut group, n, &pred, &target, &mut grad);
     }
     group.finish();
 }
@@ -207,6 +259,7 @@ fn elementwise_forward_grad(c: &mut Criterion) {
             elementwise_loss(&mut group, name, n, loss, (&pred, &target), &mut grad);
         }
         copy_roofline(&mut group, n, &pred, &target, &mut grad);
+        stream_roofline(&mut group, n, &pred, &target, &mut grad);
     }
     group.finish();
 }
@@ -232,6 +285,7 @@ fn flat_cost(c: &mut Criterion) {
             elementwise_loss(&mut group, name, n, loss, (&pred, &target), &mut grad);
         }
         copy_roofline(&mut group, n, &pred, &target, &mut grad);
+        stream_roofline(&mut group, n, &pred, &target, &mut grad);
         drop((pred, target, grad));
         let rows = n / 1000;
         if rows > 0 {

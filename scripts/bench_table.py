@@ -54,7 +54,7 @@ def main():
                         table.setdefault(size, {})[f] = json.load(fh)["median"]["point_estimate"]
         if not table:
             continue
-        order = [f for f in ("ndloss", "naive", "naive_zip", "copy_roofline") if f in funcs]
+        order = [f for f in ("ndloss", "naive", "naive_zip", "copy_roofline", "stream_roofline") if f in funcs]
         order += [f for f in funcs if f not in order]
         print(f"\n### {group}\n")
         head = ["size"] + order + ["naive / ndloss", "roofline / ndloss"]
