@@ -28,7 +28,7 @@ mod common;
 use common::naive::{naive_cross_entropy, naive_mse};
 use common::{configure, cross_entropy_inputs, mse_inputs, uniform1, Rng};
 
-/// Bandwidth reference: read two arrays, write one (12 bytes/element, the
+/// Bandwidth references: read two arrays, write one (12 bytes/element, the
 /// traffic of a fused element-wise loss), one add per element.
 fn copy_roofline(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
@@ -46,20 +46,12 @@ fn copy_roofline(
             black_box(&mut *grad);
         })
     });
-}
-
-/// The bandwidth reference with streaming stores, from 8M elements (where
-/// `ndloss` streams gradients of 32 MiB and more, see `STREAM_MIN_BYTES`):
-/// the same traffic minus the read of each gradient line before it is
-/// written, so the true limit of a pass that streams. `copy_roofline` (plain
-/// stores, what a hand-written loop does) stays the reference of the targets.
-fn stream_roofline(
-    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    n: usize,
-    pred: &Array1<f32>,
-    target: &Array1<f32>,
-    grad: &mut Array1<f32>,
-) {
+    // From 8M elements (where `ndloss` streams gradients of 32 MiB and more,
+    // see `STREAM_MIN_BYTES`), the same traffic with streaming stores,
+    // `stream_roofline`: minus the read of each gradient line before it is
+    // written, the true limit of a pass that streams. `copy_roofline`
+    // (plain stores, what a hand-written loop does) stays the reference of
+    // the targets.
     #[cfg(target_arch = "x86_64")]
     if n >= 1 << 23 {
         let (p, t) = (pred.as_slice().unwrap(), target.as_slice().unwrap());
@@ -68,8 +60,6 @@ fn stream_roofline(
             b.iter(|| stream_add(black_box(p), black_box(t), black_box(&mut *g)))
         });
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (group, n, pred, target, grad);
 }
 
 /// `g = p + t` with streaming stores (SSE, in the x86-64 baseline).
@@ -153,7 +143,6 @@ fn mse_forward_grad(c: &mut Criterion) {
             b.iter(|| black_box(naive_mse(black_box(&pred), black_box(&target))))
         });
         copy_roofline(&mut group, n, &pred, &target, &mut grad);
-        stream_roofline(&mut group, n, &pred, &target, &mut grad);
     }
     group.finish();
 }
@@ -259,7 +248,6 @@ fn elementwise_forward_grad(c: &mut Criterion) {
             elementwise_loss(&mut group, name, n, loss, (&pred, &target), &mut grad);
         }
         copy_roofline(&mut group, n, &pred, &target, &mut grad);
-        stream_roofline(&mut group, n, &pred, &target, &mut grad);
     }
     group.finish();
 }
@@ -285,7 +273,6 @@ fn flat_cost(c: &mut Criterion) {
             elementwise_loss(&mut group, name, n, loss, (&pred, &target), &mut grad);
         }
         copy_roofline(&mut group, n, &pred, &target, &mut grad);
-        stream_roofline(&mut group, n, &pred, &target, &mut grad);
         drop((pred, target, grad));
         let rows = n / 1000;
         if rows > 0 {
