@@ -118,8 +118,8 @@ fn step<A: Float, const K: usize>(
 /// The contiguous pass of [`update`], as a dispatched kernel: compiled for
 /// AVX-512 and AVX2 as well as the baseline. The square roots and divisions
 /// of the adaptive optimizers made the SSE2 loop compute-bound on a
-/// ~3.5 GHz core (Zen 4 VM: `Adam` at 16M 83% of its roofline, slower than a plain
-/// `Zip` loop).
+/// ~3.5 GHz core (Zen 4 VM: `Adam` at 16M 83% of its roofline, slower than
+/// a plain `Zip` loop).
 struct Update<'a, A, F, const K: usize> {
     p: &'a mut [A],
     g: &'a [A],
