@@ -95,9 +95,12 @@ pub(crate) fn denominator(reduction: Reduction, shape: &[usize]) -> Result<Optio
     Ok(Some(n))
 }
 
+/// The target's shape, the predictions' domain, then the gradient buffer's
+/// shape (if one is given), in that order.
 fn check_inputs<A: Float, D: Dimension, M: PointMath<A>>(
     pred: &ArrayRef<A, D>,
     target: &ArrayRef<A, D>,
+    grad: Option<&ArrayRef<A, D>>,
     math: M,
 ) -> Result<()> {
     super::check_same_shape("target", pred, target)?;
@@ -113,6 +116,9 @@ fn check_inputs<A: Float, D: Dimension, M: PointMath<A>>(
             }
         }
     }
+    if let Some(g) = grad {
+        super::check_same_shape("gradient buffer", pred, g)?;
+    }
     Ok(())
 }
 
@@ -125,10 +131,7 @@ pub(crate) fn reduce<A: Float, D: Dimension, M: PointMath<A>>(
     reduction: Reduction,
     math: M,
 ) -> Result<A> {
-    check_inputs(pred, target, math)?;
-    if let Some(g) = &grad {
-        super::check_same_shape("gradient buffer", pred, g)?;
-    }
+    check_inputs(pred, target, grad.as_deref(), math)?;
     let n = denominator(reduction, pred.shape())?;
     let scale = n.map_or(A::one(), |n| {
         pow2_recip(n).map_or_else(|| A::one() / A::from_usize(n), A::from_f64)
@@ -188,10 +191,7 @@ fn reduce_weighted<A: Float, D: Dimension, M: PointMath<A>>(
     reduction: Reduction,
     math: M,
 ) -> Result<A> {
-    check_inputs(pred, target, math)?;
-    if let Some(g) = &grad {
-        super::check_same_shape("gradient buffer", pred, g)?;
-    }
+    check_inputs(pred, target, grad.as_deref(), math)?;
     let one = A::one();
     let one = ndarray::aview0(&one);
     let ones = broadcast_to("weight", &one, &pred.raw_dim())?; // a 0-d view always broadcasts
@@ -271,7 +271,7 @@ pub(crate) fn unreduced<A: Float, D: Dimension, M: PointMath<A>>(
     target: &ArrayRef<A, D>,
     math: M,
 ) -> Result<Array<A, D>> {
-    check_inputs(pred, target, math)?;
+    check_inputs(pred, target, None, math)?;
     Ok(Zip::from(pred)
         .and(target)
         .map_collect(|&p, &t| math.value(p, t)))
