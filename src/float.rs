@@ -111,11 +111,19 @@ pub trait Float:
 /// cancellation. `FMA` as for [`Float::exp_nonpos`].
 #[inline(always)]
 pub(crate) fn logistic<A: Float, const FMA: bool>(x: A) -> (A, A, A) {
-    let e = (-x.abs()).exp_nonpos::<FMA>();
+    let (e, l) = softplus_parts::<A, FMA>(x);
     // The reciprocal is a division: on current cores (Skylake and later, Zen)
     // a vector division costs less than the ten multiply-adds of a
     // polynomial for it (measured: BceWithLogits 0.61 vs 0.71 ns/element).
-    (e, e.ln_1p_unit::<FMA>(), A::one() / (A::one() + e))
+    (e, l, A::one() / (A::one() + e))
+}
+
+/// The first two of [`logistic`]'s pieces, `(e, ln(1 + e))`, for callers
+/// that form `σ` themselves.
+#[inline(always)]
+pub(crate) fn softplus_parts<A: Float, const FMA: bool>(x: A) -> (A, A) {
+    let e = (-x.abs()).exp_nonpos::<FMA>();
+    (e, e.ln_1p_unit::<FMA>())
 }
 
 /// `tanh x` from `m = e^{−2|x|} − 1` (`(−2|x|).expm1_nonpos()`):

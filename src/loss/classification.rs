@@ -10,7 +10,7 @@
 use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension, Ix1};
 
 use crate::error::{check_hyper, Error, Result};
-use crate::float::{logistic, Float};
+use crate::float::{softplus_parts, Float};
 use crate::kernel::elementwise::{PointMath, WeightedMean};
 use crate::kernel::rowwise::{class_axis, map_lanes, sum_lanes};
 use crate::kernel::simd::dispatch;
@@ -1299,7 +1299,7 @@ impl<A: Float> BceLogitsMath<A> {
     /// `(log σ(x), σ(x))` without overflow.
     #[inline(always)]
     fn log_sigmoid<const FMA: bool>(x: A) -> (A, A) {
-        let (e, l, _) = logistic::<A, FMA>(x);
+        let (e, l) = softplus_parts::<A, FMA>(x);
         let neg = x < A::zero();
         let log_sig = (if neg { x } else { A::zero() }) - l;
         // σ = 1/(1 + e) or e/(1 + e): one division with the numerator
