@@ -47,6 +47,25 @@ pub(crate) trait PointMath<A: Float>: Copy + Send + Sync {
         let _ = a;
         self.value_grad(p, t)
     }
+    /// Hands `pass` the math specialised for its settings: a math whose
+    /// formula branches on a setting (`BceWithLogits`' optional
+    /// `pos_weight`) overrides this to pass a variant with the setting in
+    /// its type, so that the contiguous kernels hold no branch per vector.
+    /// (The branch splits the loop body into blocks the compiler schedules
+    /// one at a time: `BceWithLogits` in cache took 12% longer with it,
+    /// Zen 4.)
+    #[inline(always)]
+    fn specialize<P: Pass<A>>(self, pass: P) -> P::Output {
+        pass.run(self)
+    }
+}
+
+/// A computation over some [`PointMath`], for [`PointMath::specialize`].
+pub(crate) trait Pass<A: Float> {
+    /// What the computation returns.
+    type Output;
+    /// Runs it with `math`.
+    fn run<M: PointMath<A>>(self, math: M) -> Self::Output;
 }
 
 /// How a weighted mean is normalised.
@@ -136,11 +155,33 @@ pub(crate) fn reduce<A: Float, D: Dimension, M: PointMath<A>>(
     let scale = n.map_or(A::one(), |n| {
         pow2_recip(n).map_or_else(|| A::one() / A::from_usize(n), A::from_f64)
     });
-    let total = match grad {
-        Some(g) => fused(pred, target, g, scale, math),
-        None => values_only(pred, target, math),
-    };
+    let total = math.specialize(Contiguous {
+        pred,
+        target,
+        grad,
+        scale,
+    });
     Ok(A::from_f64(n.map_or(total, |n| mean(total, n))))
+}
+
+/// [`reduce`]'s pass after the checks: the fused pass with a gradient, the
+/// value-only pass without.
+struct Contiguous<'a, A, D: Dimension> {
+    pred: &'a ArrayRef<A, D>,
+    target: &'a ArrayRef<A, D>,
+    grad: Option<&'a mut ArrayRef<A, D>>,
+    scale: A,
+}
+
+impl<A: Float, D: Dimension> Pass<A> for Contiguous<'_, A, D> {
+    type Output = f64;
+    #[inline(always)]
+    fn run<M: PointMath<A>>(self, math: M) -> f64 {
+        match self.grad {
+            Some(g) => fused(self.pred, self.target, g, self.scale, math),
+            None => values_only(self.pred, self.target, math),
+        }
+    }
 }
 
 /// `total / n`. For a power of two the reciprocal is exact, and so is the

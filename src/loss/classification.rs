@@ -11,7 +11,7 @@ use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension, Ix1};
 
 use crate::error::{check_hyper, Error, Result};
 use crate::float::{softplus_parts, Float};
-use crate::kernel::elementwise::{PointMath, WeightedMean};
+use crate::kernel::elementwise::{Pass, PointMath, WeightedMean};
 use crate::kernel::rowwise::{class_axis, map_lanes, sum_lanes};
 use crate::kernel::simd::dispatch;
 use crate::kernel::softmax::{CountTargets, CountedIndexRows, IndexMath, IndexRows};
@@ -1289,13 +1289,16 @@ impl Elementwise for BceWithLogits {
 loss_builders!(BceWithLogits);
 elementwise_loss!(BceWithLogits);
 
+/// `WEIGHTED = false`: the variant without a positive weight that
+/// [`PointMath::specialize`] hands the contiguous kernels (its `pos_weight`
+/// is `None`).
 #[derive(Clone, Copy)]
-pub(crate) struct BceLogitsMath<A> {
+pub(crate) struct BceLogitsMath<A, const WEIGHTED: bool = true> {
     pos_weight: Option<A>,
     per_class: bool,
 }
 
-impl<A: Float> BceLogitsMath<A> {
+impl<A: Float, const WEIGHTED: bool> BceLogitsMath<A, WEIGHTED> {
     /// `(log σ(x), σ(x))` without overflow.
     #[inline(always)]
     fn log_sigmoid<const FMA: bool>(x: A) -> (A, A) {
@@ -1310,8 +1313,19 @@ impl<A: Float> BceLogitsMath<A> {
     }
 }
 
-impl<A: Float> PointMath<A> for BceLogitsMath<A> {
+impl<A: Float, const WEIGHTED: bool> PointMath<A> for BceLogitsMath<A, WEIGHTED> {
     const HEAVY: bool = true;
+    #[inline(always)]
+    fn specialize<P: Pass<A>>(self, pass: P) -> P::Output {
+        if WEIGHTED && self.pos_weight.is_none() && !self.per_class {
+            pass.run(BceLogitsMath::<A, false> {
+                pos_weight: None,
+                per_class: false,
+            })
+        } else {
+            pass.run(self)
+        }
+    }
     #[inline(always)]
     fn value(self, x: A, t: A) -> A {
         self.value_grad(x, t).0
@@ -1319,7 +1333,7 @@ impl<A: Float> PointMath<A> for BceLogitsMath<A> {
     #[inline(always)]
     fn value_grad_aux(self, x: A, t: A, pw: A) -> (A, A) {
         if self.per_class {
-            BceLogitsMath {
+            BceLogitsMath::<A, true> {
                 pos_weight: Some(pw),
                 per_class: false,
             }
@@ -1336,7 +1350,7 @@ impl<A: Float> PointMath<A> for BceLogitsMath<A> {
     fn value_grad_k<const FMA: bool>(self, x: A, t: A) -> (A, A) {
         let one = A::one();
         let (log_sig, sig) = Self::log_sigmoid::<FMA>(x);
-        match self.pos_weight {
+        match self.pos_weight.filter(|_| WEIGHTED) {
             None => ((one - t) * x - log_sig, sig - t),
             Some(pw) => {
                 let lw = one + (pw - one) * t;
@@ -1350,6 +1364,39 @@ impl<A: Float> PointMath<A> for BceLogitsMath<A> {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn bce_with_logits_specialised_variant_is_the_general_formula() {
+        // Without a positive weight the contiguous kernels run
+        // `BceLogitsMath<_, false>` (`PointMath::specialize`); the general
+        // math at weight 1 multiplies by exact ones: the same bits.
+        let x = ndarray::Array1::from_shape_fn(1000, |i| (i as f32 - 500.0) / 37.0);
+        let t = ndarray::Array1::from_shape_fn(1000, |i| ((i * 7) % 11) as f32 / 10.0);
+        // One gradient buffer for both: its alignment decides which
+        // elements the (non-FMA) scalar head computes.
+        let mut g = ndarray::Array1::zeros(1000);
+        let v0 = BceWithLogits::new()
+            .forward_grad_into(&x, &t, &mut g)
+            .unwrap();
+        let g0 = g.clone();
+        let weight_one = BceWithLogits::new().pos_weight(1.0);
+        let v1 = weight_one.forward_grad_into(&x, &t, &mut g).unwrap();
+        assert_eq!(v0.to_bits(), v1.to_bits());
+        assert!(g0.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()));
+        // And a weight still reaches the general math: weight 3 adds
+        // 2·t·ln(1 + e^{−x}) per element to the mean.
+        let v3 = BceWithLogits::new()
+            .pos_weight(3.0)
+            .forward(&x, &t)
+            .unwrap();
+        let extra = x
+            .iter()
+            .zip(&t)
+            .map(|(&x, &t)| 2.0 * f64::from(t) * (-f64::from(x)).exp().ln_1p())
+            .sum::<f64>()
+            / 1000.0;
+        assert!((f64::from(v3 - v0) - extra).abs() < 1e-5 * extra);
+    }
 
     #[test]
     fn cross_entropy_with_smoothing_by_hand() {
