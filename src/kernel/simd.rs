@@ -196,6 +196,17 @@ pub(crate) fn prefetch_lines<T>(x: *const T, len: usize) {
     let _ = (x, len);
 }
 
+/// Prefetches one cache line in each 4 KiB page of the `len` elements from
+/// `x` (from `x` itself on): enough to make the CPU walk the page tables
+/// for them ahead of use. `x` is only an address, never dereferenced.
+#[inline(always)]
+pub(crate) fn prefetch_pages<T>(x: *const T, len: usize) {
+    let per_page = (4096 / std::mem::size_of::<T>()).max(1);
+    for i in (0..len).step_by(per_page) {
+        prefetch_lines(x.wrapping_add(i), 1);
+    }
+}
+
 /// How this CPU writes with non-temporal (streaming) stores, which send the
 /// lines to memory without first reading them into the cache: for outputs
 /// too large to stay there (a plain store reads its line first, a quarter of
