@@ -90,7 +90,7 @@ fn stream_add(p: &[f32], t: &[f32], g: &mut [f32]) {
 }
 
 /// A one-dimensional loss, as the element-wise benches take it.
-type Loss1 = dyn Loss<f32, ndarray::Ix1, Unreduced = ndarray::Ix1>;
+type Loss1 = dyn Loss<f32, ndarray::Ix1, Unreduced = ndarray::Ix1> + Sync;
 
 /// Times an element-wise loss's `forward_grad_into` on `(pred, target)`
 /// under the name `{name}_ndloss` (`{name}_ndloss_rayon` with the feature).
@@ -169,6 +169,8 @@ fn cross_entropy_forward_grad(c: &mut Criterion) {
                 .unwrap();
             black_box(loss)
         };
+        #[cfg(feature = "rayon")]
+        on_one_thread(&mut group, "ndloss_1thread", &id, || call(&mut grad));
         group.bench_function(BenchmarkId::new(NDLOSS, &id), |b| {
             b.iter(|| call(&mut grad))
         });
@@ -245,11 +247,36 @@ fn elementwise_forward_grad(c: &mut Criterion) {
             ("log_cosh", &LogCosh::new()),
         ];
         for (name, loss) in losses {
+            #[cfg(feature = "rayon")]
+            on_one_thread(&mut group, &format!("{name}_ndloss_1thread"), n, || {
+                loss.forward_grad_into(black_box(&pred), black_box(&target), &mut grad)
+                    .unwrap()
+            });
             elementwise_loss(&mut group, name, n, loss, (&pred, &target), &mut grad);
         }
         copy_roofline(&mut group, n, &pred, &target, &mut grad);
     }
     group.finish();
+}
+
+/// With the `rayon` feature: `call` timed on a pool of one thread (so the
+/// pass takes its single-thread path), just before the same call's parallel
+/// run. Their ratio is then the speed-up from one run, seconds apart: the
+/// VM's memory bandwidth drifts by a third between runs minutes apart.
+#[cfg(feature = "rayon")]
+fn on_one_thread<R>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    id: impl std::fmt::Display,
+    mut call: impl FnMut() -> R + Send,
+) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    group.bench_function(BenchmarkId::new(name, id), |b| {
+        pool.install(|| b.iter(|| black_box(call())))
+    });
 }
 
 /// Per-element cost from cache-resident sizes to 64M elements (MSE and

@@ -9,7 +9,10 @@ Run after `cargo bench --bench losses` / `cargo bench --bench optim`:
 For every group it prints one row per input size: the median time of each
 function, `naive / ndloss` (the speed-up over the code a user would write) and
 `roofline / ndloss` (the fraction of the copy-bandwidth reference measured in
-the same run, meaningful once the data leaves the caches). Standard library
+the same run, meaningful once the data leaves the caches). After a run
+with `--features rayon`, a second table gives each parallel function's
+speed-up over its one-thread run (`_1thread`, timed just before it).
+Standard library
 only; reads target/criterion/<group>/<function>/<size>/new/estimates.json
 (or the criterion directory given as the only argument).
 """
@@ -69,6 +72,27 @@ def main():
             cells.append(f"{naive / nd:.2f}×" if nd and naive else "")
             cells.append(f"{roof / nd:.0%}" if nd and roof else "")
             print("| " + " | ".join(cells) + " |")
+        speedups(table)
+
+
+def speedups(table):
+    """With the `rayon` feature: `X_1thread / X_rayon` (and `_rayon_in_pool`)
+    per size, from the one-thread run timed just before the parallel one."""
+    rows = []
+    for size in sorted(table, key=size_key):
+        row = table[size]
+        for f in sorted(row):
+            if not f.endswith("_1thread"):
+                continue
+            base = f[: -len("_1thread")]
+            for par in (base + "_rayon", base + "_rayon_in_pool"):
+                if par in row:
+                    rows.append((size, par, row[f], row[par]))
+    if rows:
+        print("\n| size | parallel run | one thread | parallel | speed-up |")
+        print("| --- | --- | --- | --- | --- |")
+        for size, par, one, two in rows:
+            print(f"| {size} | {par} | {fmt(one)} | {fmt(two)} | {one / two:.2f}× |")
 
 
 if __name__ == "__main__":

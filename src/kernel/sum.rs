@@ -44,13 +44,15 @@ impl Cascade {
         self.count += 1;
     }
 
-    /// The total of everything pushed.
+    /// The total of everything pushed: the occupied levels, lowest first.
+    /// Only the set bits of the count are visited (a loop over all 64
+    /// levels cost ~40 ns per call, a third of a 256-element MSE).
     pub(crate) fn total(&self) -> f64 {
         let mut total = 0.0;
-        for (level, &v) in self.levels.iter().enumerate() {
-            if self.count & (1 << level) != 0 {
-                total += v;
-            }
+        let mut occupied = self.count;
+        while occupied != 0 {
+            total += self.levels[occupied.trailing_zeros() as usize];
+            occupied &= occupied - 1;
         }
         total
     }
@@ -251,6 +253,40 @@ mod tests {
             xs.iter().for_each(|&x| s.push(x));
             assert_eq!(s.total(), expected, "stream n = {n}");
         }
+    }
+
+    #[test]
+    fn cascade_is_pairwise_in_its_order() {
+        // Groups of 2ᵏ pushes, the largest first (the binary digits of the
+        // count), each summed as a balanced tree; the total adds the groups
+        // from the last (smallest) one on. Bit for bit, with values whose
+        // sums round.
+        fn tree(v: &[f64]) -> f64 {
+            if v.len() == 1 {
+                v[0]
+            } else {
+                let (a, b) = v.split_at(v.len() / 2);
+                tree(a) + tree(b)
+            }
+        }
+        for n in 1..=70_usize {
+            let xs: Vec<f64> = (0..n)
+                .map(|i| 0.1 * i as f64 + 1.0 / (i + 3) as f64)
+                .collect();
+            let mut c = Cascade::new();
+            xs.iter().for_each(|&x| c.push(x));
+            let mut groups = Vec::new();
+            let mut start = 0;
+            for bit in (0..usize::BITS).rev() {
+                if n & (1 << bit) != 0 {
+                    groups.push(tree(&xs[start..start + (1 << bit)]));
+                    start += 1 << bit;
+                }
+            }
+            let expected = groups.iter().rev().fold(0.0, |acc, &g| acc + g);
+            assert_eq!(c.total().to_bits(), expected.to_bits(), "n = {n}");
+        }
+        assert_eq!(Cascade::new().total(), 0.0);
     }
 
     #[test]
