@@ -52,7 +52,7 @@ pub(crate) trait PointMath<A: Float>: Copy + Send + Sync {
     /// `pos_weight`) overrides this to pass a variant with the setting in
     /// its type, so that the contiguous kernels hold no branch per vector.
     /// (The branch splits the loop body into blocks the compiler schedules
-    /// one at a time: `BceWithLogits` in cache took 12% longer with it,
+    /// one at a time: `BceWithLogits` in cache took 13% longer with it,
     /// Zen 4.)
     #[inline(always)]
     fn specialize<P: Pass<A>>(self, pass: P) -> P::Output {
@@ -468,9 +468,10 @@ impl<A: Float, M: PointMath<A>> Kernel for FusedChunk<'_, A, M> {
                 // streaming store reads no line, so nothing else walks the
                 // page tables for it before the store itself, which then
                 // waits for the walk (on the VM's nested paging, a large
-                // part of the pass: 16M elements `Mse` −10%,
-                // `BceWithLogits` −14%, Zen 4; with 2 MiB pages the walks
-                // all but vanish and this changes nothing).
+                // part of the pass: 16M elements `Mse` −8%,
+                // `BceWithLogits` −10%, Zen 4; with 2 MiB pages the walks
+                // all but vanish). The last block may be shorter: a
+                // prefetch past the slice is harmless.
                 super::simd::prefetch_pages(g_all.wrapping_add(start + SUPER), SUPER);
             }
             let (p, t) = (&p[start..], &t[start..]);
