@@ -323,11 +323,60 @@ fn flat_cost(c: &mut Criterion) {
     group.finish();
 }
 
+/// The rest of the element-wise catalogue at 16M beside the bandwidth
+/// reference (the "…" after the six losses above), each on inputs
+/// from its domain: logits, probabilities, ±1 labels, counts.
+fn catalogue_forward_grad(c: &mut Criterion) {
+    let mut group = c.benchmark_group("catalogue_forward_grad");
+    let n = 1 << 24;
+    let mut rng = Rng::new(0xCA7);
+    let logits = uniform1(&mut rng, n, -3.0, 3.0);
+    let probs = uniform1(&mut rng, n, 0.001, 0.999);
+    let unit = uniform1(&mut rng, n, 0.0, 1.0);
+    let signs = unit.mapv(|u| if u < 0.5 { -1.0 } else { 1.0 });
+    let counts = unit.mapv(|u| (u * 10.0).round());
+    let positive = unit.mapv(|u| u * 10.0 + 0.01);
+    let mut grad = Array1::<f32>::zeros(n);
+    configure(&mut group, n);
+    group.throughput(Throughput::Elements(n as u64));
+    let cases: [(&str, &Loss1, &Array1<f32>, &Array1<f32>); 13] = [
+        ("bce", &Bce::new(), &probs, &unit),
+        ("sigmoid_focal", &SigmoidFocal::new(), &logits, &unit),
+        ("soft_margin", &SoftMargin::new(), &logits, &signs),
+        ("hinge", &Hinge::new(), &logits, &signs),
+        ("squared_hinge", &SquaredHinge::new(), &logits, &signs),
+        ("hinge_embedding", &HingeEmbedding::new(), &positive, &signs),
+        ("poisson_nll", &PoissonNll::new(), &logits, &counts),
+        (
+            "poisson_nll_full",
+            &PoissonNll::new().full(true),
+            &logits,
+            &counts,
+        ),
+        ("kl_div", &KlDiv::new(), &logits, &probs),
+        (
+            "kl_div_log_target",
+            &KlDiv::new().log_target(true),
+            &logits,
+            &logits,
+        ),
+        ("msle", &Msle::new(), &positive, &positive),
+        ("mape", &Mape::new(), &logits, &positive),
+        ("quantile", &Quantile::new(), &logits, &unit),
+    ];
+    for (name, loss, pred, target) in cases {
+        elementwise_loss(&mut group, name, n, loss, (pred, target), &mut grad);
+    }
+    copy_roofline(&mut group, n, &logits, &unit, &mut grad);
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     sanity();
     mse_forward_grad(c);
     cross_entropy_forward_grad(c);
     elementwise_forward_grad(c);
+    catalogue_forward_grad(c);
     flat_cost(c);
 }
 
