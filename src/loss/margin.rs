@@ -161,8 +161,7 @@ impl<A: Float, const SQUARE: bool> PointMath<A> for FocalMath<A, SQUARE> {
         let ce = sp - t * x;
         let dce = p - t;
         let miss = t * q + (one - t) * p; // 1 − pₜ
-                                          // d(1 − pₜ)/dx = (1 − 2t)·p·(1 − p).
-        let dmiss = (one - t - t) * p * q;
+        let dmiss = (one - t - t) * p * q; // d(1 − pₜ)/dx = (1 − 2t)·p·(1 − p)
         let (m, dm) = if SQUARE {
             (miss * miss, (miss + miss) * dmiss)
         } else if self.gamma == A::zero() {
