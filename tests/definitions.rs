@@ -203,3 +203,32 @@ fn kl_div_with_each_target_form() {
         |_, y| -y.exp(),
     );
 }
+
+#[test]
+fn msle_over_its_range() {
+    // Predictions and targets in [0, 24], some below the clamp ε = 1e-7 and
+    // some tiny above it (where ln(1 + x) ≈ x must keep its accuracy).
+    let (x, t) = logits_and_targets();
+    let p = Array1::from_shape_fn(N, |i| match i % 7 {
+        0 => 0.0,
+        1 => 3e-8,
+        2 => 2e-7 * (1.0 + t[i]),
+        _ => x[i] + 12.0,
+    });
+    let y = t.mapv(|t| 20.0 * t * t);
+    let eps = 1e-7;
+    let d = move |p: f64, y: f64| p.max(eps).ln_1p() - y.max(eps).ln_1p();
+    check(
+        "msle",
+        (Msle::new(), Msle::new()),
+        (&p, &y),
+        move |p, y| d(p, y).powi(2),
+        move |p, y| {
+            if p >= eps {
+                2.0 * d(p, y) / (1.0 + p)
+            } else {
+                0.0
+            }
+        },
+    );
+}
