@@ -1387,14 +1387,14 @@ mod tests {
         for bits in (0..=1.0_f32.to_bits()).step_by(61) {
             let p = f32::from_bits(bits);
             let (got, want) = (ln_one_minus(p), (-p).ln_1p());
-            let d = (got.to_bits() as i64 - want.to_bits() as i64).unsigned_abs();
+            let d = (i64::from(got.to_bits()) - i64::from(want.to_bits())).unsigned_abs();
             assert!(d <= 3 || got == want, "f32 {p:e}: {got:e} vs {want:e}");
         }
         for i in 0..=1_000_000 {
             let s = f64::from(i) / 1e6;
             for p in [s, s * s * s * 1e-3, 1.0 - s * s * s * 1e-3] {
                 let (got, want) = (ln_one_minus(p), (-p).ln_1p());
-                let d = (got.to_bits() as i64 - want.to_bits() as i64).unsigned_abs();
+                let d = (i128::from(got.to_bits()) - i128::from(want.to_bits())).unsigned_abs();
                 assert!(d <= 3 || got == want, "f64 {p:e}: {got:e} vs {want:e}");
             }
         }

@@ -728,13 +728,14 @@ mod tests {
     /// tiny arguments give 0: fails.)
     #[test]
     fn ln_1p_nonneg_matches_std() {
-        let ulps = |a: f64, b: f64| (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs();
+        let ulps =
+            |a: f64, b: f64| (i128::from(a.to_bits()) - i128::from(b.to_bits())).unsigned_abs();
         // Every 97th f32 from 0 up to 1e30: subnormals, ~1e-7 (the Msle
         // clamp), the crossing at 1, and large values.
         for bits in (0..=1e30_f32.to_bits()).step_by(97) {
             let x = f32::from_bits(bits);
             let (got, want) = (ln_1p_nonneg(x), x.ln_1p());
-            let d = (got.to_bits() as i64 - want.to_bits() as i64).unsigned_abs();
+            let d = (i64::from(got.to_bits()) - i64::from(want.to_bits())).unsigned_abs();
             assert!(d <= 3, "f32 {x:e}: {got:e} vs {want:e}");
         }
         for i in 0..200_000 {
