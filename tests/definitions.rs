@@ -47,14 +47,15 @@ fn check<L64, L32>(
     L64: Loss<f64, ndarray::Ix1, Unreduced = ndarray::Ix1>,
     L32: Loss<f32, ndarray::Ix1, Unreduced = ndarray::Ix1>,
 {
-    let want: Vec<f64> = Zip::from(p)
-        .and(t)
-        .map_collect(|&p, &t| value(p, t))
-        .to_vec();
-    let want_g: Vec<f64> = Zip::from(p)
-        .and(t)
-        .map_collect(|&p, &t| deriv(p, t) / N as f64)
-        .to_vec();
+    // The definition's values and the mean's gradient at these inputs.
+    let reference = |p: &Array1<f64>, t: &Array1<f64>| -> (Vec<f64>, Vec<f64>) {
+        let v = Zip::from(p).and(t).map_collect(|&p, &t| value(p, t));
+        let g = Zip::from(p)
+            .and(t)
+            .map_collect(|&p, &t| deriv(p, t) / N as f64);
+        (v.to_vec(), g.to_vec())
+    };
+    let (want, want_g) = reference(p, t);
     // Both sides cancel where the formulas do (see f32 below): besides
     // 1e-12 of the value, 1e-14 of the terms' size (~45 ulp).
     let terms = |scale: f64, p: &Array1<f64>, t: &Array1<f64>| -> Vec<f64> {
@@ -87,15 +88,9 @@ fn check<L64, L32>(
     // f32 formulas cancel (softplus(x) − t·x for large x, y·ln y − y·x), as
     // PyTorch's do: the error is relative to the terms' size, ~(1 + |p|)(1 +
     // |t|), so 2e-6 of that (16 ulp) besides 2e-5 of the value.
-    let want: Vec<f64> = Zip::from(&p32)
-        .and(&t32)
-        .map_collect(|&p, &t| value(f64::from(p), f64::from(t)))
-        .to_vec();
-    let want_g: Vec<f64> = Zip::from(&p32)
-        .and(&t32)
-        .map_collect(|&p, &t| deriv(f64::from(p), f64::from(t)) / N as f64)
-        .to_vec();
-    let terms = terms(2e-6, &p32.mapv(f64::from), &t32.mapv(f64::from));
+    let (p32w, t32w) = (p32.mapv(f64::from), t32.mapv(f64::from));
+    let (want, want_g) = reference(&p32w, &t32w);
+    let terms = terms(2e-6, &p32w, &t32w);
     let got: Vec<f64> = l32
         .unreduced(&p32, &t32)
         .unwrap()
