@@ -12,6 +12,13 @@ factor of minimax), then rounded to f32:
 
     ln(1 + e) = e * q(u),   q = ln(1 + e)/e   (degree 8)
 
+and the f32 coefficients of the division-free logarithm `ln_k` (LN_P): with
+x = 2^k * (1 + f), f in [sqrt(1/2) - 1, sqrt(2) - 1],
+
+    ln(1 + f) = f - f^2/2 + f^3 * P(f),   P of degree 8
+
+(truncation error printed in units of 2^-24 of the result).
+
 The accuracy actually claimed is checked in Rust against `std` over all of
 [0, 1] (`float::tests`). Needs `mpmath` and `numpy`; never run by CI.
 
@@ -92,3 +99,29 @@ for name, f, deg in (("LN1P_Q", q, 8),):
     for x in c:
         print(f"    {np.format_float_positional(np.float32(float(x)))},")
     print("];")
+
+
+def ln_p(f):
+    return mp.mpf(1) / 3 if f == 0 else (mp.log1p(f) - f + f * f / 2) / f**3
+
+
+def ln_p_coefficients(deg):
+    lo, hi = mp.sqrt(HALF) - 1, mp.sqrt(2) - 1
+    n = deg + 1
+    nodes = [(lo + hi) / 2 + (hi - lo) / 2 * mp.cos(mp.pi * (k + HALF) / n) for k in range(n)]
+    a = mp.matrix([[u**j for j in range(n)] for u in nodes])
+    c = mp.lu_solve(a, mp.matrix([ln_p(u) for u in nodes]))
+    grid = [lo + (hi - lo) * k / 3000 for k in range(3001)]
+    err = max(
+        abs((sum(c[j] * f**j for j in range(n)) - ln_p(f)) * f**3 / mp.log1p(f))
+        for f in grid
+        if f != 0
+    )
+    print(f"// truncation error {float(err) * 2**24:.2f} x 2^-24 of ln(1 + f)")
+    print(f"const LN_P: [f32; {n}] = [")
+    for x in c:
+        print(f"    {np.format_float_positional(np.float32(float(x)))},")
+    print("];")
+
+
+ln_p_coefficients(8)

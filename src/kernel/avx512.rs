@@ -35,7 +35,7 @@ use std::arch::x86_64::{
 use std::ops::{Add, BitAnd, Div, Mul, Sub};
 
 use super::simd::Avx512;
-use crate::float::{EXP_F32, EXP_FTZ_MAGIC_F32, LN2_F32, SQRT_HALF_BITS_F32};
+use crate::float::{EXP_F32, EXP_FTZ_MAGIC_F32, LN2_F32, LN_P, SQRT_HALF_BITS_F32};
 
 /// SIMD lanes of an f32 vector: the rows of one block.
 pub(crate) const LANES: usize = 16;
@@ -204,8 +204,8 @@ impl F32x16 {
         Self(unsafe { _mm512_maskz_mul_ps(mask.0, self.0, b.0) })
     }
 
-    /// `ln x` per lane: the same operations as `f32::ln_fast`, so the same
-    /// bits (subnormals, 0, ∞, negative and NaN inputs included).
+    /// `ln x` per lane: the same operations as `f32::ln_k::<true>`, so the
+    /// same bits (subnormals, 0, ∞, negative and NaN inputs included).
     #[inline(always)]
     pub(crate) fn ln(self) -> Self {
         let x = self;
@@ -215,15 +215,18 @@ impl F32x16 {
         let e = (bits - bits.k(SQRT_HALF_BITS_F32)).shr_arith::<23>();
         let m = (bits - e.shl::<23>()).to_float_bits();
         let e = I32x16::select(sub, e - e.k(23), e).to_float();
-        // ln(1 + f) + e·ln 2, as `ln1p_core_f32`.
+        // ln(1 + f) + e·ln 2 with fused multiply-adds, as `ln_k::<true>`
+        // (`float::LN_P` by Estrin's scheme).
         let (ln2_hi, ln2_lo) = (x.k(LN2_F32.0), x.k(LN2_F32.1));
         let f = m - x.k(1.0);
-        let s = f / (x.k(2.0) + f);
-        let z = s * s;
-        let big_r =
-            z * (x.k(2.0 / 3.0) + z * (x.k(2.0 / 5.0) + z * (x.k(2.0 / 7.0) + z * x.k(2.0 / 9.0))));
-        let hfsq = x.k(0.5) * f * f;
-        let r = e * ln2_hi - ((hfsq - (s * (hfsq + big_r) + e * ln2_lo)) - f);
+        let z = f * f;
+        let c = |j: usize| x.k(LN_P[j]);
+        let z2 = z * z;
+        let p03 = c(3).mul_add(f, c(2)).mul_add(z, c(1).mul_add(f, c(0)));
+        let p47 = c(7).mul_add(f, c(6)).mul_add(z, c(5).mul_add(f, c(4)));
+        let p = c(8).mul_add(z2, p47).mul_add(z2, p03);
+        let y = z.mul_add(f.mul_add(p, x.k(-0.5)), e * ln2_lo);
+        let r = e.mul_add(ln2_hi, f + y);
         // The special cases, as `finish_ln`.
         let r = Self::select(x.eq(x.k(0.0)), x.k(f32::NEG_INFINITY), r);
         let r = Self::select(x.eq(x.k(f32::INFINITY)), x, r);
@@ -635,7 +638,7 @@ mod tests {
     fn ln_is_the_scalar_function_bit_for_bit() {
         use crate::float::Float;
         let Some(t) = token() else { return };
-        let n = same_bits(t, F32x16::ln, |x| Some(x.ln_fast()));
+        let n = same_bits(t, F32x16::ln, |x| Some(x.ln_k::<true>()));
         assert!(n > 1_000_000);
     }
 

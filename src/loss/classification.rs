@@ -1160,15 +1160,21 @@ impl<A: Float> PointMath<A> for BceMath<A> {
     }
     #[inline(always)]
     fn value(self, p: A, t: A) -> A {
-        let lo = A::from_f64(-100.0);
-        (t - A::one()) * at_least((-p).ln_1p_fast(), lo) - t * at_least(p.ln_fast(), lo)
+        self.value_grad(p, t).0
     }
     #[inline(always)]
     fn value_grad(self, p: A, t: A) -> (A, A) {
+        self.value_grad_k::<false>(p, t)
+    }
+    #[inline(always)]
+    fn value_grad_k<const FMA: bool>(self, p: A, t: A) -> (A, A) {
+        let lo = A::from_f64(-100.0);
+        let v = (t - A::one()) * at_least((-p).ln_1p_k::<FMA>(), lo)
+            - t * at_least(p.ln_k::<FMA>(), lo);
         // PyTorch's floor is the f32 value of 1e-12 for every dtype
         // (9.99999996e-13): matching it matters at p = 0 or 1.
         let d = (p - t) / at_least((A::one() - p) * p, A::from_f64(f64::from(1e-12_f32)));
-        (self.value(p, t), d)
+        (v, d)
     }
 }
 

@@ -173,7 +173,7 @@ impl<A: Float, const SQUARE: bool> PointMath<A> for FocalMath<A, SQUARE> {
             // and there the derivative's limit is 0.
             let pos = miss > A::zero();
             let m = if pos {
-                (self.gamma * miss.ln_fast()).exp_fast()
+                (self.gamma * miss.ln_k::<FMA>()).exp_k::<FMA>()
             } else {
                 A::zero()
             };

@@ -136,17 +136,21 @@ impl<A: Float, const DEFAULTS: bool> PointMath<A> for PoissonMath<A, DEFAULTS> {
     }
     #[inline(always)]
     fn value_grad(self, x: A, y: A) -> (A, A) {
+        self.value_grad_k::<false>(x, y)
+    }
+    #[inline(always)]
+    fn value_grad_k<const FMA: bool>(self, x: A, y: A) -> (A, A) {
         let (log_input, full) = if DEFAULTS {
             (true, false)
         } else {
             (self.log_input, self.full)
         };
         let (mut v, d) = if log_input {
-            let e = x.exp_fast();
+            let e = x.exp_k::<FMA>();
             (e - y * x, e - y)
         } else {
             (
-                x - y * (x + self.eps).ln_fast(),
+                x - y * (x + self.eps).ln_k::<FMA>(),
                 A::one() - y / (x + self.eps),
             )
         };
@@ -154,7 +158,7 @@ impl<A: Float, const DEFAULTS: bool> PointMath<A> for PoissonMath<A, DEFAULTS> {
             // Stirling: y·ln y − y + ½·ln(2πy), with the crate's branch-free
             // `ln` (a C library call here kept the whole loop scalar: 9% of
             // the copy roofline at 16M, even without `full`).
-            let ln_y = y.ln_fast();
+            let ln_y = y.ln_k::<FMA>();
             let half_ln_two_pi = A::from_f64(0.5 * (2.0 * std::f64::consts::PI).ln());
             v = v + (y * ln_y - y + (A::from_f64(0.5) * ln_y + half_ln_two_pi));
         }
@@ -240,18 +244,22 @@ impl<A: Float> PointMath<A> for KlMath<A> {
     }
     #[inline(always)]
     fn value_grad(self, x: A, y: A) -> (A, A) {
+        self.value_grad_k::<false>(x, y)
+    }
+    #[inline(always)]
+    fn value_grad_k<const FMA: bool>(self, x: A, y: A) -> (A, A) {
         // The crate's branch-free `exp`/`ln` (within 2 ulp of `std`): a
         // call to the C library in the loop kept it scalar (16M elements:
         // 18% of the copy roofline).
         if self.log_target {
-            let e = y.exp_fast();
+            let e = y.exp_k::<FMA>();
             (e * (y - x), -e)
         } else {
             // xlogy(y, y) − y·x, with xlogy(0, ·) = 0, as PyTorch.
             let ylny = if y == A::zero() {
                 A::zero()
             } else {
-                y * y.ln_fast()
+                y * y.ln_k::<FMA>()
             };
             (ylny - y * x, -y)
         }
