@@ -251,6 +251,34 @@ fn bce_refuses_probabilities_outside_the_unit_interval() {
 }
 
 #[test]
+fn bce_finds_an_out_of_range_probability_anywhere_in_a_long_input() {
+    // The domain check runs blockwise in the dispatched SIMD build: a bad
+    // value at a block's edge, in the last partial vector, or anywhere in
+    // between is found, with its index, and the buffer stays untouched.
+    let n = 5001;
+    let t = Array1::<f32>::from_elem(n, 1.0);
+    for at in [0, 15, 1023, 1024, 2500, 4999, 5000] {
+        for bad in [1.000_000_1_f32, -1e-30, f32::INFINITY, -0.5] {
+            let mut p = Array1::<f32>::from_shape_fn(n, |i| (i % 97) as f32 / 96.0);
+            p[at] = bad;
+            let mut g = Array1::<f32>::from_elem(n, 7.0);
+            let e = Bce::new().forward_grad_into(&p, &t, &mut g).unwrap_err();
+            assert_eq!(
+                e,
+                Error::InvalidValue {
+                    what: "prediction",
+                    index: vec![at],
+                    value: f64::from(bad),
+                    expected: "a probability in [0, 1]"
+                },
+                "{bad} at {at}"
+            );
+            assert!(g.iter().all(|&v| v == 7.0), "gradient buffer untouched");
+        }
+    }
+}
+
+#[test]
 fn means_over_nothing_are_refused() {
     let empty = ArrayD::<f64>::zeros(IxDyn(&[0, 3]));
     assert!(matches!(
