@@ -527,7 +527,7 @@ impl<A: Float> PointMath<A> for MsleMath<A> {
     #[inline(always)]
     fn value_grad_k<const FMA: bool>(self, p: A, t: A) -> (A, A) {
         let clamp = |x: A| if x < self.eps { self.eps } else { x };
-        let d = clamp(p).ln_1p_k::<FMA>() - clamp(t).ln_1p_k::<FMA>();
+        let d = clamp(p).ln_1p_nonneg_k::<FMA>() - clamp(t).ln_1p_nonneg_k::<FMA>();
         // The clamp passes the gradient where p ≥ ε (torch.clamp's rule).
         let g = if p >= self.eps {
             (d + d) / (A::one() + p)
