@@ -455,10 +455,11 @@ pub(crate) const LN_P: [f32; 9] = [
     0.069_716_12,
 ];
 
-/// `ln x` in `f32` before the special cases (`Float::ln_core_k`): x = 2ᵉ·m with m ∈ [√½, √2), f = m − 1
-/// exact, and ln(1 + f) = f − f²/2 + f³·P(f) ([`LN_P`]): the leading term f
-/// is exact, so results near 1 keep their relative accuracy, and P's
-/// rounding errors are scaled by f² ≤ 0.18. No division: the series in
+/// `ln x` in `f32` before the special cases (`Float::ln_core_k`):
+/// x = 2ᵉ·m with m ∈ [√½, √2), f = m − 1 exact, and
+/// ln(1 + f) = f − f²/2 + f³·P(f) ([`LN_P`]): the leading term f is exact,
+/// so results near 1 keep their relative accuracy, and P's rounding errors
+/// are scaled by f² ≤ 0.18. No division: the series in
 /// s = f/(2 + f) it replaces had one (with the fused multiply-adds of
 /// `ln_k`, in cache: `Bce` −27%, `Msle` −35%, `KlDiv` and `PoissonNll`
 /// `full` −27%, Xeon VM). `SUBNORMAL`: rescale subnormal inputs first
@@ -784,8 +785,9 @@ mod tests {
         assert!((-2.0_f64).ln_1p_fast().is_nan());
         assert!(f32::NAN.ln_1p_fast().is_nan());
         assert_eq!(1e-30_f64.ln_1p_fast(), 1e-30);
-        // 1 ⊕ x is never subnormal (`ln_normal_k`): its smallest magnitude
-        // is 2⁻²⁴ (f32) or 2⁻⁵³ (f64), and just below −1 it is negative.
+        // 1 ⊕ x is never subnormal (`ln_1p_k` skips the rescaling): its
+        // smallest magnitude is 2⁻²⁴ (f32) or 2⁻⁵³ (f64), and just below −1
+        // it is negative.
         let x32 = -1.0_f32 + f32::EPSILON / 2.0;
         assert!(ulp_diff_f32(x32.ln_1p_fast(), x32.ln_1p()) <= 3, "{x32}");
         let x64 = -1.0_f64 + f64::EPSILON / 2.0;

@@ -512,6 +512,31 @@ fn catalogue_hyperparameters_and_shapes_are_checked() {
 }
 
 #[test]
+fn check_finite_finds_a_non_finite_gradient_anywhere_in_a_long_slot() {
+    // The scan runs blockwise in the dispatched SIMD build: a bad value at
+    // a block's edge, in the last partial vector, or in the second slot is
+    // found with its slot and index, and nothing changes.
+    let n = 5001;
+    for (slot, at) in [(0, 0), (0, 1023), (0, 1024), (1, 15), (1, 4096), (1, 5000)] {
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let mut p = vec![Array1::<f32>::zeros(n), Array1::<f32>::zeros(n)];
+            let mut g = vec![Array1::<f32>::from_elem(n, 0.5), Array1::from_elem(n, -0.5)];
+            let mut adam = Adam::new(0.1).check_finite(true);
+            adam.step(&mut p, &g).unwrap();
+            let (p0, adam0) = (p.clone(), adam.clone());
+            g[slot][at] = bad;
+            let e = adam.step(&mut p, &g).unwrap_err();
+            assert!(
+                matches!(&e, Error::NonFiniteGradient { slot: s, index, value }
+                    if *s == slot && index == &[at] && (value.is_nan() == bad.is_nan())),
+                "{bad} at {slot}/{at}: {e}"
+            );
+            assert_eq!((p, adam), (p0, adam0), "a refused step changed nothing");
+        }
+    }
+}
+
+#[test]
 fn optimizers_can_refuse_non_finite_gradients_and_change_nothing() {
     let (mut w, mut b) = (array![[1.0_f64, 2.0]], array![3.0_f64]);
     let (gw, gb) = (array![[0.1_f64, 0.2]], array![f64::NAN]);

@@ -124,12 +124,9 @@ fn check_inputs<A: Float, D: Dimension, M: PointMath<A>>(
 ) -> Result<()> {
     super::check_same_shape("target", pred, target)?;
     if let Some((ok, expected)) = math.pred_domain() {
-        // Over a slice, without short-circuiting within a block, so the
-        // loop vectorises (`iter().all` over the array was a quarter of a
-        // `Bce` pass), and dispatched (the SSE2 build read 16M elements at
-        // 0.2–0.4 ns each, the AVX-512 build at 0.17, Xeon VM).
+        // `iter().all` over the array was a quarter of a `Bce` pass.
         let all_ok = match pred.as_slice_memory_order() {
-            Some(s) => super::simd::dispatch(DomainCheck { s, math }),
+            Some(s) => super::all_of(s, InDomain(math)),
             None => pred.iter().all(|&p| ok(p)),
         };
         if !all_ok {
@@ -149,30 +146,16 @@ fn check_inputs<A: Float, D: Dimension, M: PointMath<A>>(
     Ok(())
 }
 
-/// Whether every element of `s` passes `ok`: blocks without
-/// short-circuiting (so the loop vectorises), stopping at a failing block.
-/// (`math` rather than the function pointer, which a kernel would call
-/// per element: 2.4× slower.)
-struct DomainCheck<'a, A, M> {
-    s: &'a [A],
-    math: M,
-}
+/// [`PointMath::pred_domain`]'s test, for [`super::all_of`]: the math is
+/// held and asked for its predicate inside the kernel, where the predicate
+/// is a constant.
+#[derive(Clone, Copy)]
+struct InDomain<M>(M);
 
-impl<A: Float, M: PointMath<A>> Kernel for DomainCheck<'_, A, M> {
-    type Output = bool;
+impl<A: Float, M: PointMath<A>> super::Test<A> for InDomain<M> {
     #[inline(always)]
-    fn run<const FMA: bool>(self) -> bool {
-        let Some((ok, _)) = self.math.pred_domain() else {
-            return true;
-        };
-        // One line per page eight pages ahead, so the page walks start early
-        // (`Bce` at 16M −5%, Xeon VM; every line of the block two blocks
-        // ahead instead was 2.6× slower).
-        let s = self.s;
-        s.chunks(1024).enumerate().all(|(i, c)| {
-            super::simd::prefetch_pages(s.as_ptr().wrapping_add((i + 8) * 1024), 1024);
-            c.iter().fold(true, |all, &p| all & ok(p))
-        })
+    fn ok(self, x: A) -> bool {
+        self.0.pred_domain().is_none_or(|(ok, _)| ok(x))
     }
 }
 

@@ -133,6 +133,44 @@ fn shared_chunks<A: Float>(
     totals.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A per-element test for [`all_of`]. A type rather than a function
+/// pointer so that the dispatched kernel inlines it: through a pointer the
+/// kernel made a call per element (a domain check 2.4× slower).
+pub(crate) trait Test<A>: Copy {
+    /// Whether `x` passes.
+    fn ok(self, x: A) -> bool;
+}
+
+/// Whether every element of `s` passes `test`, as a dispatched kernel
+/// (vectorised in the CPU's widest instruction set: the SSE2 build read 16M
+/// `f32` at 0.2–0.4 ns each, the AVX-512 one at 0.17, Xeon VM). Blocks are
+/// tested without short-circuiting, so the loop vectorises; the scan stops
+/// at the first failing block. For the checks that must read a whole input
+/// before a pass may write anything (`Bce`'s domain, `check_finite`).
+pub(crate) fn all_of<A: Float, T: Test<A>>(s: &[A], test: T) -> bool {
+    simd::dispatch(AllOf { s, test })
+}
+
+struct AllOf<'a, A, T> {
+    s: &'a [A],
+    test: T,
+}
+
+impl<A: Float, T: Test<A>> simd::Kernel for AllOf<'_, A, T> {
+    type Output = bool;
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> bool {
+        // One line per page eight pages ahead, so the page walks start early
+        // (`Bce` at 16M −5%, Xeon VM; every line of the block two blocks
+        // ahead instead was 2.6× slower).
+        let (s, test) = (self.s, self.test);
+        s.chunks(1024).enumerate().all(|(i, c)| {
+            simd::prefetch_pages(s.as_ptr().wrapping_add((i + 8) * 1024), 1024);
+            c.iter().fold(true, |all, &x| all & test.ok(x))
+        })
+    }
+}
+
 /// Errors unless `found` has the shape `expected` has.
 #[inline]
 pub(crate) fn check_same_shape<A, B, D: Dimension>(

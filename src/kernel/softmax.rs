@@ -306,9 +306,10 @@ impl<A: Float> IndexRows<'_, A> {
             logs[r] = A::from_f64(row_sum(&g[r * cols..(r + 1) * cols]));
         }
         let sums = logs;
-        // 4. logarithms of the sums, vectorised
+        // 4. logarithms of the sums, vectorised (fused multiply-adds where
+        // the kernel has them, as the AVX-512 lane path's `F32x16::ln`)
         for v in logs[..n].iter_mut() {
-            *v = v.ln_fast();
+            *v = v.ln_k::<FMA>();
         }
         // 5. values and gradients
         let mut total = 0.0;

@@ -447,14 +447,22 @@ impl<A: Float> Core<A> {
 }
 
 /// Errors on the first non-finite gradient element (a read-only pass).
+/// [`check_finite`]'s test, for [`crate::kernel::all_of`].
+#[derive(Clone, Copy)]
+struct Finite;
+
+impl<A: Float> crate::kernel::Test<A> for Finite {
+    #[inline(always)]
+    fn ok(self, x: A) -> bool {
+        x.is_finite()
+    }
+}
+
 fn check_finite<A: Float, G: Params<A>>(grads: &G) -> Result<()> {
     for slot in 0..grads.len() {
         let g = grads.array(slot);
-        // Branch-free per block (vectorises), early exit between blocks.
         let finite = match g.as_slice_memory_order() {
-            Some(s) => s
-                .chunks(256)
-                .all(|c| c.iter().fold(true, |ok, x| ok & x.is_finite())),
+            Some(s) => crate::kernel::all_of(s, Finite),
             None => g.iter().all(|x| x.is_finite()),
         };
         if !finite {
