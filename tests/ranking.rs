@@ -10,7 +10,7 @@ use common::strategies::{array_in, shape};
 use common::{
     array, assert_close, assert_scalar, cast, finite_diff, fortran, load, num, rtol, strided, Worst,
 };
-use ndarray::{array, Array1, Array2, ArrayD, Axis, Ix1, Ix2, IxDyn};
+use ndarray::{array, Array1, Array2, ArrayD, Axis, Ix1, Ix2, IxDyn, ShapeBuilder};
 use ndloss::prelude::*;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -1080,4 +1080,67 @@ fn parity_with_pytorch() {
     // `cargo test --release --test ranking parity -- --nocapture` prints the
     // worst relative errors (PARITY.md).
     worst.print();
+}
+
+#[test]
+fn three_input_losses_agree_between_the_contiguous_and_strided_paths() -> Result<(), Error> {
+    // 37 × 29 = 1073 elements: four blocks of 256 plus a tail, each block
+    // in chunks of 64 plus a remainder. Column-major copies take the
+    // strided path (`Zip` and a stream); the standard layout the
+    // dispatched kernel. Per-element gradients are the same arithmetic,
+    // so equal; the totals are summed in other orders, so close.
+    let (rows, cols) = (37, 29);
+    let input = Array2::from_shape_fn((rows, cols), |(i, j)| {
+        ((i * 31 + j * 7) % 23) as f32 / 7.0 - 1.5
+    });
+    let target = Array2::from_shape_fn((rows, cols), |(i, j)| {
+        ((i * 5 + j * 11) % 19) as f32 / 5.0 - 1.8
+    });
+    let var = Array2::from_shape_fn((rows, cols), |(i, j)| {
+        0.05 + ((i + 3 * j) % 13) as f32 / 4.0
+    });
+    let sign = Array2::from_shape_fn(
+        (rows, cols),
+        |(i, j)| if (i + j) % 3 == 0 { -1.0_f32 } else { 1.0 },
+    );
+    let fortran = |a: &Array2<f32>| {
+        let mut f = Array2::<f32>::zeros((a.nrows(), a.ncols()).f());
+        f.assign(a);
+        f
+    };
+    let (fi, ft, fv, fs) = (
+        fortran(&input),
+        fortran(&target),
+        fortran(&var),
+        fortran(&sign),
+    );
+    assert!(fi.as_slice().is_none() && fi.as_slice_memory_order().is_some());
+
+    let gnll = GaussianNll::new().full(true);
+    let (v1, gi1, gv1) = gnll.forward_grad(&input, &target, &var)?;
+    let (v2, gi2, gv2) = gnll.forward_grad(&fi, &ft, &fv)?;
+    assert!((v1 - v2).abs() <= 1e-6 * v1.abs(), "{v1} vs {v2}");
+    assert_eq!((gi1, gv1), (gi2, gv2));
+    let want: f64 = input
+        .iter()
+        .zip(&target)
+        .zip(&var)
+        .map(|((&x, &t), &v)| {
+            let (x, t, v) = (f64::from(x), f64::from(t), f64::from(v));
+            0.5 * (v.ln() + (x - t) * (x - t) / v + (2.0 * std::f64::consts::PI).ln())
+        })
+        .sum::<f64>()
+        / (rows * cols) as f64;
+    assert!(
+        (f64::from(v1) - want).abs() <= 2e-6 * want.abs(),
+        "{v1} vs f64 {want}"
+    );
+    assert!((gnll.forward(&input, &target, &var)? - v1).abs() <= 1e-6 * v1.abs());
+
+    let mr = MarginRanking::new().margin(0.3);
+    let (v1, g11, g21) = mr.forward_grad(&input, &target, &sign)?;
+    let (v2, g12, g22) = mr.forward_grad(&fi, &ft, &fs)?;
+    assert!((v1 - v2).abs() <= 1e-6 * v1.abs(), "{v1} vs {v2}");
+    assert_eq!((g11, g21), (g12, g22));
+    Ok(())
 }

@@ -454,7 +454,9 @@ impl GaussianNll {
             let v = if v < eps { eps } else { v };
             let e = x - t;
             let r = e * e / v;
-            let value = half * (v.ln() + r);
+            // `ln_fast` (within 2 ulp of `std`): a C library `ln` would keep
+            // the fused three-input kernel scalar.
+            let value = half * (v.ln_fast() + r);
             let value = if full { value + constant } else { value };
             // PyTorch's backward of ln v and of e²/v: ½/v − ½·((e²/v)/v).
             (value, e / v, half / v - half * (r / v))
