@@ -214,6 +214,36 @@ pub(crate) fn map_into_sum<A: Float>(src: &[A], dst: &mut [A], f: impl Fn(A) -> 
     cascade.total()
 }
 
+/// `Σ f(i)` for `i` in `0..n`, for terms that depend on the index (a class
+/// weight, a one-hot target) where a serial `fold` would not vectorise:
+/// blocks of [`BLOCK`], each in 64 running sums (one per index of a chunk of
+/// 64, as the fused element-wise pass does it; the loop vectorises across
+/// them) totalled by the halving tree, the block sums by the cascade.
+#[inline(always)]
+pub(crate) fn sum_indexed<A: Float>(n: usize, f: impl Fn(usize) -> A + Copy) -> f64 {
+    const L: usize = 64;
+    let mut cascade = Cascade::new();
+    for start in (0..n).step_by(BLOCK) {
+        let end = (start + BLOCK).min(n);
+        let full = start + (end - start) / L * L;
+        let mut acc = [A::zero(); L];
+        for i in (start..full).step_by(L) {
+            for (j, a) in acc.iter_mut().enumerate() {
+                *a = *a + f(i + j);
+            }
+        }
+        let mut rest = [A::zero(); L];
+        for (r, i) in rest.iter_mut().zip(full..end) {
+            *r = f(i);
+        }
+        let buf: [A; L] = std::array::from_fn(|j| acc[j] + rest[j]);
+        cascade.push(block_total(halving_sum_64(&buf), || {
+            (start..end).map(|i| f(i).to_f64()).sum()
+        }));
+    }
+    cascade.total()
+}
+
 /// Maximum of a slice; NaN if any element is NaN; `-∞` for an empty slice.
 #[inline]
 pub(crate) fn max_slice<A: Float>(xs: &[A]) -> A {
@@ -242,6 +272,24 @@ pub(crate) fn max_slice<A: Float>(xs: &[A]) -> A {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sum_indexed_is_map_sum_of_the_index_terms() {
+        // Every chunk and block boundary: each term counted once, in f32
+        // lanes whose block sums stay exact on small integers.
+        for n in [0_usize, 1, 63, 64, 65, 255, 256, 257, 320, 1000, 5001] {
+            let f = |i: usize| ((i * 7919) % 97) as f32;
+            let want: f64 = (0..n).map(|i| f64::from(f(i))).sum();
+            assert_eq!(sum_indexed(n, f), want, "n = {n}");
+        }
+        // Overflowing f32 blocks are re-summed in f64; NaN stays NaN.
+        assert_eq!(sum_indexed(300, |_| f32::MAX), 300.0 * f64::from(f32::MAX));
+        assert!(sum_indexed(300, |i| if i == 299 { f32::NAN } else { 1.0 }).is_nan());
+        // Close to the f64 sum on values that do not add exactly.
+        let g = |i: usize| 1.0 / (1.0 + i as f32);
+        let want: f64 = (0..100_000).map(|i| f64::from(g(i))).sum();
+        assert!((sum_indexed(100_000, g) - want).abs() <= 1e-6 * want);
+    }
 
     #[test]
     fn cascade_sums_exactly_on_integers() {
