@@ -371,12 +371,66 @@ fn catalogue_forward_grad(c: &mut Criterion) {
     group.finish();
 }
 
+/// The row-wise and three-input paths beside the class-index cross-entropy
+/// they should approach: soft (probability) targets, Keras' probability
+/// inputs (`from_probs`), and `GaussianNll` (three inputs) at 1M elements.
+fn catalogue_rows(c: &mut Criterion) {
+    let mut group = c.benchmark_group("catalogue_rows");
+    let (rows, cols) = (256, 1000);
+    let (logits, classes) = cross_entropy_inputs(rows, cols);
+    // Soft targets: one-hot smoothed by 0.1 (rows sum to 1).
+    let soft = Array2::from_shape_fn((rows, cols), |(r, c)| {
+        0.1 / cols as f32 + if c == classes[r] { 0.9 } else { 0.0 }
+    });
+    let probs = logits.mapv(|x| 1.0 / (1.0 + (-x).exp()));
+    let mut grad = Array2::<f32>::zeros((rows, cols));
+    configure(&mut group, rows * cols);
+    group.throughput(Throughput::Elements((rows * cols) as u64));
+    let id = format!("{rows}x{cols}");
+    let ce = CrossEntropy::new();
+    group.bench_function(BenchmarkId::new("ce_index_targets", &id), |b| {
+        b.iter(|| black_box(ce.forward_grad_into(&logits, &classes, &mut grad).unwrap()))
+    });
+    group.bench_function(BenchmarkId::new("ce_soft_targets", &id), |b| {
+        b.iter(|| black_box(ce.forward_grad_into(&logits, &soft, &mut grad).unwrap()))
+    });
+    let keras = CrossEntropy::new().from_probs(true);
+    group.bench_function(BenchmarkId::new("ce_from_probs", &id), |b| {
+        b.iter(|| {
+            black_box(
+                keras
+                    .forward_grad_into(&probs, &classes, &mut grad)
+                    .unwrap(),
+            )
+        })
+    });
+    let n = 1 << 20;
+    let mut rng = Rng::new(0x6A55);
+    let input = uniform1(&mut rng, n, -2.0, 2.0);
+    let target = uniform1(&mut rng, n, -2.0, 2.0);
+    let var = uniform1(&mut rng, n, 0.1, 2.0);
+    let (mut gi, mut gv) = (Array1::<f32>::zeros(n), Array1::<f32>::zeros(n));
+    configure(&mut group, n);
+    group.throughput(Throughput::Elements(n as u64));
+    let gnll = GaussianNll::new();
+    group.bench_function(BenchmarkId::new("gaussian_nll", n), |b| {
+        b.iter(|| {
+            black_box(
+                gnll.forward_grad_into(&input, &target, &var, &mut gi, &mut gv)
+                    .unwrap(),
+            )
+        })
+    });
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     sanity();
     mse_forward_grad(c);
     cross_entropy_forward_grad(c);
     elementwise_forward_grad(c);
     catalogue_forward_grad(c);
+    catalogue_rows(c);
     flat_cost(c);
 }
 
