@@ -6,7 +6,8 @@
 //! `full`, and `KlDiv` with and without `log_target`. Values per element
 //! (`unreduced`) and the mean's gradient, in f64 and f32, on inputs long
 //! enough for the vectorised kernels (the PyTorch parity files cover only
-//! the defaults of some of these).
+//! the defaults of some of these). Also `CrossEntropy` with probability
+//! targets on rows long enough for its dispatched row kernel.
 
 use ndarray::{Array1, Zip};
 use ndloss::prelude::*;
@@ -226,4 +227,75 @@ fn msle_over_its_range() {
             }
         },
     );
+}
+
+/// `CrossEntropy` from logits with probability targets on rows long enough
+/// for the dispatched row kernel (≥ 64 classes, row-major), with and without
+/// class weights and label smoothing, in f64 and f32, against
+/// `Σ_c q_c·(−log_softmax(x)_c)`, `q_c = w_c·((1 − ε)·t_c + ε/C)`, written
+/// here in f64; the gradient `softmax_c·Σq − q_c` over the mean's
+/// denominator (the number of rows). A column-major copy (the generic row
+/// driver) must agree as well.
+#[test]
+fn cross_entropy_soft_targets_on_long_rows() {
+    use ndarray::{Array2, ShapeBuilder};
+    let (rows, cols) = (7, 300);
+    let x = Array2::from_shape_fn((rows, cols), |(r, c)| {
+        -8.0 + 16.0 * (((r * 131 + c * 7919) % 1009) as f64 / 1009.0)
+    });
+    let t = Array2::from_shape_fn((rows, cols), |(r, c)| {
+        let raw = ((r * 17 + c * 29) % 11) as f64;
+        raw / (0..cols)
+            .map(|k| ((r * 17 + k * 29) % 11) as f64)
+            .sum::<f64>()
+    });
+    let w = Array1::from_shape_fn(cols, |c| 0.5 + (c % 5) as f64 * 0.25);
+    for (weights, eps) in [(None, 0.0), (None, 0.1), (Some(&w), 0.0), (Some(&w), 0.2)] {
+        let mut ce = CrossEntropy::new().label_smoothing(eps);
+        if let Some(w) = weights {
+            ce = ce.class_weights(w.clone());
+        }
+        // The definition, in f64.
+        let mut want_v = 0.0;
+        let mut want_g = Array2::<f64>::zeros((rows, cols));
+        for r in 0..rows {
+            let m = x.row(r).fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            let s: f64 = x.row(r).iter().map(|&v| (v - m).exp()).sum();
+            let q = |c: usize| {
+                weights.map_or(1.0, |w| w[c]) * ((1.0 - eps) * t[[r, c]] + eps / cols as f64)
+            };
+            let total: f64 = (0..cols).map(q).sum();
+            for c in 0..cols {
+                let logp = x[[r, c]] - m - s.ln();
+                want_v -= q(c) * logp;
+                want_g[[r, c]] = (logp.exp() * total - q(c)) / rows as f64;
+            }
+        }
+        want_v /= rows as f64;
+        let (v, g) = ce.forward_grad(&x, &t).unwrap();
+        assert!(
+            (v - want_v).abs() <= 1e-12 * want_v.abs(),
+            "{v} vs {want_v}"
+        );
+        let g_err = (&g - &want_g).iter().fold(0.0_f64, |a, &e| a.max(e.abs()));
+        assert!(g_err <= 1e-15, "f64 gradient off by {g_err:e}");
+        // f32, row-major (the kernel) and column-major (the generic driver).
+        let (x32, t32) = (x.mapv(|v| v as f32), t.mapv(|v| v as f32));
+        let mut xf = Array2::<f32>::zeros((rows, cols).f());
+        xf.assign(&x32);
+        let mut tf = Array2::<f32>::zeros((rows, cols).f());
+        tf.assign(&t32);
+        for (xs, ts) in [(&x32, &t32), (&xf, &tf)] {
+            let (v, g) = ce.forward_grad(xs, ts).unwrap();
+            assert!(
+                (f64::from(v) - want_v).abs() <= 2e-6 * want_v.abs(),
+                "f32 {v} vs {want_v}"
+            );
+            let g_err = g
+                .iter()
+                .zip(&want_g)
+                .fold(0.0_f64, |a, (&gf, &gw)| a.max((f64::from(gf) - gw).abs()));
+            assert!(g_err <= 1e-7, "f32 gradient off by {g_err:e}");
+        }
+    }
 }

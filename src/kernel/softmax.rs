@@ -23,7 +23,7 @@ use super::avx512::{load_targets, load_transposed, store_transposed, F32x16, LAN
 #[cfg(target_arch = "x86_64")]
 use super::simd::Avx512;
 use super::simd::Kernel;
-use super::sum::{halving_sum_64, map_sum, BLOCK};
+use super::sum::{halving_sum_64, map_sum, sum_indexed, Stream, BLOCK};
 use crate::float::Float;
 
 /// Rows at least this long are processed one at a time, with the
@@ -231,51 +231,7 @@ impl<A: Float> IndexRows<'_, A> {
             return 0.0;
         }
         let m = row_max(x);
-        // g = exp(x − m), each value also added to one of TAIL running sums
-        // in registers; they are summed by the halving tree every SUM_SPAN
-        // elements, in f64 across. The loop runs over a multiple of TAIL elements; the rest of the row
-        // is the last TAIL elements again, computed in full (the overlap
-        // rewrites the same values) and summed under a mask: a fixed-length
-        // vector loop instead of a scalar remainder of up to 63 exponentials.
-        let n = x.len();
-        let split = n - n % TAIL;
-        let mut s = 0.0;
-        for (span, (gs, xs)) in g[..split]
-            .chunks_mut(SUM_SPAN)
-            .zip(x[..split].chunks(SUM_SPAN))
-            .enumerate()
-        {
-            // Whole fixed-size arrays: the compiler keeps them in registers.
-            let mut acc = [A::zero(); TAIL];
-            let (gc, _) = gs.as_chunks_mut::<TAIL>();
-            let (xc, _) = xs.as_chunks::<TAIL>();
-            for (k, (gb, xb)) in gc.iter_mut().zip(xc).enumerate() {
-                if k % (BLOCK / TAIL) == 0 {
-                    // The next row's BLOCK logits at the offset of xb.
-                    let at = span * SUM_SPAN + k * TAIL;
-                    if let Some(ahead) = next.get(at..(at + BLOCK).min(next.len())) {
-                        super::simd::prefetch(ahead);
-                    }
-                }
-                let e: [A; TAIL] = std::array::from_fn(|j| exp::<FMA, A>(xb[j] - m));
-                *gb = e;
-                acc = std::array::from_fn(|j| acc[j] + e[j]);
-            }
-            s += halving_sum_64(&acc).to_f64();
-        }
-        if split < n {
-            let fresh = TAIL - (n - split); // the first `fresh` are counted
-            let xt: &[A; TAIL] = x[n - TAIL..].try_into().expect("n ≥ TAIL");
-            let gt: &mut [A; TAIL] = (&mut g[n - TAIL..]).try_into().expect("n ≥ TAIL");
-            let mut buf = [A::zero(); TAIL];
-            for j in 0..TAIL {
-                let ev = exp::<FMA, A>(xt[j] - m);
-                gt[j] = ev;
-                buf[j] = if j < fresh { A::zero() } else { ev };
-            }
-            s += halving_sum_64(&buf).to_f64();
-        }
-        let s = A::from_f64(s);
+        let s = A::from_f64(exp_row::<FMA, A>(x, m, g, next));
         self.math
             .finish(x, y, Some(g), m, s.ln(), s, self.scale)
             .to_f64()
@@ -552,6 +508,143 @@ impl LaneRows<'_> {
 
 /// Width of the register accumulators of [`row_max`] and [`row_sum`].
 const W: usize = 32;
+
+/// The rest of a row of cross-entropy from logits with probability targets,
+/// given `(m, ln s, s)` of its softmax (`g` holding `exp(x − m)` if given):
+/// `ℓ = Σ_c q_c·(m + ln s − x_c)` with `q(c) = w_c·t'_c` (the smoothed,
+/// weighted target), `∂ℓ/∂x_c = scale·(softmax_c·Σq − q_c)`. The sums are
+/// [`sum_indexed`] (a serial sum with a weight lookup per class did not
+/// vectorise).
+#[inline(always)]
+pub(crate) fn prob_row_finish<A: Float>(
+    x: &[A],
+    t: &[A],
+    g: Option<&mut [A]>,
+    (m, ln_s, s): (A, A, A),
+    scale: A,
+    q: impl Fn(usize) -> A + Copy,
+) -> A {
+    let n = x.len();
+    let (x, _) = (&x[..n], &t[..n]);
+    let value = A::from_f64(sum_indexed(n, |c| q(c) * ((m - x[c]) + ln_s)));
+    let total = A::from_f64(sum_indexed(n, q));
+    if let Some(g) = g {
+        let a = scale * total / s;
+        for (c, e) in g[..n].iter_mut().enumerate() {
+            *e = a * *e - scale * q(c);
+        }
+    }
+    value
+}
+
+/// Cross-entropy from logits with probability targets over row-major
+/// `(N, C)` arrays with `C ≥` [`LONG_ROW`], with gradient: the exponentials
+/// as [`IndexRows`] computes them ([`exp_row`]), then [`prob_row_finish`].
+/// Row values are streamed in row order, as the generic row driver does.
+pub(crate) struct ProbRows<'a, A> {
+    /// `rows × cols` logits.
+    pub(crate) x: &'a [A],
+    /// `rows × cols` target probabilities.
+    pub(crate) t: &'a [A],
+    /// Number of classes.
+    pub(crate) cols: usize,
+    /// Class weights (checked to have `cols` entries).
+    pub(crate) weights: Option<&'a [f64]>,
+    /// `1 − label_smoothing`.
+    pub(crate) keep: A,
+    /// `label_smoothing / C`.
+    pub(crate) share: A,
+    /// Gradient scale of the reduction.
+    pub(crate) scale: A,
+    /// The gradient, `rows × cols`.
+    pub(crate) g: &'a mut [A],
+}
+
+impl<A: Float> Kernel for ProbRows<'_, A> {
+    type Output = f64;
+
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> f64 {
+        let (cols, keep, share, scale) = (self.cols, self.keep, self.share, self.scale);
+        let mut stream = Stream::new();
+        if cols == 0 {
+            return 0.0;
+        }
+        let rows = self.x.chunks(cols).zip(self.t.chunks(cols));
+        for (r, ((x, t), g)) in rows.zip(self.g.chunks_mut(cols)).enumerate() {
+            let next = self.x.get((r + 1) * cols..(r + 2) * cols).unwrap_or(&[]);
+            let m = row_max(x);
+            let s = A::from_f64(exp_row::<FMA, A>(x, m, g, next));
+            let parts = (m, s.ln(), s);
+            let t = &t[..cols];
+            let v = match self.weights {
+                None => prob_row_finish(x, t, Some(g), parts, scale, |c| keep * t[c] + share),
+                Some(w) => {
+                    let w = &w[..cols];
+                    let q = |c: usize| A::from_f64(w[c]) * (keep * t[c] + share);
+                    prob_row_finish(x, t, Some(g), parts, scale, q)
+                }
+            };
+            stream.push(v);
+        }
+        stream.total()
+    }
+}
+
+/// `g = exp(x − m)` over a row of at least [`TAIL`] elements; returns
+/// `Σ g` in `f64`. Each value is also added to one of [`TAIL`] running sums
+/// in registers, summed by the halving tree every [`SUM_SPAN`] elements;
+/// `next` (the next row, or empty) is prefetched along the way. Shared by
+/// the class-index rows ([`IndexRows`]) and the probability-target rows
+/// ([`ProbRows`]).
+#[inline(always)]
+fn exp_row<const FMA: bool, A: Float>(x: &[A], m: A, g: &mut [A], next: &[A]) -> f64 {
+    // g = exp(x − m), each value also added to one of TAIL running sums
+    // in registers; they are summed by the halving tree every SUM_SPAN
+    // elements, in f64 across. The loop runs over a multiple of TAIL elements; the rest of the row
+    // is the last TAIL elements again, computed in full (the overlap
+    // rewrites the same values) and summed under a mask: a fixed-length
+    // vector loop instead of a scalar remainder of up to 63 exponentials.
+    let n = x.len();
+    let split = n - n % TAIL;
+    let mut s = 0.0;
+    for (span, (gs, xs)) in g[..split]
+        .chunks_mut(SUM_SPAN)
+        .zip(x[..split].chunks(SUM_SPAN))
+        .enumerate()
+    {
+        // Whole fixed-size arrays: the compiler keeps them in registers.
+        let mut acc = [A::zero(); TAIL];
+        let (gc, _) = gs.as_chunks_mut::<TAIL>();
+        let (xc, _) = xs.as_chunks::<TAIL>();
+        for (k, (gb, xb)) in gc.iter_mut().zip(xc).enumerate() {
+            if k % (BLOCK / TAIL) == 0 {
+                // The next row's BLOCK logits at the offset of xb.
+                let at = span * SUM_SPAN + k * TAIL;
+                if let Some(ahead) = next.get(at..(at + BLOCK).min(next.len())) {
+                    super::simd::prefetch(ahead);
+                }
+            }
+            let e: [A; TAIL] = std::array::from_fn(|j| exp::<FMA, A>(xb[j] - m));
+            *gb = e;
+            acc = std::array::from_fn(|j| acc[j] + e[j]);
+        }
+        s += halving_sum_64(&acc).to_f64();
+    }
+    if split < n {
+        let fresh = TAIL - (n - split); // the first `fresh` are counted
+        let xt: &[A; TAIL] = x[n - TAIL..].try_into().expect("n ≥ TAIL");
+        let gt: &mut [A; TAIL] = (&mut g[n - TAIL..]).try_into().expect("n ≥ TAIL");
+        let mut buf = [A::zero(); TAIL];
+        for j in 0..TAIL {
+            let ev = exp::<FMA, A>(xt[j] - m);
+            gt[j] = ev;
+            buf[j] = if j < fresh { A::zero() } else { ev };
+        }
+        s += halving_sum_64(&buf).to_f64();
+    }
+    s
+}
 
 /// Maximum of a row's non-NaN elements, `−∞` for an empty row.
 ///
