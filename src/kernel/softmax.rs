@@ -518,14 +518,12 @@ const W: usize = 32;
 #[inline(always)]
 pub(crate) fn prob_row_finish<A: Float>(
     x: &[A],
-    t: &[A],
     g: Option<&mut [A]>,
     (m, ln_s, s): (A, A, A),
     scale: A,
     q: impl Fn(usize) -> A + Copy,
 ) -> A {
     let n = x.len();
-    let (x, _) = (&x[..n], &t[..n]);
     let value = A::from_f64(sum_indexed(n, |c| q(c) * ((m - x[c]) + ln_s)));
     let total = A::from_f64(sum_indexed(n, q));
     if let Some(g) = g {
@@ -578,11 +576,11 @@ impl<A: Float> Kernel for ProbRows<'_, A> {
             let parts = (m, s.ln(), s);
             let t = &t[..cols];
             let v = match self.weights {
-                None => prob_row_finish(x, t, Some(g), parts, scale, |c| keep * t[c] + share),
+                None => prob_row_finish(x, Some(g), parts, scale, |c| keep * t[c] + share),
                 Some(w) => {
                     let w = &w[..cols];
                     let q = |c: usize| A::from_f64(w[c]) * (keep * t[c] + share);
-                    prob_row_finish(x, t, Some(g), parts, scale, q)
+                    prob_row_finish(x, Some(g), parts, scale, q)
                 }
             };
             stream.push(v);

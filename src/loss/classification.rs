@@ -482,9 +482,7 @@ impl<A: Float> Setup<'_, A> {
         let mut g = g;
         let (m, ln_s, s) = Self::log_sum_exp(x, g.as_deref_mut());
         let (keep, share) = (A::one() - self.eps, self.eps_over_c);
-        prob_row_finish(x, t, g, (m, ln_s, s), scale, |c| {
-            w(c) * (keep * t[c] + share)
-        })
+        prob_row_finish(x, g, (m, ln_s, s), scale, |c| w(c) * (keep * t[c] + share))
     }
 
     /// Keras' `categorical_crossentropy(from_logits=False)`: `q = p/Σp`,
