@@ -129,12 +129,7 @@ pub trait Float:
         // u is 0 or at least 2⁻²⁴ (f32; 2⁻⁵³ for f64) in magnitude, never
         // subnormal: the rescaling step is left out (5 instructions of ~40).
         let u = one + self;
-        let r = finish_ln(u, u.ln_core_k::<FMA, false>());
-        if self < one {
-            r + (self - (u - one)) * (one - self)
-        } else {
-            r
-        }
+        ln_1p_corrected(self, u, finish_ln(u, u.ln_core_k::<FMA, false>()))
     }
     /// [`Float::ln_1p_k`] for `x ≥ 0`, `+∞` and NaN (negative `x`
     /// unspecified): one special case (`1 ⊕ x` infinite or NaN) instead of
@@ -147,11 +142,19 @@ pub trait Float:
         let core = u.ln_core_k::<FMA, false>();
         // `!(u < ∞)`: infinite or NaN, which is then the result.
         let r = if u < Self::infinity() { core } else { u };
-        if self < one {
-            r + (self - (u - one)) * (one - self)
-        } else {
-            r
-        }
+        ln_1p_corrected(self, u, r)
+    }
+}
+
+/// `ln(1 + x)` from `r = ln u`, `u = 1 ⊕ x`: adds the rounding error of
+/// `u` over `u` (see [`Float::ln_1p_k`]) for `x < 1`.
+#[inline(always)]
+fn ln_1p_corrected<T: num_traits::Float>(x: T, u: T, r: T) -> T {
+    let one = T::one();
+    if x < one {
+        r + (x - (u - one)) * (one - x)
+    } else {
+        r
     }
 }
 

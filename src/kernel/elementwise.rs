@@ -3,7 +3,7 @@
 use ndarray::{Array, ArrayRef, ArrayView, Dimension, IntoDimension, Zip};
 
 use super::simd::{dispatch, Kernel, Streamer};
-use super::sum::{block_total, halving_sum, halving_sum_64, Cascade, Stream, BLOCK};
+use super::sum::{block_total, halving_sum, halving_sum_64, sum_indexed, Cascade, Stream, BLOCK};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::loss::Reduction;
@@ -762,75 +762,60 @@ impl<A: Float, F: Fn(A, A, A) -> (A, A, A) + Copy> Kernel for Fused3<'_, A, F> {
             scale,
             f,
         } = self;
+        let n = a.len();
+        let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
+        let Some((ga, gb)) = g else {
+            // Values only: the same blocks, running sums and cascade.
+            return sum_indexed(n, |i| f(a[i], b[i], c[i]).0);
+        };
         let mut cascade = Cascade::new();
         let blocks = a.chunks(BLOCK).zip(b.chunks(BLOCK)).zip(c.chunks(BLOCK));
-        match g {
-            Some((ga, gb)) => {
-                let grads = ga.chunks_mut(BLOCK).zip(gb.chunks_mut(BLOCK));
-                for (((a, b), c), (ga, gb)) in blocks.zip(grads) {
-                    cascade.push(block3(a, b, c, Some((ga, gb)), scale, f));
-                }
-            }
-            None => {
-                for ((a, b), c) in blocks {
-                    cascade.push(block3(a, b, c, None, scale, f));
-                }
-            }
+        let grads = ga.chunks_mut(BLOCK).zip(gb.chunks_mut(BLOCK));
+        for (((a, b), c), (ga, gb)) in blocks.zip(grads) {
+            cascade.push(block3(a, b, c, ga, gb, scale, f));
         }
         cascade.total()
     }
 }
 
-/// One block of [`Fused3`], as [`fused_block`] does it: 64 running sums,
-/// each element's value added to its own (the loop vectorises across them;
-/// eight sums fed in turn, as [`Stream`] does, left the loop scalar), the
-/// block's total by the halving tree; gradients scaled into `g`.
+/// One block of [`Fused3`] with gradients, summed as
+/// [`sum_indexed`](super::sum::sum_indexed) sums (as [`fused_block`] does
+/// it): 64 running sums, each element's value added to its own (the loop
+/// vectorises across them; eight sums fed in turn, as [`Stream`] does, left
+/// the loop scalar), the block's total by the halving tree; gradients
+/// scaled into `ga`, `gb`.
 #[inline(always)]
 fn block3<A: Float, F: Fn(A, A, A) -> (A, A, A) + Copy>(
     a: &[A],
     b: &[A],
     c: &[A],
-    g: Option<(&mut [A], &mut [A])>,
+    ga: &mut [A],
+    gb: &mut [A],
     scale: A,
     f: F,
 ) -> f64 {
     const L: usize = 64;
     let n = a.len();
     let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
+    let (ga, gb) = (&mut ga[..n], &mut gb[..n]);
     let mut acc = [A::zero(); L];
     let mut rest = [A::zero(); L];
     let full = n / L * L;
-    match g {
-        Some((ga, gb)) => {
-            let (ga, gb) = (&mut ga[..n], &mut gb[..n]);
-            for i in (0..full).step_by(L) {
-                let (a, b, c) = (&a[i..i + L], &b[i..i + L], &c[i..i + L]);
-                let (ga, gb) = (&mut ga[i..i + L], &mut gb[i..i + L]);
-                for j in 0..L {
-                    let (v, da, db) = f(a[j], b[j], c[j]);
-                    ga[j] = da * scale;
-                    gb[j] = db * scale;
-                    acc[j] = acc[j] + v;
-                }
-            }
-            for (j, i) in (full..n).enumerate() {
-                let (v, da, db) = f(a[i], b[i], c[i]);
-                ga[i] = da * scale;
-                gb[i] = db * scale;
-                rest[j] = v;
-            }
+    for i in (0..full).step_by(L) {
+        let (a, b, c) = (&a[i..i + L], &b[i..i + L], &c[i..i + L]);
+        let (ga, gb) = (&mut ga[i..i + L], &mut gb[i..i + L]);
+        for j in 0..L {
+            let (v, da, db) = f(a[j], b[j], c[j]);
+            ga[j] = da * scale;
+            gb[j] = db * scale;
+            acc[j] = acc[j] + v;
         }
-        None => {
-            for i in (0..full).step_by(L) {
-                let (a, b, c) = (&a[i..i + L], &b[i..i + L], &c[i..i + L]);
-                for j in 0..L {
-                    acc[j] = acc[j] + f(a[j], b[j], c[j]).0;
-                }
-            }
-            for (j, i) in (full..n).enumerate() {
-                rest[j] = f(a[i], b[i], c[i]).0;
-            }
-        }
+    }
+    for (j, i) in (full..n).enumerate() {
+        let (v, da, db) = f(a[i], b[i], c[i]);
+        ga[i] = da * scale;
+        gb[i] = db * scale;
+        rest[j] = v;
     }
     let buf: [A; L] = std::array::from_fn(|j| acc[j] + rest[j]);
     block_total(halving_sum_64(&buf), || {

@@ -564,10 +564,10 @@ impl<A: Float> Kernel for ProbRows<'_, A> {
     #[inline(always)]
     fn run<const FMA: bool>(self) -> f64 {
         let (cols, keep, share, scale) = (self.cols, self.keep, self.share, self.scale);
-        let mut stream = Stream::new();
         if cols == 0 {
             return 0.0;
         }
+        let mut stream = Stream::new();
         let rows = self.x.chunks(cols).zip(self.t.chunks(cols));
         for (r, ((x, t), g)) in rows.zip(self.g.chunks_mut(cols)).enumerate() {
             let next = self.x.get((r + 1) * cols..(r + 2) * cols).unwrap_or(&[]);
@@ -591,15 +591,14 @@ impl<A: Float> Kernel for ProbRows<'_, A> {
 
 /// `g = exp(x − m)` over a row of at least [`TAIL`] elements; returns
 /// `Σ g` in `f64`. Each value is also added to one of [`TAIL`] running sums
-/// in registers, summed by the halving tree every [`SUM_SPAN`] elements;
+/// in registers, summed by the halving tree every [`SUM_SPAN`] elements, in
+/// `f64` across;
 /// `next` (the next row, or empty) is prefetched along the way. Shared by
 /// the class-index rows ([`IndexRows`]) and the probability-target rows
 /// ([`ProbRows`]).
 #[inline(always)]
 fn exp_row<const FMA: bool, A: Float>(x: &[A], m: A, g: &mut [A], next: &[A]) -> f64 {
-    // g = exp(x − m), each value also added to one of TAIL running sums
-    // in registers; they are summed by the halving tree every SUM_SPAN
-    // elements, in f64 across. The loop runs over a multiple of TAIL elements; the rest of the row
+    // The loop runs over a multiple of TAIL elements; the rest of the row
     // is the last TAIL elements again, computed in full (the overlap
     // rewrites the same values) and summed under a mask: a fixed-length
     // vector loop instead of a scalar remainder of up to 63 exponentials.

@@ -446,7 +446,6 @@ impl<A: Float> Core<A> {
     }
 }
 
-/// Errors on the first non-finite gradient element (a read-only pass).
 /// [`check_finite`]'s test, for [`crate::kernel::all_of`].
 #[derive(Clone, Copy)]
 struct Finite;
@@ -458,6 +457,7 @@ impl<A: Float> crate::kernel::Test<A> for Finite {
     }
 }
 
+/// Errors on the first non-finite gradient element (a read-only pass).
 fn check_finite<A: Float, G: Params<A>>(grads: &G) -> Result<()> {
     for slot in 0..grads.len() {
         let g = grads.array(slot);
