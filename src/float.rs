@@ -92,6 +92,15 @@ pub trait Float:
     /// unless `SUBNORMAL`. Not part of the stable API.
     #[doc(hidden)]
     fn ln_core_k<const FMA: bool, const SUBNORMAL: bool>(self) -> Self;
+    /// `ln x` for `x ∈ [−0, 1]` without [`Float::ln_k`]'s special cases,
+    /// for `Bce`: subnormal `x` as exact as normal ones (always rescaled: one
+    /// multiply-add instead of a test), and `x = ±0` gives a finite value
+    /// below −100 (−103.97 for `f32`, −745.13 for `f64`) where `ln` gives
+    /// −∞, which a clamp at −100 cannot tell apart. Equal to
+    /// [`Float::ln_k`] on (0, 1]; NaN and other `x` give unspecified values.
+    /// Not part of the stable API.
+    #[doc(hidden)]
+    fn ln_unit_core_k<const FMA: bool>(self) -> Self;
     /// `ln(1 + x)` for `x ∈ [0, 1]` (NaN kept; other `x` unspecified), for
     /// `ln(1 + e^{−|x|})` in the logistic losses: for `f32` a polynomial (no
     /// division), for `f64` the logarithm's series in `s = f/(2 + f)` on the
@@ -156,6 +165,23 @@ fn ln_1p_corrected<T: num_traits::Float>(x: T, u: T, r: T) -> T {
     } else {
         r
     }
+}
+
+/// `(ln p, ln(1 − p))` for a probability `p ∈ [−0, 1]`, branch-free and
+/// without special cases, for `Bce`: as [`Float::ln_unit_core_k`], so
+/// `p = 0` or `1` gives a finite value below −100 in place of −∞ (which a
+/// clamp at −100 turns into −100). At NaN, `ln p` is unspecified and
+/// `ln(1 − p)` is NaN (through the correction term: `Bce` relies on it).
+/// `ln(1 − p)` is [`Float::ln_1p_k`]'s `ln(1 + x)` at `x = −p`: `ln u` of
+/// `u = 1 ⊖ p`, plus `u`'s rounding error over `u` ([`ln_1p_corrected`],
+/// here without its test: `x < 1` always).
+#[inline(always)]
+pub(crate) fn ln_unit_pair<A: Float, const FMA: bool>(p: A) -> (A, A) {
+    let one = A::one();
+    let u = one - p;
+    // r + (x − (u − 1))·(1 − x) at x = −p, with the exact negation moved out.
+    let lq = madd::<FMA, _>(-(p + (u - one)), one + p, u.ln_unit_core_k::<FMA>());
+    (p.ln_unit_core_k::<FMA>(), lq)
 }
 
 /// The pieces of the logistic losses at a logit `x`, branch-free:
@@ -474,7 +500,31 @@ fn ln_f32<const FMA: bool, const SUBNORMAL: bool>(x: f32) -> f32 {
     let bits = xs.to_bits() as i32;
     let e = (bits.wrapping_sub(SQRT_HALF_BITS_F32)) >> 23;
     let m = f32::from_bits(bits.wrapping_sub(e << 23) as u32);
+    // (A masked subtract: one instruction. Folding the shift into the
+    // split, as `ln_unit_f32` does, took two here: `KlDiv` +2.5%.)
     let e = (e - if sub { 23 } else { 0 }) as f32;
+    ln_f32_reduced::<FMA>(e, m)
+}
+
+/// `ln(x·2²³) − 23·ln 2` for `x ∈ [−0, 1]`: every such `x·2²³` is normal
+/// (or 0), so one multiply-add replaces [`ln_f32`]'s test for subnormals
+/// (its `+ 0` turns −0 into +0), and `x = 0` gives `−150·ln 2 ≈ −103.97`
+/// instead of `−∞` (see [`Float::ln_unit_core_k`]). The 23 is taken off
+/// the exponent in the split at √½: `d`'s low 23 bits are those of the
+/// mantissa's offset from √½, unchanged by it.
+#[inline(always)]
+fn ln_unit_f32<const FMA: bool>(x: f32) -> f32 {
+    let xs = madd::<FMA, _>(x, 8_388_608.0, 0.0);
+    let d = (xs.to_bits() as i32)
+        .wrapping_sub(SQRT_HALF_BITS_F32)
+        .wrapping_sub(23 << 23);
+    let m = f32::from_bits(((d & 0x7f_ffff) + SQRT_HALF_BITS_F32) as u32);
+    ln_f32_reduced::<FMA>((d >> 23) as f32, m)
+}
+
+/// `ln(2ᵉ·m)` for `m ∈ [√½, √2)`: the polynomial of [`ln_f32`].
+#[inline(always)]
+fn ln_f32_reduced<const FMA: bool>(e: f32, m: f32) -> f32 {
     let f = m - 1.0;
     let z = f * f;
     let p = estrin_9::<FMA>(f, z, &LN_P);
@@ -493,10 +543,25 @@ fn ln_f64<const SUBNORMAL: bool>(x: f64) -> f64 {
     let sub = SUBNORMAL && x < f64::MIN_POSITIVE;
     let xs = if sub { x * 4_503_599_627_370_496.0 } else { x }; // 2⁵²
     let bits = xs.to_bits() as i64;
-    let e = (bits.wrapping_sub(0x3fe6_a09e_667f_3bcd)) >> 52; // √½
+    let e = (bits.wrapping_sub(SQRT_HALF_BITS_F64)) >> 52;
     let m = f64::from_bits(bits.wrapping_sub(e << 52) as u64);
     let e = (e - if sub { 52 } else { 0 }) as f64;
     ln1p_core_f64(m - 1.0, e)
+}
+
+/// The bits of √½ in `f64`.
+const SQRT_HALF_BITS_F64: i64 = 0x3fe6_a09e_667f_3bcd;
+
+/// [`ln_unit_f32`] in `f64`: `ln(x·2⁵²) − 52·ln 2` for `x ∈ [−0, 1]`;
+/// `x = 0` gives `−1075·ln 2 ≈ −745.13`.
+#[inline(always)]
+fn ln_unit_f64<const FMA: bool>(x: f64) -> f64 {
+    let xs = madd::<FMA, _>(x, 4_503_599_627_370_496.0, 0.0);
+    let d = (xs.to_bits() as i64)
+        .wrapping_sub(SQRT_HALF_BITS_F64)
+        .wrapping_sub(52 << 52);
+    let m = f64::from_bits(((d & 0xf_ffff_ffff_ffff) + SQRT_HALF_BITS_F64) as u64);
+    ln1p_core_f64(m - 1.0, (d >> 52) as f64)
 }
 
 /// The special cases of `ln`: `ln(±0) = −∞`, `ln ∞ = ∞`, NaN below 0 and for NaN.
@@ -575,6 +640,10 @@ impl Float for f32 {
     fn ln_core_k<const FMA: bool, const SUBNORMAL: bool>(self) -> Self {
         ln_f32::<FMA, SUBNORMAL>(self)
     }
+    #[inline(always)]
+    fn ln_unit_core_k<const FMA: bool>(self) -> Self {
+        ln_unit_f32::<FMA>(self)
+    }
 }
 
 impl Float for f64 {
@@ -638,6 +707,10 @@ impl Float for f64 {
     #[inline(always)]
     fn ln_core_k<const FMA: bool, const SUBNORMAL: bool>(self) -> Self {
         ln_f64::<SUBNORMAL>(self)
+    }
+    #[inline(always)]
+    fn ln_unit_core_k<const FMA: bool>(self) -> Self {
+        ln_unit_f64::<FMA>(self)
     }
 }
 
@@ -744,6 +817,76 @@ mod tests {
                 "ln_k::<true>({x:e}) = {a} vs std {b}"
             );
         }
+    }
+
+    #[test]
+    fn ln_unit_is_ln_on_probabilities() {
+        use super::ln_unit_pair;
+        // Every 97th f32 of (0, 1], subnormals included: `ln_unit_core_k`
+        // gives `ln_k`'s bits (the same reduction, reached by a multiply
+        // instead of a test), and `ln_unit_pair` pairs it with
+        // `ln(1 − p)` within 2 ulp of `std`'s `ln_1p(−p)`. At ±0 both
+        // logarithms' −∞ become finite values below −100.
+        let probs = (1..=0x3f80_0000_u32)
+            .step_by(97)
+            .chain([0x3f80_0000, 0x3f7f_ffff, 1])
+            .map(f32::from_bits);
+        for p in probs {
+            for (a, b) in [
+                (p.ln_unit_core_k::<true>(), p.ln_k::<true>()),
+                (p.ln_unit_core_k::<false>(), p.ln_k::<false>()),
+            ] {
+                assert_eq!(a.to_bits(), b.to_bits(), "ln_unit_core_k({p:e})");
+            }
+            let (ln_p, ln_q) = ln_unit_pair::<f32, true>(p);
+            assert_eq!(ln_p, p.ln_k::<true>());
+            if p < 1.0 {
+                let want = (-p).ln_1p();
+                assert!(
+                    ulp_diff_f32(ln_q, want) <= 2,
+                    "ln(1 − {p:e}): {ln_q} vs {want}"
+                );
+            } else {
+                assert!(ln_q < -100.0 && ln_q.is_finite(), "{ln_q}");
+            }
+        }
+        for p in [0.0_f32, -0.0] {
+            let (ln_p, ln_q) = ln_unit_pair::<f32, true>(p);
+            assert!(ln_p < -100.0 && ln_p > -104.0, "{ln_p}");
+            assert_eq!(ln_q, 0.0);
+            let (ln_p, ln_q) = ln_unit_pair::<f32, false>(p);
+            assert!(ln_p < -100.0 && ln_p > -104.0 && ln_q == 0.0, "{ln_p}");
+        }
+        // f64: every exponent of (0, 1] with pseudo-random mantissas.
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        for _ in 0..200_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let p = f64::from_bits((state >> 1) % 0x3ff0_0000_0000_0001);
+            assert_eq!(
+                p.ln_unit_core_k::<true>().to_bits(),
+                p.ln_k::<true>().to_bits(),
+                "{p:e}"
+            );
+            let (_, ln_q) = ln_unit_pair::<f64, true>(p);
+            if p < 1.0 {
+                let want = (-p).ln_1p();
+                assert!(
+                    ulp_diff_f64(ln_q, want) <= 2,
+                    "ln(1 − {p:e}): {ln_q} vs {want}"
+                );
+            }
+        }
+        for p in [0.0_f64, -0.0] {
+            let (ln_p, ln_q) = ln_unit_pair::<f64, true>(p);
+            assert!(ln_p < -745.0 && ln_p > -746.0 && ln_q == 0.0, "{ln_p}");
+        }
+        assert!(ln_unit_pair::<f64, false>(1.0).1 < -745.0);
+        // `Bce` takes its NaN from ln(1 − p).
+        assert!(ln_unit_pair::<f32, true>(f32::NAN).1.is_nan());
+        assert!(ln_unit_pair::<f32, false>(f32::NAN).1.is_nan());
+        assert!(ln_unit_pair::<f64, true>(f64::NAN).1.is_nan());
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! `full`, and `KlDiv` with and without `log_target`. Values per element
 //! (`unreduced`) and the mean's gradient, in f64 and f32, on inputs long
 //! enough for the vectorised kernels (the PyTorch parity files cover only
-//! the defaults of some of these). Also `CrossEntropy` with probability
-//! targets on rows long enough for its dispatched row kernel.
+//! the defaults of some of these). `Bce` over the unit interval's edges.
+//! Also `CrossEntropy` with probability targets on rows long enough for its
+//! dispatched row kernel.
 
 use ndarray::{Array1, Zip};
 use ndloss::prelude::*;
@@ -198,6 +199,46 @@ fn kl_div_with_each_target_form() {
         |x, y| y.exp() * (y - x),
         |_, y| -y.exp(),
     );
+}
+
+#[test]
+fn bce_over_the_unit_interval() {
+    // Probabilities over [0, 1] with the edges that the kernel's logarithms
+    // treat without special cases: 0, −0 and 1 (the clamp at −100), f32
+    // subnormals above the clamp (ln 1e-40 ≈ −92.1) and below it, and
+    // 1 − 2⁻²⁴; soft and hard targets.
+    let (_, t) = logits_and_targets();
+    let p = Array1::from_shape_fn(N, |i| match i % 11 {
+        0 => 0.0,
+        1 => 1.0,
+        2 => 1e-40,
+        3 => 1e-45,
+        4 => 1.0 - 2f64.powi(-24),
+        5 => -0.0,
+        6 => 3e-8,
+        _ => ((i * 7919) % N) as f64 / N as f64,
+    });
+    let floor = f64::from(1e-12_f32);
+    check(
+        "bce",
+        (Bce::new(), Bce::new()),
+        (&p, &t),
+        |p, t| -(t * p.ln().max(-100.0) + (1.0 - t) * (-p).ln_1p().max(-100.0)),
+        move |p, t| (p - t) / ((1.0 - p) * p).max(floor),
+    );
+    // NaN propagates to its own value and gradient only, on the kernel path.
+    let mut p32 = p.mapv(|x| x as f32);
+    p32[500] = f32::NAN;
+    let t32 = t.mapv(|x| x as f32);
+    let v = Bce::new().unreduced(&p32, &t32).unwrap();
+    let (_, g) = Bce::new().forward_grad(&p32, &t32).unwrap();
+    for (i, (v, g)) in v.iter().zip(&g).enumerate() {
+        assert_eq!(
+            (v.is_nan(), g.is_nan()),
+            (i == 500, i == 500),
+            "{i}: {v} {g}"
+        );
+    }
 }
 
 #[test]

@@ -10,7 +10,7 @@
 use ndarray::{Array, ArrayBase, ArrayRef, Axis, Data, Dimension, Ix1};
 
 use crate::error::{check_hyper, Error, Result};
-use crate::float::{softplus_parts, Float};
+use crate::float::{ln_unit_pair, softplus_parts, Float};
 use crate::kernel::elementwise::{Pass, PointMath, WeightedMean};
 use crate::kernel::rowwise::{class_axis, map_lanes, sum_lanes};
 use crate::kernel::simd::dispatch;
@@ -1231,8 +1231,13 @@ impl<A: Float> PointMath<A> for BceMath<A> {
     #[inline(always)]
     fn value_grad_k<const FMA: bool>(self, p: A, t: A) -> (A, A) {
         let lo = A::from_f64(-100.0);
-        let v = (t - A::one()) * at_least((-p).ln_1p_k::<FMA>(), lo)
-            - t * at_least(p.ln_k::<FMA>(), lo);
+        // The domain check lets through [−0, 1] and NaN only: the logs
+        // without their special cases (p = 0 and 1 give values below the
+        // clamp instead of −∞; 14 instructions fewer per vector than
+        // `ln_k` and `ln_1p_k`). A NaN p makes ln(1 − p) NaN, which
+        // `at_least` keeps, so the value is NaN.
+        let (ln_p, ln_q) = ln_unit_pair::<A, FMA>(p);
+        let v = (t - A::one()) * at_least(ln_q, lo) - t * at_least(ln_p, lo);
         // PyTorch's floor is the f32 value of 1e-12 for every dtype
         // (9.99999996e-13): matching it matters at p = 0 or 1.
         let d = (p - t) / at_least((A::one() - p) * p, A::from_f64(f64::from(1e-12_f32)));
