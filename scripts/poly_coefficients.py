@@ -17,7 +17,8 @@ x = 2^k * (1 + f), f in [sqrt(1/2) - 1, sqrt(2) - 1],
 
     ln(1 + f) = f - f^2/2 + f^3 * P(f),   P of degree 8
 
-(truncation error printed in units of 2^-24 of the result).
+(truncation error printed in units of 2^-24 of the result), and of degree 7
+(LN_P7) for `Bce`'s logarithms, whose values only enter a mean.
 
 The accuracy actually claimed is checked in Rust against `std` over all of
 [0, 1] (`float::tests`). Needs `mpmath` and `numpy`; never run by CI.
@@ -105,7 +106,7 @@ def ln_p(f):
     return mp.mpf(1) / 3 if f == 0 else (mp.log1p(f) - f + f * f / 2) / f**3
 
 
-def ln_p_coefficients(deg):
+def ln_p_coefficients(deg, name):
     lo, hi = mp.sqrt(HALF) - 1, mp.sqrt(2) - 1
     n = deg + 1
     nodes = [(lo + hi) / 2 + (hi - lo) / 2 * mp.cos(mp.pi * (k + HALF) / n) for k in range(n)]
@@ -118,10 +119,11 @@ def ln_p_coefficients(deg):
         if f != 0
     )
     print(f"// truncation error {float(err) * 2**24:.2f} x 2^-24 of ln(1 + f)")
-    print(f"const LN_P: [f32; {n}] = [")
+    print(f"const {name}: [f32; {n}] = [")
     for x in c:
         print(f"    {np.format_float_positional(np.float32(float(x)))},")
     print("];")
 
 
-ln_p_coefficients(8)
+ln_p_coefficients(8, "LN_P")
+ln_p_coefficients(7, "LN_P7")
