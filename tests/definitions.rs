@@ -340,3 +340,74 @@ fn cross_entropy_soft_targets_on_long_rows() {
         }
     }
 }
+
+/// `CrossEntropy::from_probs` (Keras' probability inputs) with class-index
+/// targets and no label smoothing takes a one-logarithm row; with the same
+/// targets one-hot as probabilities it takes the general row. Both must
+/// give the same values and gradients, bit for bit (up to the sign of
+/// zero), with and without class weights, in f64 and f32, including
+/// targets whose normalised probability is clipped below at 1e-7 or above
+/// at 1 − 1e-7, and a row with an infinite entry (NaN either way).
+#[test]
+fn cross_entropy_from_probs_class_rows_are_the_general_rows() {
+    let (rows, cols) = (9, 70);
+    let mut p = ndarray::Array2::from_shape_fn((rows, cols), |(r, c)| {
+        0.05 + ((r * 31 + c * 17) % 101) as f64 / 50.0
+    });
+    let y = Array1::from_shape_fn(rows, |r| (r * 13) % cols);
+    p[[1, y[1]]] = 1e-12; // clipped at 1e-7
+    p[[2, y[2]]] = 0.0; // clipped, zero gradient
+    for c in 0..cols {
+        if c != y[3] {
+            p[[3, c]] = 1e-12; // the target's probability clipped at 1 − 1e-7
+        }
+    }
+    p[[4, 0]] = f64::INFINITY;
+    let onehot =
+        ndarray::Array2::from_shape_fn((rows, cols), |(r, c)| if c == y[r] { 1.0 } else { 0.0 });
+    let weights = Array1::from_shape_fn(cols, |c| 0.5 + (c % 7) as f64 / 4.0);
+    // Sums: with class weights the mean's denominator differs by design
+    // (Σ w_y for class indices, the row count for probabilities, as PyTorch).
+    let sum = CrossEntropy::new()
+        .from_probs(true)
+        .reduction(Reduction::Sum);
+    for ce in [sum.clone(), sum.class_weights(weights)] {
+        let check = |v_idx: f64, v_hot: f64, g_idx: Vec<f64>, g_hot: Vec<f64>, what: &str| {
+            assert!(
+                v_idx.is_nan() && v_hot.is_nan() || v_idx == v_hot,
+                "{what}: {v_idx} vs {v_hot}"
+            );
+            for (i, (a, b)) in g_idx.iter().zip(&g_hot).enumerate() {
+                assert!(
+                    a.is_nan() && b.is_nan() || a == b,
+                    "{what} gradient [{i}]: {a} vs {b}"
+                );
+            }
+        };
+        let v_idx = ce.unreduced(&p, &y).unwrap();
+        let v_hot = ce.unreduced(&p, &onehot).unwrap();
+        for r in 0..rows {
+            check(v_idx[r], v_hot[r], vec![], vec![], "f64 row value");
+        }
+        assert!(v_idx[4].is_nan() && v_idx[3] > 0.0 && v_idx[2] > 16.0);
+        let (p_fin, y_fin, hot_fin) = (
+            p.slice(ndarray::s![..4, ..]).to_owned(),
+            y.slice(ndarray::s![..4]).to_owned(),
+            onehot.slice(ndarray::s![..4, ..]).to_owned(),
+        );
+        let (a, ga) = ce.forward_grad(&p_fin, &y_fin).unwrap();
+        let (b, gb) = ce.forward_grad(&p_fin, &hot_fin).unwrap();
+        check(
+            a,
+            b,
+            ga.iter().copied().collect(),
+            gb.iter().copied().collect(),
+            "f64",
+        );
+        let (p32, h32) = (p_fin.mapv(|v| v as f32), hot_fin.mapv(|v| v as f32));
+        let (a, ga) = ce.forward_grad(&p32, &y_fin).unwrap();
+        let (b, gb) = ce.forward_grad(&p32, &h32).unwrap();
+        let wide = |g: ndarray::Array2<f32>| g.iter().map(|&v| f64::from(v)).collect();
+        check(f64::from(a), f64::from(b), wide(ga), wide(gb), "f32");
+    }
+}

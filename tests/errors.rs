@@ -2,7 +2,7 @@
 //! failing call leaves its outputs (gradient buffers, parameters, optimizer
 //! state) untouched.
 
-use ndarray::{array, Array1, Array2, ArrayD, IxDyn};
+use ndarray::{array, Array1, Array2, ArrayD, IxDyn, ShapeBuilder};
 use ndloss::prelude::*;
 
 fn is_shape(e: &Error, what: &str) -> bool {
@@ -509,6 +509,47 @@ fn catalogue_hyperparameters_and_shapes_are_checked() {
         ),
         "{e}"
     );
+}
+
+#[test]
+fn from_probs_finds_a_negative_probability_anywhere() {
+    // Contiguous inputs are scanned by the dispatched block kernel, the
+    // index searched only after it fails: a negative entry at a block's
+    // edge, in the last partial vector or anywhere between is reported with
+    // its (row, class) index, in row-major and column-major layouts, and the
+    // gradient buffer stays untouched.
+    let (rows, cols) = (5, 1001);
+    let y = Array1::from_shape_fn(rows, |r| r * 7);
+    let ce = CrossEntropy::new().from_probs(true);
+    for at in [0, 15, 1023, 1024, 2500, 5003, 5004] {
+        let (r, c) = (at / cols, at % cols);
+        for layout in [false, true] {
+            let mut p = Array2::<f32>::from_shape_fn((rows, cols).set_f(layout), |(r, c)| {
+                ((r * 31 + c) % 97) as f32 / 96.0
+            });
+            p[[r, c]] = -1e-30;
+            let mut g = Array2::<f32>::from_elem((rows, cols), 7.0);
+            let e = ce.forward_grad_into(&p, &y, &mut g).unwrap_err();
+            assert_eq!(
+                e,
+                Error::InvalidValue {
+                    what: "prediction",
+                    index: vec![r, c],
+                    value: -1e-30_f32 as f64,
+                    expected: "a probability >= 0"
+                },
+                "at {at}, column-major {layout}"
+            );
+            assert!(g.iter().all(|&v| v == 7.0), "gradient buffer untouched");
+            // A NaN passes the scan and makes its row's sum NaN.
+            p[[r, c]] = f32::NAN;
+            let e = ce.forward(&p, &y).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidValue { what: "prediction (row sums)", index, .. } if index == &vec![r]),
+                "{e}"
+            );
+        }
+    }
 }
 
 #[test]
