@@ -1257,7 +1257,7 @@ struct NonNegative;
 impl<A: Float> crate::kernel::Test<A> for NonNegative {
     #[inline(always)]
     fn ok(self, x: A) -> bool {
-        !(x < A::zero())
+        x >= A::zero() || x.is_nan()
     }
 }
 
