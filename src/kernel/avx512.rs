@@ -216,14 +216,13 @@ impl F32x16 {
         let m = (bits - e.shl::<23>()).to_float_bits();
         let e = I32x16::select(sub, e - e.k(23), e).to_float();
         // ln(1 + f) + e·ln 2 with fused multiply-adds, as `ln_k::<true>`
-        // (`float::LN_P` by Estrin's scheme).
+        // (`float::LN_P`: pairs, then Horner's rule in f²).
         let f = m - x.k(1.0);
         let z = f * f;
         let c = |j: usize| x.k(LN_P[j]);
-        let z2 = z * z;
-        let p03 = c(3).mul_add(f, c(2)).mul_add(z, c(1).mul_add(f, c(0)));
-        let p47 = c(7).mul_add(f, c(6)).mul_add(z, c(5).mul_add(f, c(4)));
-        let p = c(8).mul_add(z2, p47).mul_add(z2, p03);
+        let pair = |k: usize| c(2 * k + 1).mul_add(f, c(2 * k));
+        let p = c(8).mul_add(z, pair(3)).mul_add(z, pair(2));
+        let p = p.mul_add(z, pair(1)).mul_add(z, pair(0));
         let s = z.mul_add(f.mul_add(p, x.k(-0.5)), f);
         let r = e.mul_add(x.k(LN2_F32.0), e.mul_add(x.k(LN2_F32.1), s));
         // The special cases, as `finish_ln`.
