@@ -102,6 +102,14 @@ pub trait Float:
     /// `x` give unspecified values. Not part of the stable API.
     #[doc(hidden)]
     fn ln_unit_core_k<const FMA: bool>(self) -> Self;
+    /// `ln(1 − p)` for `p ∈ [−0, 1]` without special cases, for `Bce`: its
+    /// reduced argument is formed from `p` exactly, so the rounding of
+    /// `1 − p` never enters (`f32`: within 1 ulp of `ln(1 − p)` rounded,
+    /// measured over every `f32` of [0, 1); `f64`: within 2 ulp); `p = 1` gives a
+    /// finite value below −100 where `ln` gives −∞; NaN gives NaN; other
+    /// `p` unspecified. Not part of the stable API.
+    #[doc(hidden)]
+    fn ln_1m_unit_k<const FMA: bool>(self) -> Self;
     /// `ln(1 + x)` for `x ∈ [0, 1]` (NaN kept; other `x` unspecified), for
     /// `ln(1 + e^{−|x|})` in the logistic losses: for `f32` a polynomial (no
     /// division), for `f64` the logarithm's series in `s = f/(2 + f)` on the
@@ -169,20 +177,13 @@ fn ln_1p_corrected<T: num_traits::Float>(x: T, u: T, r: T) -> T {
 }
 
 /// `(ln p, ln(1 − p))` for a probability `p ∈ [−0, 1]`, branch-free and
-/// without special cases, for `Bce`: as [`Float::ln_unit_core_k`], so
-/// `p = 0` or `1` gives a finite value below −100 in place of −∞ (which a
-/// clamp at −100 turns into −100). At NaN, `ln p` is unspecified and
-/// `ln(1 − p)` is NaN (through the correction term: `Bce` relies on it).
-/// `ln(1 − p)` is [`Float::ln_1p_k`]'s `ln(1 + x)` at `x = −p`: `ln u` of
-/// `u = 1 ⊖ p`, plus `u`'s rounding error over `u` ([`ln_1p_corrected`],
-/// here without its test: `x < 1` always).
+/// without special cases, for `Bce` ([`Float::ln_unit_core_k`],
+/// [`Float::ln_1m_unit_k`]): `p = 0` or `1` gives a finite value below −100
+/// in place of −∞ (which a clamp at −100 turns into −100). At NaN, `ln p`
+/// is unspecified and `ln(1 − p)` is NaN (`Bce` relies on it).
 #[inline(always)]
 pub(crate) fn ln_unit_pair<A: Float, const FMA: bool>(p: A) -> (A, A) {
-    let one = A::one();
-    let u = one - p;
-    // r + (x − (u − 1))·(1 − x) at x = −p, with the exact negation moved out.
-    let lq = madd::<FMA, _>(-(p + (u - one)), one + p, u.ln_unit_core_k::<FMA>());
-    (p.ln_unit_core_k::<FMA>(), lq)
+    (p.ln_unit_core_k::<FMA>(), p.ln_1m_unit_k::<FMA>())
 }
 
 /// The pieces of the logistic losses at a logit `x`, branch-free:
@@ -522,7 +523,7 @@ fn ln_f32<const FMA: bool, const SUBNORMAL: bool>(x: f32) -> f32 {
     // (A masked subtract: one instruction. Folding the shift into the
     // split, as `ln_unit_f32` does, took two here: `KlDiv` +2.5%.)
     let e = (e - if sub { 23 } else { 0 }) as f32;
-    ln_f32_reduced::<FMA>(e, m, |f, z| pairs_horner::<FMA, 9>(f, z, &LN_P))
+    ln_f32_reduced::<FMA>(e, m - 1.0, |f, z| pairs_horner::<FMA, 9>(f, z, &LN_P))
 }
 
 /// `ln(x·2²³) − 23·ln 2` for `x ∈ [−0, 1]`: every such `x·2²³` is normal
@@ -539,16 +540,35 @@ fn ln_unit_f32<const FMA: bool>(x: f32) -> f32 {
         .wrapping_sub(SQRT_HALF_BITS_F32)
         .wrapping_sub(23 << 23);
     let m = f32::from_bits(((d & 0x7f_ffff) + SQRT_HALF_BITS_F32) as u32);
-    ln_f32_reduced::<FMA>((d >> 23) as f32, m, |f, z| {
+    ln_f32_reduced::<FMA>((d >> 23) as f32, m - 1.0, |f, z| {
         pairs_horner::<FMA, 8>(f, z, &LN_P7)
     })
 }
 
-/// `ln(2ᵉ·m)` for `m ∈ [√½, √2)` with `P(f, f²)` ([`LN_P`] for
+/// `ln(1 − p)` for `p ∈ [−0, 1]` (see [`Float::ln_1m_unit_k`]): `u = 1 ⊖ p`
+/// only gives the exponent `e` (scaled as in [`ln_unit_f32`]); the reduced
+/// argument comes from `p` itself, `f = 2⁻ᵉ·(1 − p) − 1 = (s − 1) − p·s`
+/// with `s = 2⁻ᵉ`, which is exact (`e = 0`: `−p`; `e = −1`: `1 − 2p` with
+/// `2p ∈ [√2 − 1, 1.3]`; below, `u` itself is exact), so `u`'s rounding
+/// error never enters. At `p = 1` (`u = 0`, `e = −150`) the bits of `2¹⁵⁰`
+/// wrap to a tiny negative `s`, `f ≈ −1` and the result ≈ −106.9, below
+/// `Bce`'s clamp; NaN gives NaN through `f`.
+#[inline(always)]
+fn ln_1m_unit_f32<const FMA: bool>(p: f32) -> f32 {
+    let u = madd::<FMA, _>(-p, 8_388_608.0, 8_388_608.0); // 2²³·(1 ⊖ p)
+    let d = (u.to_bits() as i32)
+        .wrapping_sub(SQRT_HALF_BITS_F32)
+        .wrapping_sub(23 << 23);
+    let e = d >> 23;
+    let s = f32::from_bits((127 - e).wrapping_shl(23) as u32);
+    let f = madd::<FMA, _>(-p, s, s - 1.0);
+    ln_f32_reduced::<FMA>(e as f32, f, |f, z| pairs_horner::<FMA, 8>(f, z, &LN_P7))
+}
+
+/// `ln(2ᵉ·(1 + f))` for `1 + f ∈ [√½, √2)` with `P(f, f²)` ([`LN_P`] for
 /// [`ln_f32`]).
 #[inline(always)]
-fn ln_f32_reduced<const FMA: bool>(e: f32, m: f32, poly: impl Fn(f32, f32) -> f32) -> f32 {
-    let f = m - 1.0;
+fn ln_f32_reduced<const FMA: bool>(e: f32, f: f32, poly: impl Fn(f32, f32) -> f32) -> f32 {
     let z = f * f;
     let p = poly(f, z);
     let q = madd::<FMA, _>(f, p, -0.5);
@@ -598,6 +618,18 @@ fn ln_unit_f64<const FMA: bool>(x: f64) -> f64 {
         .wrapping_sub(52 << 52);
     let m = f64::from_bits(((d & 0xf_ffff_ffff_ffff) + SQRT_HALF_BITS_F64) as u64);
     ln1p_core_f64(m - 1.0, (d >> 52) as f64)
+}
+
+/// [`ln_1m_unit_f32`] in `f64` (`p = 1`: ≈ −746.1).
+#[inline(always)]
+fn ln_1m_unit_f64<const FMA: bool>(p: f64) -> f64 {
+    let u = madd::<FMA, _>(-p, 4_503_599_627_370_496.0, 4_503_599_627_370_496.0);
+    let d = (u.to_bits() as i64)
+        .wrapping_sub(SQRT_HALF_BITS_F64)
+        .wrapping_sub(52 << 52);
+    let e = d >> 52;
+    let s = f64::from_bits((1023 - e).wrapping_shl(52) as u64);
+    ln1p_core_f64(madd::<FMA, _>(-p, s, s - 1.0), e as f64)
 }
 
 /// The special cases of `ln`: `ln(±0) = −∞`, `ln ∞ = ∞`, NaN below 0 and for NaN.
@@ -680,6 +712,10 @@ impl Float for f32 {
     fn ln_unit_core_k<const FMA: bool>(self) -> Self {
         ln_unit_f32::<FMA>(self)
     }
+    #[inline(always)]
+    fn ln_1m_unit_k<const FMA: bool>(self) -> Self {
+        ln_1m_unit_f32::<FMA>(self)
+    }
 }
 
 impl Float for f64 {
@@ -747,6 +783,10 @@ impl Float for f64 {
     #[inline(always)]
     fn ln_unit_core_k<const FMA: bool>(self) -> Self {
         ln_unit_f64::<FMA>(self)
+    }
+    #[inline(always)]
+    fn ln_1m_unit_k<const FMA: bool>(self) -> Self {
+        ln_1m_unit_f64::<FMA>(self)
     }
 }
 
@@ -862,9 +902,9 @@ mod tests {
         // Every 97th f32 of (0, 1], subnormals included: `ln_unit_core_k`
         // within 1 ulp of the logarithm (of every f32 of (0, 1] in a `/tmp`
         // scan with native FMA, both orders; 0.6% of them 1 ulp off), and
-        // `ln_unit_pair` pairs it with `ln(1 − p)` within 2 ulp of `std`'s
-        // `ln_1p(−p)`. At ±0 both logarithms' −∞ become finite values
-        // below −100.
+        // `ln_1m_unit_k`, which `ln_unit_pair` pairs it with, within 1 ulp
+        // of ln(1 − p) (every f32 of [0, 1) scanned: 0.2% 1 ulp off). At ±0
+        // and 1 the logarithms' −∞ become finite values below −100.
         let probs = (1..=0x3f80_0000_u32)
             .step_by(97)
             .chain([0x3f80_0000, 0x3f7f_ffff, 1])
@@ -880,11 +920,13 @@ mod tests {
             let (ln_p, ln_q) = ln_unit_pair::<f32, true>(p);
             assert_eq!(ln_p, p.ln_unit_core_k::<true>());
             if p < 1.0 {
-                let want = (-p).ln_1p();
-                assert!(
-                    ulp_diff_f32(ln_q, want) <= 2,
-                    "ln(1 − {p:e}): {ln_q} vs {want}"
-                );
+                let want = (-f64::from(p)).ln_1p() as f32;
+                for got in [ln_q, p.ln_1m_unit_k::<false>()] {
+                    assert!(
+                        ulp_diff_f32(got, want) <= 1,
+                        "ln(1 − {p:e}): {got} vs {want}"
+                    );
+                }
             } else {
                 assert!(ln_q < -100.0 && ln_q.is_finite(), "{ln_q}");
             }
