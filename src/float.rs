@@ -530,19 +530,25 @@ fn ln_f32<const FMA: bool, const SUBNORMAL: bool>(x: f32) -> f32 {
 /// (or 0), so one multiply-add replaces [`ln_f32`]'s test for subnormals
 /// (its `+ 0` turns −0 into +0), and `x = 0` gives `−150·ln 2 ≈ −103.97`
 /// instead of `−∞` (see [`Float::ln_unit_core_k`]). The 23 is taken off
-/// the exponent in the split at √½: `d`'s low 23 bits are those of the
-/// mantissa's offset from √½, unchanged by it. `P` of degree 7
+/// the exponent in the split at √½ ([`split_scaled_f32`]). `P` of degree 7
 /// ([`LN_P7`]).
 #[inline(always)]
 fn ln_unit_f32<const FMA: bool>(x: f32) -> f32 {
-    let xs = madd::<FMA, _>(x, 8_388_608.0, 0.0);
-    let d = (xs.to_bits() as i32)
-        .wrapping_sub(SQRT_HALF_BITS_F32)
-        .wrapping_sub(23 << 23);
+    let d = split_scaled_f32(madd::<FMA, _>(x, 8_388_608.0, 0.0));
     let m = f32::from_bits(((d & 0x7f_ffff) + SQRT_HALF_BITS_F32) as u32);
     ln_f32_reduced::<FMA>((d >> 23) as f32, m - 1.0, |f, z| {
         pairs_horner::<FMA, 8>(f, z, &LN_P7)
     })
+}
+
+/// The split at √½ of `x·2²³` (normal or 0) with the 23 taken off the
+/// exponent: `d >> 23` is the exponent of `x`'s reduction, `d`'s low 23 bits
+/// its mantissa's offset from √½.
+#[inline(always)]
+fn split_scaled_f32(xs: f32) -> i32 {
+    (xs.to_bits() as i32)
+        .wrapping_sub(SQRT_HALF_BITS_F32)
+        .wrapping_sub(23 << 23)
 }
 
 /// `ln(1 − p)` for `p ∈ [−0, 1]` (see [`Float::ln_1m_unit_k`]): `u = 1 ⊖ p`
@@ -555,10 +561,7 @@ fn ln_unit_f32<const FMA: bool>(x: f32) -> f32 {
 /// `Bce`'s clamp; NaN gives NaN through `f`.
 #[inline(always)]
 fn ln_1m_unit_f32<const FMA: bool>(p: f32) -> f32 {
-    let u = madd::<FMA, _>(-p, 8_388_608.0, 8_388_608.0); // 2²³·(1 ⊖ p)
-    let d = (u.to_bits() as i32)
-        .wrapping_sub(SQRT_HALF_BITS_F32)
-        .wrapping_sub(23 << 23);
+    let d = split_scaled_f32(madd::<FMA, _>(-p, 8_388_608.0, 8_388_608.0)); // 2²³·(1 ⊖ p)
     let e = d >> 23;
     let s = f32::from_bits((127 - e).wrapping_shl(23) as u32);
     let f = madd::<FMA, _>(-p, s, s - 1.0);
@@ -612,21 +615,24 @@ const SQRT_HALF_BITS_F64: i64 = 0x3fe6_a09e_667f_3bcd;
 /// `x = 0` gives `−1075·ln 2 ≈ −745.13`.
 #[inline(always)]
 fn ln_unit_f64<const FMA: bool>(x: f64) -> f64 {
-    let xs = madd::<FMA, _>(x, 4_503_599_627_370_496.0, 0.0);
-    let d = (xs.to_bits() as i64)
-        .wrapping_sub(SQRT_HALF_BITS_F64)
-        .wrapping_sub(52 << 52);
+    let d = split_scaled_f64(madd::<FMA, _>(x, 4_503_599_627_370_496.0, 0.0));
     let m = f64::from_bits(((d & 0xf_ffff_ffff_ffff) + SQRT_HALF_BITS_F64) as u64);
     ln1p_core_f64(m - 1.0, (d >> 52) as f64)
 }
 
-/// [`ln_1m_unit_f32`] in `f64` (`p = 1`: ≈ −746.1).
+/// [`split_scaled_f32`] in `f64`, with 52.
+#[inline(always)]
+fn split_scaled_f64(xs: f64) -> i64 {
+    (xs.to_bits() as i64)
+        .wrapping_sub(SQRT_HALF_BITS_F64)
+        .wrapping_sub(52 << 52)
+}
+
+/// [`ln_1m_unit_f32`] in `f64` (`p = 1`: below −745).
 #[inline(always)]
 fn ln_1m_unit_f64<const FMA: bool>(p: f64) -> f64 {
-    let u = madd::<FMA, _>(-p, 4_503_599_627_370_496.0, 4_503_599_627_370_496.0);
-    let d = (u.to_bits() as i64)
-        .wrapping_sub(SQRT_HALF_BITS_F64)
-        .wrapping_sub(52 << 52);
+    let two52 = 4_503_599_627_370_496.0;
+    let d = split_scaled_f64(madd::<FMA, _>(-p, two52, two52));
     let e = d >> 52;
     let s = f64::from_bits((1023 - e).wrapping_shl(52) as u64);
     ln1p_core_f64(madd::<FMA, _>(-p, s, s - 1.0), e as f64)
