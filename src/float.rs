@@ -555,7 +555,7 @@ fn split_scaled_f32(xs: f32) -> i32 {
 /// only gives the exponent `e` (scaled as in [`ln_unit_f32`]); the reduced
 /// argument comes from `p` itself, `f = 2⁻ᵉ·(1 − p) − 1 = (s − 1) − p·s`
 /// with `s = 2⁻ᵉ`, which is exact (`e = 0`: `−p`; `e = −1`: `1 − 2p` with
-/// `2p ∈ [√2 − 1, 1.3]`; below, `u` itself is exact), so `u`'s rounding
+/// `2p ∈ (2 − √2, 1.3]`; below, `p > ½` and `u` itself is exact), so `u`'s rounding
 /// error never enters. At `p = 1` (`u = 0`, `e = −150`) the bits of `2¹⁵⁰`
 /// wrap to a tiny negative `s`, `f ≈ −1` and the result ≈ −106.9, below
 /// `Bce`'s clamp; NaN gives NaN through `f`.
