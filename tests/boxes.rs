@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{array, cast, finite_diff, load, num};
+use common::{array, cast, finite_diff, grad_matches as assert_grad_matches, load, num};
 use ndarray::{array, Array1, Array2, ArrayD, Ix1, Ix2, ShapeBuilder};
 use ndloss::prelude::*;
 use ndloss::Error;
@@ -394,19 +394,6 @@ fn reductions() -> impl Strategy<Value = Reduction> {
 
 fn as_ix2(x: &ArrayD<f64>) -> ndarray::ArrayView2<'_, f64> {
     x.view().into_dimensionality::<Ix2>().unwrap()
-}
-
-/// |analytic − numeric| ≤ 1e-6·max(1, |numeric|) elementwise.
-fn assert_grad_matches(analytic: &Array2<f64>, numeric: &ArrayD<f64>) -> Result<(), TestCaseError> {
-    for (a, n) in analytic.iter().zip(numeric) {
-        prop_assert!(
-            (a - n).abs() <= 1e-6 * n.abs().max(1.0),
-            "analytic {} vs numeric {}",
-            a,
-            n
-        );
-    }
-    Ok(())
 }
 
 /// CIoU's aspect-ratio term v = (4/π²)(atan(wᵍ/hᵍ) − atan(w/h))², per box.

@@ -4,22 +4,11 @@
 
 mod common;
 
-use common::finite_diff;
 use common::strategies::{array_in, logits_and_classes, pair, shape};
+use common::{finite_diff, grad_matches as assert_grad_matches};
 use ndarray::{Array1, ArrayD, Axis, Dimension, Ix2, IxDyn};
 use ndloss::prelude::*;
 use proptest::prelude::*;
-
-/// |analytic − numeric| ≤ 1e-6·max(1, |numeric|) elementwise.
-fn assert_grad_matches(analytic: &ArrayD<f64>, numeric: &ArrayD<f64>) -> Result<(), TestCaseError> {
-    for (a, n) in analytic.iter().zip(numeric) {
-        prop_assert!(
-            (a - n).abs() <= 1e-6 * n.abs().max(1.0),
-            "analytic {a} vs numeric {n}"
-        );
-    }
-    Ok(())
-}
 
 fn check_elementwise<L: Loss<f64, IxDyn> + Clone>(
     loss: L,

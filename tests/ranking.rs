@@ -8,7 +8,8 @@ mod common;
 
 use common::strategies::{array_in, shape};
 use common::{
-    array, assert_close, assert_scalar, cast, finite_diff, fortran, load, num, rtol, strided, Worst,
+    array, assert_close, assert_scalar, cast, finite_diff, fortran, grad_matches, load, num, rtol,
+    strided, Worst,
 };
 use ndarray::{array, Array1, Array2, ArrayD, Axis, Ix1, Ix2, IxDyn, ShapeBuilder};
 use ndloss::prelude::*;
@@ -280,20 +281,6 @@ fn triplet_margin_by_hand() -> Result<(), Error> {
 // ---------------------------------------------------------------------------
 // finite differences
 // ---------------------------------------------------------------------------
-
-/// |analytic − numeric| ≤ 1e-6·max(1, |numeric|) elementwise.
-fn grad_matches(analytic: &ArrayD<f64>, numeric: &ArrayD<f64>) -> Result<(), TestCaseError> {
-    prop_assert_eq!(analytic.shape(), numeric.shape());
-    for (a, n) in analytic.iter().zip(numeric) {
-        prop_assert!(
-            (a - n).abs() <= 1e-6 * n.abs().max(1.0),
-            "analytic {} vs numeric {}",
-            a,
-            n
-        );
-    }
-    Ok(())
-}
 
 fn reductions() -> impl Strategy<Value = Reduction> {
     prop_oneof![

@@ -11,12 +11,33 @@ use crate::params::Params;
 
 /// Errors unless `grads` has as many arrays as `params`, each of its shape.
 pub(crate) fn check_pair<A, P: Params<A>, G: Params<A>>(params: &P, grads: &G) -> Result<()> {
+    check_pair_state(params, grads, None).map(|_| ())
+}
+
+/// [`check_pair`], and with the `shapes` of a stored optimizer state, the
+/// first way `params` differs from them (the slot count, else the first
+/// slot of another shape) — returned, not raised, so that the caller keeps
+/// the order of its errors (pairs, its own checks, then the state). One
+/// view of each parameter and gradient per slot: a view is ~12 ns, a
+/// sizeable part of a step on a small parameter.
+pub(crate) fn check_pair_state<A, P: Params<A>, G: Params<A>>(
+    params: &P,
+    grads: &G,
+    shapes: Option<&[Vec<usize>]>,
+) -> Result<Option<Error>> {
     if params.len() != grads.len() {
         return Err(Error::ParamCountMismatch {
             params: params.len(),
             grads: grads.len(),
         });
     }
+    let mut state = shapes.and_then(|shapes| {
+        (params.len() != shapes.len()).then(|| Error::StateMismatch {
+            slot: shapes.len().min(params.len()),
+            state: vec![shapes.len()],
+            found: vec![params.len()],
+        })
+    });
     for slot in 0..params.len() {
         let (p, g) = (params.array(slot), grads.array(slot));
         if p.shape() != g.shape() {
@@ -26,30 +47,17 @@ pub(crate) fn check_pair<A, P: Params<A>, G: Params<A>>(params: &P, grads: &G) -
                 grad: g.shape().to_vec(),
             });
         }
-    }
-    Ok(())
-}
-
-/// Errors unless `params` has exactly the slots (count and shapes) in `shapes`.
-pub(crate) fn check_state<A, P: Params<A>>(params: &P, shapes: &[Vec<usize>]) -> Result<()> {
-    if params.len() != shapes.len() {
-        return Err(Error::StateMismatch {
-            slot: shapes.len().min(params.len()),
-            state: vec![shapes.len()],
-            found: vec![params.len()],
-        });
-    }
-    for (slot, shape) in shapes.iter().enumerate() {
-        let v = params.array(slot);
-        if v.shape() != shape.as_slice() {
-            return Err(Error::StateMismatch {
-                slot,
-                state: shape.clone(),
-                found: v.shape().to_vec(),
-            });
+        if let (None, Some(shapes)) = (&state, shapes) {
+            if p.shape() != shapes[slot].as_slice() {
+                state = Some(Error::StateMismatch {
+                    slot,
+                    state: shapes[slot].clone(),
+                    found: p.shape().to_vec(),
+                });
+            }
         }
     }
-    Ok(())
+    Ok(state)
 }
 
 /// The shapes of every array of a set.
