@@ -222,6 +222,18 @@ pub(crate) fn tanh_from_expm1<A: num_traits::Float>(x: A, m: A) -> A {
     }
 }
 
+/// `sign(x)` with `sign(±0) = 0` and NaN kept (`Float::signum` gives `1` at `+0`).
+#[inline(always)]
+pub(crate) fn sign<A: Float>(x: A) -> A {
+    if x > A::zero() {
+        A::one()
+    } else if x < A::zero() {
+        -A::one()
+    } else {
+        x * A::zero() // 0, or NaN for NaN
+    }
+}
+
 /// Branch-free clamp that keeps NaN (unlike `f32::clamp`/`max`, which would
 /// silently turn a NaN input into a bound).
 #[inline(always)]

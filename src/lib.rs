@@ -9,6 +9,7 @@ pub mod loss;
 pub mod metrics;
 pub mod optim;
 pub mod params;
+mod reduction;
 pub mod regularize;
 
 pub use error::{Error, Result};
@@ -49,6 +50,7 @@ pub fn simd_level() -> &'static str {
 pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::float::Float;
+    pub use crate::loss::Regularized;
     pub use crate::loss::{
         Bce, BceWithLogits, CiouLoss, CrossEntropy, DiouLoss, GiouLoss, Hinge, HingeEmbedding,
         Huber, IouLoss, KlDiv, LogCosh, Loss, Mae, Mape, Mse, Msle, MultiMargin, Nll, PoissonNll,
@@ -61,5 +63,5 @@ pub mod prelude {
         RAdam, RmsProp, Sgd,
     };
     pub use crate::params::{Params, ParamsMut};
-    pub use crate::regularize::{ElasticNet, Regularized, Regularizer, L1, L2};
+    pub use crate::regularize::{ElasticNet, Regularizer, L1, L2};
 }

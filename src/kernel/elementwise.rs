@@ -6,7 +6,7 @@ use super::simd::{dispatch, Kernel, Streamer};
 use super::sum::{block_total, halving_sum, halving_sum_64, sum_indexed, Cascade, Stream, BLOCK};
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::loss::Reduction;
+use crate::reduction::{element_denominator, Reduction};
 
 /// A predicate every prediction must satisfy, and its description for the error.
 pub(crate) type Domain<A> = (fn(A) -> bool, &'static str);
@@ -98,22 +98,6 @@ pub(crate) fn broadcast_to<'a, A, E: Dimension, D: Dimension>(
         })
 }
 
-/// The denominator of a reduction over `shape` (`None` for a sum).
-#[inline]
-pub(crate) fn denominator(reduction: Reduction, shape: &[usize]) -> Result<Option<usize>> {
-    let n = match reduction {
-        Reduction::Sum => return Ok(None),
-        Reduction::Mean => shape.iter().product(),
-        Reduction::BatchMean => shape.first().copied().unwrap_or(1),
-    };
-    if n == 0 {
-        return Err(Error::EmptyReduction {
-            what: "the input is empty",
-        });
-    }
-    Ok(Some(n))
-}
-
 /// The target's shape, the predictions' domain, then the gradient buffer's
 /// shape (if one is given), in that order.
 fn check_inputs<A: Float, D: Dimension, M: PointMath<A>>(
@@ -169,9 +153,9 @@ pub(crate) fn reduce<A: Float, D: Dimension, M: PointMath<A>>(
     math: M,
 ) -> Result<A> {
     check_inputs(pred, target, grad.as_deref(), math)?;
-    let n = denominator(reduction, pred.shape())?;
+    let n = element_denominator(reduction, pred.shape())?;
     let scale = n.map_or(A::one(), |n| {
-        pow2_recip(n).map_or_else(|| A::one() / A::from_usize(n), A::from_f64)
+        pow2_recip(n).map_or_else(|| A::one() / A::from_f64(n), A::from_f64)
     });
     let total = math.specialize(Contiguous {
         pred,
@@ -206,10 +190,10 @@ impl<A: Float, D: Dimension> Pass<A> for Contiguous<'_, A, D> {
 /// product: the same bits without a division's latency at the end of the
 /// call's dependency chain (a sixth of a 16-element MSE on the Zen 4 VM).
 #[inline(always)]
-pub(crate) fn mean(total: f64, n: usize) -> f64 {
+pub(crate) fn mean(total: f64, n: f64) -> f64 {
     match pow2_recip(n) {
         Some(r) => total * r,
-        None => total / n as f64,
+        None => total / n,
     }
 }
 
@@ -217,9 +201,12 @@ pub(crate) fn mean(total: f64, n: usize) -> f64 {
 /// `2⁻ᵏ` is normal): exact, and no division, whose latency the compiler
 /// otherwise leaves at the end of the call (it computed `1.0 / n` there).
 #[inline(always)]
-fn pow2_recip(n: usize) -> Option<f64> {
-    n.is_power_of_two()
-        .then(|| f64::from_bits((1023 - u64::from(n.trailing_zeros())) << 52))
+fn pow2_recip(n: f64) -> Option<f64> {
+    // A count is a whole number below 2⁶⁴: a power of two has no mantissa
+    // bits, and its exponent k = (bits >> 52) − 1023 is in 0..64.
+    let bits = n.to_bits();
+    (n >= 1.0 && bits & ((1 << 52) - 1) == 0 && n < 18_446_744_073_709_551_616.0)
+        .then(|| f64::from_bits((2046 - (bits >> 52)) << 52))
 }
 
 /// [`reduce`] with per-element weights and/or an auxiliary input: the
@@ -262,17 +249,10 @@ fn reduce_weighted<A: Float, D: Dimension, M: PointMath<A>>(
         .aux
         .as_ref()
         .map_or_else(|| ones.view(), |a| a.view());
-    let mut n = denominator(reduction, pred.shape())?.map(|n| n as f64);
-    if let (Some(_), Some((wv, WeightedMean::SumOfWeights))) = (n, &extras.weight) {
+    let mut n = element_denominator(reduction, pred.shape())?;
+    if let (Reduction::Mean, Some((wv, WeightedMean::SumOfWeights))) = (reduction, &extras.weight) {
         let total = super::update::sum_map(&wv.view().into_dyn(), |x| x).to_f64();
-        if reduction == Reduction::Mean && total == 0.0 {
-            return Err(Error::EmptyReduction {
-                what: "the weights sum to 0",
-            });
-        }
-        if reduction == Reduction::Mean {
-            n = Some(total);
-        }
+        n = crate::reduction::denominator(reduction, total, 0, "the weights sum to 0")?;
     }
     let scale = A::from_f64(n.map_or(1.0, |n| 1.0 / n));
     let mut stream = Stream::new();
@@ -713,8 +693,8 @@ pub(crate) fn reduce3<A: Float, D: Dimension>(
     reduction: Reduction,
     f: impl Fn(A, A, A) -> (A, A, A) + Copy,
 ) -> Result<A> {
-    let n = denominator(reduction, a.shape())?;
-    let scale = A::from_f64(n.map_or(1.0, |n| 1.0 / n as f64));
+    let n = element_denominator(reduction, a.shape())?;
+    let scale = A::from_f64(n.map_or(1.0, |n| 1.0 / n));
     let mean_of = |total: f64| A::from_f64(n.map_or(total, |n| mean(total, n)));
     // Every array in logical order in memory (the common case; a broadcast
     // `var` of `GaussianNll` is not): a dispatched kernel over the slices.
@@ -892,14 +872,14 @@ mod tests {
             .chain([3 << 40, usize::MAX]);
         for n in ns {
             // The gradient's scale, in both precisions: `1/n` to the bit.
-            if let Some(r) = pow2_recip(n) {
+            if let Some(r) = pow2_recip(n as f64) {
                 assert_eq!(r, 1.0 / n as f64, "{n}");
                 assert_eq!(r as f32, 1.0 / n as f32, "{n}");
             } else {
                 assert!(!n.is_power_of_two());
             }
             for &t in &totals {
-                let (got, want) = (mean(t, n), t / n as f64);
+                let (got, want) = (mean(t, n as f64), t / n as f64);
                 assert!(
                     got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
                     "{t:e} / {n}"

@@ -94,24 +94,11 @@ fn refill<A: Copy>(buf: &mut Vec<A>, it: impl Iterator<Item = A>) {
 /// (`Mean` and `BatchMean` divide by the row count): `(1/n, n)`, or `(1, 1)`
 /// for a sum or an unreduced call.
 pub(crate) fn row_reduction<A: Float>(
-    reduction: crate::loss::Reduction,
+    reduction: crate::reduction::Reduction,
     reduced: bool,
     rows: usize,
 ) -> crate::error::Result<(A, A)> {
-    use crate::loss::Reduction;
-    match reduction {
-        Reduction::Sum => Ok((A::one(), A::one())),
-        _ if !reduced => Ok((A::one(), A::one())),
-        Reduction::Mean | Reduction::BatchMean if rows == 0 => {
-            Err(crate::error::Error::EmptyReduction {
-                what: "the batch is empty",
-            })
-        }
-        Reduction::Mean | Reduction::BatchMean => {
-            let n = A::from_usize(rows);
-            Ok((A::one() / n, n))
-        }
-    }
+    crate::reduction::scale(reduction, reduced, rows as f64, rows, "the batch is empty")
 }
 
 /// One row of `K` matrices as the loss sees them, and the gradient rows to

@@ -18,8 +18,9 @@ use crate::kernel::softmax::{
     prob_row_finish, CountTargets, CountedIndexRows, IndexMath, IndexRows, ProbRows,
 };
 use crate::kernel::sum::{map_into_sum, map_sum, max_slice, sum_indexed};
-use crate::loss::regression::counted_elementwise;
-use crate::loss::{elementwise_loss, loss_builders, Elementwise, Loss, Reduction};
+use crate::loss::{
+    counted_elementwise, elementwise_loss, loss_builders, Elementwise, Loss, Reduction,
+};
 
 /// Keras' probability clipping bound.
 const KERAS_EPSILON: f64 = 1e-7;
@@ -350,7 +351,7 @@ impl ClassOptions<'_> {
             _ => checked_total()?,
         };
         let batch = pred.shape()[0];
-        let (scale, denominator) = reduction_scale(
+        let (scale, denominator) = crate::reduction::scale(
             self.reduction,
             reduced,
             total,
@@ -387,28 +388,6 @@ fn sample_shape(shape: &[usize], axis: Axis) -> Vec<usize> {
         .filter(|&(i, _)| i != axis.index())
         .map(|(_, &d)| d)
         .collect()
-}
-
-/// `(gradient scale, denominator)`: `Mean` divides by `mean_denominator`,
-/// `BatchMean` by `batch`, `Sum` (and unreduced calls) by 1.
-fn reduction_scale<A: Float>(
-    reduction: Reduction,
-    reduced: bool,
-    mean_denominator: f64,
-    batch: usize,
-    empty: &'static str,
-) -> Result<(A, A)> {
-    let d = match reduction {
-        _ if !reduced => return Ok((A::one(), A::one())),
-        Reduction::Sum => return Ok((A::one(), A::one())),
-        Reduction::Mean => mean_denominator,
-        Reduction::BatchMean => batch as f64,
-    };
-    if d == 0.0 {
-        return Err(Error::EmptyReduction { what: empty });
-    }
-    let d = A::from_f64(d);
-    Ok((A::one() / d, d))
 }
 
 /// Validated options, converted to `A`.
@@ -704,7 +683,7 @@ impl CrossEntropy {
                 g,
             },
             scale_of: |counted: usize| {
-                reduction_scale::<A>(reduction, true, counted as f64, batch, "").ok()
+                crate::reduction::scale::<A>(reduction, true, counted as f64, batch, "").ok()
             },
         })
         .ok()?;
@@ -785,7 +764,7 @@ impl CrossEntropy {
         }
         crate::kernel::check_same_shape("target", pred, target)?;
         let positions = pred.len() / pred.len_of(axis).max(1);
-        let (scale, d) = reduction_scale(
+        let (scale, d) = crate::reduction::scale(
             self.reduction,
             reduced,
             positions as f64,
@@ -1173,7 +1152,7 @@ impl MultiMargin {
         let opts = self.opts()?;
         let (axis, _, _) = opts.check_indices(pred, target, grad.as_deref(), false)?;
         let samples = target.len();
-        let (scale, denominator) = reduction_scale(
+        let (scale, denominator) = crate::reduction::scale(
             self.reduction,
             true,
             samples as f64,

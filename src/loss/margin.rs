@@ -6,8 +6,7 @@ use ndarray::{ArrayRef, Dimension};
 use crate::error::{check_hyper, Result};
 use crate::float::{logistic, Float};
 use crate::kernel::elementwise::{Pass, PointMath, WeightedMean};
-use crate::loss::regression::counted_elementwise;
-use crate::loss::{elementwise_loss, loss_builders, Elementwise, Reduction};
+use crate::loss::{counted_elementwise, elementwise_loss, loss_builders, Elementwise, Reduction};
 
 /// `(ln(1 + eˣ), σ(x), σ(−x))`: softplus without overflow, both sigmoids
 /// without cancellation.

@@ -13,6 +13,7 @@ use ndarray::{Array, ArrayRef, Dimension};
 
 use crate::error::Result;
 use crate::float::Float;
+pub use crate::reduction::Reduction;
 
 pub mod boxes;
 pub mod classification;
@@ -20,6 +21,7 @@ pub mod margin;
 pub mod probabilistic;
 pub mod ranking;
 pub mod regression;
+mod regularized;
 
 pub use boxes::{CiouLoss, DiouLoss, GiouLoss, IouLoss};
 pub use classification::{Bce, BceWithLogits, CrossEntropy, MultiMargin, Nll};
@@ -27,37 +29,7 @@ pub use margin::{Hinge, HingeEmbedding, SigmoidFocal, SoftMargin, SquaredHinge};
 pub use probabilistic::{KlDiv, PoissonNll};
 pub use ranking::{CosineEmbedding, GaussianNll, MarginRanking, TripletMargin};
 pub use regression::{Huber, LogCosh, Mae, Mape, Mse, Msle, Quantile, SmoothL1};
-
-/// How per-element (or per-sample) losses are combined into one number.
-///
-/// PyTorch's `reduction='none'` is the separate method [`Loss::unreduced`],
-/// because its result is an array rather than a scalar.
-///
-/// # Examples
-///
-/// ```
-/// use ndarray::array;
-/// use ndloss::prelude::*;
-///
-/// let (p, t) = (array![1.0_f64, 2.0], array![0.0_f64, 0.0]);
-/// assert_eq!(Mse::new().forward(&p, &t)?, 2.5); // (1 + 4) / 2
-/// assert_eq!(Mse::new().reduction(Reduction::Sum).forward(&p, &t)?, 5.0);
-/// # Ok::<(), ndloss::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Reduction {
-    /// The mean: PyTorch's default, `'mean'`. Each loss documents its
-    /// denominator (the element count, or the sum of the selected weights).
-    #[default]
-    Mean,
-    /// The sum, PyTorch's `'sum'`.
-    Sum,
-    /// The sum divided by the size of the first axis (the batch):
-    /// PyTorch's `KLDivLoss(reduction='batchmean')`, the mathematically
-    /// correct KL divergence per sample. Accepted by every loss.
-    BatchMean,
-}
+pub use regularized::Regularized;
 
 /// A loss: a scalar objective of a prediction and a target, with its exact
 /// gradient with respect to the prediction.
@@ -176,12 +148,12 @@ macro_rules! loss_builders {
             }
 
             /// Wraps the loss with a regularizer over a parameter set:
-            /// see [`Regularized`](crate::regularize::Regularized).
+            /// see [`Regularized`](crate::loss::Regularized).
             pub fn regularized<R: $crate::regularize::Regularizer>(
                 self,
                 regularizer: R,
-            ) -> $crate::regularize::Regularized<Self, R> {
-                $crate::regularize::Regularized::new(self, regularizer)
+            ) -> $crate::loss::Regularized<Self, R> {
+                $crate::loss::Regularized::new(self, regularizer)
             }
         }
     };
@@ -405,3 +377,24 @@ macro_rules! elementwise_loss {
     };
 }
 pub(crate) use elementwise_loss;
+
+/// Implements [`Elementwise`] for a loss whose `math` is written as
+/// `fn checked_math<A: Float>(&self) -> Result<$math<A>>`, with a count-based
+/// weighted mean.
+macro_rules! counted_elementwise {
+    ($name:ident, $math:ident) => {
+        impl Elementwise for $name {
+            type Math<A: Float> = $math<A>;
+            const WEIGHTED_MEAN: WeightedMean = WeightedMean::Count;
+            fn math<A: Float>(&self) -> Result<$math<A>> {
+                self.checked_math()
+            }
+            fn reduction_mode(&self) -> Reduction {
+                self.reduction
+            }
+        }
+        loss_builders!($name);
+        elementwise_loss!($name);
+    };
+}
+pub(crate) use counted_elementwise;

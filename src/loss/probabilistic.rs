@@ -4,8 +4,7 @@
 use crate::error::{check_hyper, Result};
 use crate::float::Float;
 use crate::kernel::elementwise::{Pass, PointMath, WeightedMean};
-use crate::loss::regression::counted_elementwise;
-use crate::loss::{elementwise_loss, loss_builders, Elementwise, Reduction};
+use crate::loss::{counted_elementwise, elementwise_loss, loss_builders, Elementwise, Reduction};
 
 /// Poisson negative log-likelihood, PyTorch's `PoissonNLLLoss`.
 ///

@@ -2,9 +2,9 @@
 //! shape, and the loss is a function of each pair of elements.
 
 use crate::error::{check_hyper, Result};
-use crate::float::{clamp_keep_nan, tanh_from_expm1, Float};
+use crate::float::{clamp_keep_nan, sign, tanh_from_expm1, Float};
 use crate::kernel::elementwise::{PointMath, WeightedMean};
-use crate::loss::{elementwise_loss, loss_builders, Elementwise, Reduction};
+use crate::loss::{counted_elementwise, elementwise_loss, loss_builders, Elementwise, Reduction};
 
 /// Mean squared error.
 ///
@@ -162,39 +162,6 @@ impl<A: Float> PointMath<A> for MaeMath {
         (e.abs(), sign(e))
     }
 }
-
-/// `sign(x)` with `sign(±0) = 0` and NaN kept (`Float::signum` gives `1` at `+0`).
-#[inline(always)]
-pub(crate) fn sign<A: Float>(x: A) -> A {
-    if x > A::zero() {
-        A::one()
-    } else if x < A::zero() {
-        -A::one()
-    } else {
-        x * A::zero() // 0, or NaN for NaN
-    }
-}
-
-/// Implements [`Elementwise`] for a loss whose `math` is written as
-/// `fn checked_math<A: Float>(&self) -> Result<$math<A>>`, with a count-based
-/// weighted mean.
-macro_rules! counted_elementwise {
-    ($name:ident, $math:ident) => {
-        impl Elementwise for $name {
-            type Math<A: Float> = $math<A>;
-            const WEIGHTED_MEAN: WeightedMean = WeightedMean::Count;
-            fn math<A: Float>(&self) -> Result<$math<A>> {
-                self.checked_math()
-            }
-            fn reduction_mode(&self) -> Reduction {
-                self.reduction
-            }
-        }
-        loss_builders!($name);
-        elementwise_loss!($name);
-    };
-}
-pub(crate) use counted_elementwise;
 
 /// Huber loss: quadratic near zero, linear beyond `delta`.
 ///

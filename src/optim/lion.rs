@@ -1,8 +1,8 @@
 use super::{common_methods, core_builders, slot_buffers, unit_interval, Core, Optimizer};
 use crate::error::Result;
+use crate::float::sign;
 use crate::float::Float;
 use crate::kernel::update::update;
-use crate::loss::regression::sign;
 use crate::params::{Params, ParamsMut};
 
 /// Lion (evolved sign momentum), Keras' `Lion` and optax's `lion`; not in PyTorch.
