@@ -222,6 +222,21 @@ pub(crate) fn tanh_from_expm1<A: num_traits::Float>(x: A, m: A) -> A {
     }
 }
 
+/// `(ln(1 + eˣ), σ(x), σ(−x))`: softplus without overflow, both sigmoids
+/// without cancellation.
+#[inline(always)]
+pub(crate) fn softplus_sigmoids<A: Float, const FMA: bool>(x: A) -> (A, A, A) {
+    let (e, l, r) = logistic::<A, FMA>(x);
+    let (small, large) = (e * r, r);
+    let neg = x < A::zero();
+    let softplus = (if neg { A::zero() } else { x }) + l;
+    if neg {
+        (softplus, small, large)
+    } else {
+        (softplus, large, small)
+    }
+}
+
 /// `sign(x)` with `sign(±0) = 0` and NaN kept (`Float::signum` gives `1` at `+0`).
 #[inline(always)]
 pub(crate) fn sign<A: Float>(x: A) -> A {

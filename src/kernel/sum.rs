@@ -106,6 +106,31 @@ pub(crate) fn block_total<A: Float>(sum: A, exact: impl FnOnce() -> f64) -> f64 
     }
 }
 
+/// Compensated (Kahan–Babuška–Neumaier) `f64` sum: the error does not grow
+/// with the number of terms.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Compensated {
+    sum: f64,
+    compensation: f64,
+}
+
+impl Compensated {
+    #[inline]
+    pub(crate) fn push(&mut self, x: f64) {
+        let t = self.sum + x;
+        self.compensation += if self.sum.abs() >= x.abs() {
+            (self.sum - t) + x
+        } else {
+            (x - t) + self.sum
+        };
+        self.sum = t;
+    }
+
+    pub(crate) fn total(self) -> f64 {
+        self.sum + self.compensation
+    }
+}
+
 /// A streaming accumulator for values that arrive one at a time (the strided
 /// fallbacks): they are buffered into blocks and summed exactly as the
 /// contiguous paths sum a slice.

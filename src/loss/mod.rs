@@ -3,11 +3,18 @@
 //! | family | losses |
 //! | --- | --- |
 //! | [`regression`] | [`Mse`], [`Mae`], [`Huber`], [`SmoothL1`], [`LogCosh`], [`Msle`], [`Mape`], [`Quantile`] |
-//! | [`probabilistic`] | [`PoissonNll`], [`KlDiv`] |
-//! | [`classification`] | [`CrossEntropy`] (logits or probabilities, any number of spatial axes), [`Nll`], [`MultiMargin`], [`Bce`], [`BceWithLogits`] |
+//! | [`binary`] | [`Bce`], [`BceWithLogits`], [`SigmoidFocal`] (element-wise, targets in [0, 1]) |
+//! | [`classification`] | [`CrossEntropy`] (logits or probabilities, any number of spatial axes), [`Nll`], [`MultiMargin`] (over a class axis) |
+//! | [`margin`] | [`Hinge`], [`SquaredHinge`], [`SoftMargin`], [`HingeEmbedding`] (scores with ±1 labels) |
+//! | [`probabilistic`] | [`PoissonNll`], [`GaussianNll`], [`KlDiv`] |
 //! | [`boxes`] | [`IouLoss`], [`GiouLoss`], [`DiouLoss`], [`CiouLoss`] |
-//! | [`ranking`] | [`MarginRanking`], [`GaussianNll`], [`CosineEmbedding`], [`TripletMargin`] (several inputs: inherent methods, not [`Loss`]) |
-//! | [`margin`] | [`SigmoidFocal`], [`Hinge`], [`SquaredHinge`], [`SoftMargin`], [`HingeEmbedding`] |
+//! | [`ranking`] | [`MarginRanking`] |
+//! | [`contrastive`] | [`CosineEmbedding`], [`TripletMargin`] |
+//!
+//! [`MarginRanking`], [`GaussianNll`], [`CosineEmbedding`] and
+//! [`TripletMargin`] take several differentiable inputs: they have inherent
+//! methods, not [`Loss`] (see [`ranking`]). [`Regularized`] adds a penalty on
+//! the parameters to any loss.
 
 use ndarray::{Array, ArrayRef, Dimension};
 
@@ -15,19 +22,24 @@ use crate::error::Result;
 use crate::float::Float;
 pub use crate::reduction::Reduction;
 
+pub mod binary;
 pub mod boxes;
 pub mod classification;
+pub mod contrastive;
 pub mod margin;
+mod multi;
 pub mod probabilistic;
 pub mod ranking;
 pub mod regression;
 mod regularized;
 
+pub use binary::{Bce, BceWithLogits, SigmoidFocal};
 pub use boxes::{CiouLoss, DiouLoss, GiouLoss, IouLoss};
-pub use classification::{Bce, BceWithLogits, CrossEntropy, MultiMargin, Nll};
-pub use margin::{Hinge, HingeEmbedding, SigmoidFocal, SoftMargin, SquaredHinge};
-pub use probabilistic::{KlDiv, PoissonNll};
-pub use ranking::{CosineEmbedding, GaussianNll, MarginRanking, TripletMargin};
+pub use classification::{CrossEntropy, MultiMargin, Nll};
+pub use contrastive::{CosineEmbedding, TripletMargin};
+pub use margin::{Hinge, HingeEmbedding, SoftMargin, SquaredHinge};
+pub use probabilistic::{GaussianNll, KlDiv, PoissonNll};
+pub use ranking::MarginRanking;
 pub use regression::{Huber, LogCosh, Mae, Mape, Mse, Msle, Quantile, SmoothL1};
 pub use regularized::Regularized;
 
@@ -159,6 +171,15 @@ macro_rules! loss_builders {
     };
 }
 pub(crate) use loss_builders;
+
+/// A float vector's values as `f64` (how the losses store per-class settings).
+pub(crate) fn to_f64_vec<S>(values: &ndarray::ArrayBase<S, ndarray::Ix1>) -> Vec<f64>
+where
+    S: ndarray::Data,
+    S::Elem: Float,
+{
+    values.iter().map(|v| v.to_f64()).collect()
+}
 
 /// Element-wise losses with per-element weights, PyTorch's `weight=`.
 ///

@@ -1,0 +1,671 @@
+//! Contrastive and metric-learning losses on embeddings: pairs labelled
+//! similar or dissimilar ([`CosineEmbedding`]) and triplets of anchor,
+//! positive and negative ([`TripletMargin`]). Losses of several
+//! differentiable inputs, with the method set the
+//! [`ranking`](crate::loss::ranking) module describes.
+
+use ndarray::{Array1, Array2, ArrayRef, Ix1, Ix2};
+
+use super::multi::{clamp_min_zero, reduction_builder, shape_error};
+use crate::error::{check_hyper, Result};
+use crate::float::Float;
+use crate::kernel::check_same_shape;
+use crate::kernel::rowwise::{row_reduction, sum_rows_multi};
+use crate::loss::Reduction;
+
+/// PyTorch's `EPSILON` in `cosine_embedding_loss`: a `float` constant, so
+/// it is 1e-12 rounded to f32 (9.99999996e-13) for every dtype.
+const COSINE_EPSILON: f32 = 1e-12;
+
+/// Cosine embedding loss: pull similar pairs to cosine 1, push dissimilar
+/// ones below a margin.
+///
+/// ```text
+/// cos = Σ x1·x2 / sqrt((Σ x1² + ε)·(Σ x2² + ε))       per row, ε = 1e-12 (as f32)
+/// ℓ = 1 − cos                 where y = 1
+/// ℓ = max(0, cos − margin)    where y = −1
+/// ℓ = 0                       for any other label
+/// ∂cos/∂x1 = x2/√(…) − cos·x1/(Σ x1² + ε)    (and symmetrically for x2)
+/// mean and batch mean: Σ ℓ / N    sum: Σ ℓ
+/// ```
+///
+/// For learning embeddings from pairs labelled similar or dissimilar
+/// (siamese networks, retrieval): the loss depends only on the angle between
+/// the two embeddings. `x1`, `x2` are `(N, D)` (one pair per row), `y` is
+/// `(N,)`. The `ε` added to each squared norm keeps a zero row finite (its
+/// cosine is 0, its gradient large: ~1e6·x2/‖x2‖ for the mean over one row).
+/// At `cos = margin` the gradient is PyTorch's subgradient (it passes).
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `margin` | 0 | finite (−1 to 1 is meaningful) |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// PyTorch: `torch.nn.CosineEmbeddingLoss(margin)` / `F.cosine_embedding_loss`,
+/// same values and gradients, including the placement of `EPSILON` (added to
+/// each squared norm before the product and the square root, and a `float`
+/// constant in ATen, hence 9.99999996e-13 in f64 too). Differences: a mean
+/// over no rows is an error, not NaN; a single pair `(D,)` with a 0-d label
+/// is `x.insert_axis(Axis(0))` with a length-1 `y` here.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::loss::CosineEmbedding;
+///
+/// let x1 = array![[1.0_f64, 0.0], [1.0, 1.0]];
+/// let x2 = array![[0.0, 2.0], [2.0, 2.0]];
+/// let y = array![1.0, -1.0];
+/// // Row 0: orthogonal but similar, 1 − 0 = 1. Row 1: parallel but dissimilar, max(0, 1 − 0) = 1.
+/// let v = CosineEmbedding::new().forward(&x1, &x2, &y)?;
+/// assert!((v - 1.0).abs() < 1e-9);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) naming `x2` (or a gradient buffer:
+/// `"gradient buffer for x1"`, `"gradient buffer for x2"`) not shaped like
+/// `x1`, or `y` not of shape `(N,)`; [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for a
+/// non-finite `margin`; [`Error::EmptyReduction`](crate::Error::EmptyReduction) for the mean over no rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CosineEmbedding {
+    reduction: Reduction,
+    margin: f64,
+}
+
+impl Default for CosineEmbedding {
+    fn default() -> Self {
+        Self {
+            reduction: Reduction::Mean,
+            margin: 0.0,
+        }
+    }
+}
+reduction_builder!(CosineEmbedding);
+
+/// One pair of rows of [`CosineEmbedding`]: the value, and (if asked) the
+/// gradients scaled by `scale`, in PyTorch's backward order.
+#[inline]
+fn cosine_row<A: Float>(
+    x1: &[A],
+    x2: &[A],
+    y: A,
+    margin: A,
+    scale: A,
+    grads: [Option<&mut [A]>; 2],
+) -> A {
+    let zero = A::zero();
+    let one = A::one();
+    let eps = A::from_f64(f64::from(COSINE_EPSILON));
+    let (mut dot, mut s1, mut s2) = (zero, zero, zero);
+    for (&a, &b) in x1.iter().zip(x2) {
+        dot = dot + a * b;
+        s1 = s1 + a * a;
+        s2 = s2 + b * b;
+    }
+    let (m1, m2) = (s1 + eps, s2 + eps);
+    let denom = (m1 * m2).sqrt();
+    let cos = dot / denom;
+    let (value, dcos) = if y == one {
+        (one - cos, -one)
+    } else if y == -one {
+        clamp_min_zero(cos - margin)
+    } else {
+        (zero, zero)
+    };
+    let [g1, g2] = grads;
+    if g1.is_some() || g2.is_some() {
+        // cos = dot / denom, denom = sqrt(m1·m2), m = Σ x² + ε.
+        let g = dcos * scale;
+        let g_dot = g / denom;
+        let g_denom = -g * (cos / denom);
+        let g_prod = g_denom / (denom + denom);
+        let (g_m1, g_m2) = (g_prod * m2, g_prod * m1);
+        if let Some(g1) = g1 {
+            for ((d, &a), &b) in g1.iter_mut().zip(x1).zip(x2) {
+                *d = g_dot * b + (g_m1 * a + g_m1 * a);
+            }
+        }
+        if let Some(g2) = g2 {
+            for ((d, &a), &b) in g2.iter_mut().zip(x1).zip(x2) {
+                *d = g_dot * a + (g_m2 * b + g_m2 * b);
+            }
+        }
+    }
+    value
+}
+
+impl CosineEmbedding {
+    /// Cosine embedding loss with `margin = 0` and mean reduction (PyTorch's defaults).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The cosine below which dissimilar pairs cost nothing (default 0).
+    #[must_use]
+    pub fn margin(mut self, margin: f64) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    fn checked<A: Float>(
+        &self,
+        x1: &ArrayRef<A, Ix2>,
+        x2: &ArrayRef<A, Ix2>,
+        y: &ArrayRef<A, Ix1>,
+    ) -> Result<A> {
+        let m = check_hyper(
+            "margin",
+            self.margin,
+            self.margin.is_finite(),
+            "a finite value",
+        )?;
+        check_same_shape("x2", x1, x2)?;
+        if y.len() != x1.nrows() {
+            return Err(shape_error("y", &[x1.nrows()], y.shape()));
+        }
+        Ok(A::from_f64(m))
+    }
+
+    fn run<A: Float>(
+        &self,
+        x1: &ArrayRef<A, Ix2>,
+        x2: &ArrayRef<A, Ix2>,
+        y: &ArrayRef<A, Ix1>,
+        margin: A,
+        grads: [Option<&mut ArrayRef<A, Ix2>>; 2],
+    ) -> Result<A> {
+        let (scale, n) = row_reduction::<A>(self.reduction, true, x1.nrows())?;
+        let total = sum_rows_multi([x1, x2], grads, &mut |i, [a, b], gs| {
+            cosine_row(a, b, y[i], margin, scale, gs)
+        });
+        Ok(total / n)
+    }
+
+    /// The reduced loss.
+    ///
+    /// # Errors
+    ///
+    /// See [`CosineEmbedding`].
+    pub fn forward<A: Float>(
+        &self,
+        x1: &ArrayRef<A, Ix2>,
+        x2: &ArrayRef<A, Ix2>,
+        y: &ArrayRef<A, Ix1>,
+    ) -> Result<A> {
+        let margin = self.checked(x1, x2, y)?;
+        self.run(x1, x2, y, margin, [None, None])
+    }
+
+    /// The reduced loss, with its gradients with respect to `x1` and `x2`
+    /// written into `grad_x1` and `grad_x2` (shaped like `x1`) in one pass.
+    ///
+    /// # Errors
+    ///
+    /// See [`CosineEmbedding`]; on error both buffers are unchanged.
+    pub fn forward_grad_into<A: Float>(
+        &self,
+        x1: &ArrayRef<A, Ix2>,
+        x2: &ArrayRef<A, Ix2>,
+        y: &ArrayRef<A, Ix1>,
+        grad_x1: &mut ArrayRef<A, Ix2>,
+        grad_x2: &mut ArrayRef<A, Ix2>,
+    ) -> Result<A> {
+        let margin = self.checked(x1, x2, y)?;
+        check_same_shape("gradient buffer for x1", x1, grad_x1)?;
+        check_same_shape("gradient buffer for x2", x1, grad_x2)?;
+        self.run(x1, x2, y, margin, [Some(grad_x1), Some(grad_x2)])
+    }
+
+    /// The reduced loss and its gradients `(value, ∂/∂x1, ∂/∂x2)`.
+    ///
+    /// # Errors
+    ///
+    /// See [`CosineEmbedding`].
+    pub fn forward_grad<A: Float>(
+        &self,
+        x1: &ArrayRef<A, Ix2>,
+        x2: &ArrayRef<A, Ix2>,
+        y: &ArrayRef<A, Ix1>,
+    ) -> Result<(A, Array2<A>, Array2<A>)> {
+        let mut g1 = Array2::zeros(x1.raw_dim());
+        let mut g2 = Array2::zeros(x1.raw_dim());
+        let v = self.forward_grad_into(x1, x2, y, &mut g1, &mut g2)?;
+        Ok((v, g1, g2))
+    }
+
+    /// The gradients `(∂/∂x1, ∂/∂x2)` of the reduced loss.
+    ///
+    /// # Errors
+    ///
+    /// See [`CosineEmbedding`].
+    pub fn grad<A: Float>(
+        &self,
+        x1: &ArrayRef<A, Ix2>,
+        x2: &ArrayRef<A, Ix2>,
+        y: &ArrayRef<A, Ix1>,
+    ) -> Result<(Array2<A>, Array2<A>)> {
+        self.forward_grad(x1, x2, y).map(|(_, g1, g2)| (g1, g2))
+    }
+
+    /// The loss per pair, shape `(N,)` (PyTorch's `reduction='none'`); no rows is valid.
+    ///
+    /// # Errors
+    ///
+    /// See [`CosineEmbedding`].
+    pub fn unreduced<A: Float>(
+        &self,
+        x1: &ArrayRef<A, Ix2>,
+        x2: &ArrayRef<A, Ix2>,
+        y: &ArrayRef<A, Ix1>,
+    ) -> Result<Array1<A>> {
+        let margin = self.checked(x1, x2, y)?;
+        let mut out = Array1::zeros(x1.nrows());
+        sum_rows_multi([x1, x2], [None, None], &mut |i, [a, b], gs| {
+            let v = cosine_row(a, b, y[i], margin, A::one(), gs);
+            out[i] = v;
+            v
+        });
+        Ok(out)
+    }
+}
+
+/// The p-norm of `x − y + eps` (PyTorch's `pairwise_distance`) and its
+/// derivative, with PyTorch's special cases for p = 1 and p = 2.
+#[derive(Clone, Copy)]
+struct PNorm<A> {
+    p: A,
+    exact: Option<u8>,
+    eps: A,
+}
+
+impl<A: Float> PNorm<A> {
+    fn new(p: f64, eps: A) -> Self {
+        let exact = if p == 1.0 {
+            Some(1)
+        } else if p == 2.0 {
+            Some(2)
+        } else {
+            None
+        };
+        Self {
+            p: A::from_f64(p),
+            exact,
+            eps,
+        }
+    }
+
+    /// The difference PyTorch takes the norm of: `(x − y) + eps`.
+    #[inline(always)]
+    fn diff(self, x: A, y: A) -> A {
+        (x - y) + self.eps
+    }
+
+    /// `‖x − y + eps‖_p`.
+    fn dist(self, x: &[A], y: &[A]) -> A {
+        let d = x.iter().zip(y).map(|(&a, &b)| self.diff(a, b));
+        match self.exact {
+            Some(1) => d.fold(A::zero(), |s, d| s + d.abs()),
+            Some(2) => d.fold(A::zero(), |s, d| s + d * d).sqrt(),
+            _ => d
+                .fold(A::zero(), |s, d| s + d.abs().powf(self.p))
+                .powf(self.p.recip()),
+        }
+    }
+
+    /// `∂‖·‖/∂d` for one component `d` of a vector of norm `r`: 0 where
+    /// `r = 0` (PyTorch's subgradient), `sign(d)` (0 at 0) for p = 1.
+    #[inline(always)]
+    fn slope(self, d: A, r: A) -> A {
+        let zero = A::zero();
+        if self.exact == Some(1) {
+            return if d > zero {
+                A::one()
+            } else if d < zero {
+                -A::one()
+            } else {
+                d * zero
+            };
+        }
+        if r == zero {
+            return zero;
+        }
+        match self.exact {
+            Some(2) => d / r,
+            _ => {
+                let two = A::from_f64(2.0);
+                let scaled = if self.p < two {
+                    d.signum() * d.abs().powf(self.p - A::one())
+                } else {
+                    d * d.abs().powf(self.p - two)
+                };
+                scaled / r.powf(self.p - A::one())
+            }
+        }
+    }
+}
+
+/// Triplet margin loss: an anchor should be closer to its positive than to
+/// its negative by a margin.
+///
+/// ```text
+/// d(a, b) = ‖a − b + eps‖_p            per row (eps added to every component)
+/// d⁻ = d(a, n), or min(d(a, n), d(p, n)) with swap
+/// ℓ = max(d(a, p) − d⁻ + margin, 0)
+/// mean and batch mean: Σ ℓ / N    sum: Σ ℓ
+/// ```
+///
+/// For metric learning (face recognition, image retrieval, embeddings):
+/// `anchor`, `positive`, `negative` are `(N, D)`, one triplet per row. The
+/// *distance swap* (Balntas et al., 2016) uses the positive–negative distance
+/// when it is the smaller one, so the hardest negative distance is used.
+///
+/// Gradients are PyTorch's: where a distance is 0 its gradient is 0; for
+/// p = 1 the sign of each component (0 at 0); at a swap tie
+/// (`d(a, n) = d(p, n)`) each distance gets half the gradient (the
+/// derivative of `torch.minimum`); at the hinge (`ℓ`'s argument exactly 0)
+/// the gradient passes.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `margin` | 1 | finite, > 0 |
+/// | `p` | 2 | finite, ≥ 1 |
+/// | `eps` | 1e-6 | finite, ≥ 0 |
+/// | `swap` | false | |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// PyTorch: `torch.nn.TripletMarginLoss(margin, p, eps, swap)` /
+/// `F.triplet_margin_loss`, same values and gradients. Differences: a mean
+/// over no rows is an error, not NaN; `p < 1`, `p = ∞` and a negative `eps`
+/// are rejected; the three inputs must have one shape `(N, D)` (PyTorch
+/// broadcasts, and takes a single triplet `(D,)`: use `insert_axis(Axis(0))`).
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::loss::TripletMargin;
+///
+/// let anchor = array![[0.0_f64, 0.0]];
+/// let positive = array![[3.0, 4.0]]; // distance 5
+/// let negative = array![[0.0, 1.0]]; // distance 1
+/// let v = TripletMargin::new().forward(&anchor, &positive, &negative)?;
+/// assert!((v - 5.0).abs() < 1e-5); // 5 − 1 + margin 1 (eps shifts it by ~1e-6)
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) naming `positive`, `negative` or a gradient
+/// buffer (`"gradient buffer for anchor"`, … `positive`, … `negative`) not
+/// shaped like `anchor`; [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for `margin ≤ 0`
+/// (PyTorch raises too), `p < 1` or a negative `eps` (or any non-finite one);
+/// [`Error::EmptyReduction`](crate::Error::EmptyReduction) for the mean over no rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TripletMargin {
+    reduction: Reduction,
+    margin: f64,
+    p: f64,
+    eps: f64,
+    swap: bool,
+}
+
+impl Default for TripletMargin {
+    fn default() -> Self {
+        Self {
+            reduction: Reduction::Mean,
+            margin: 1.0,
+            p: 2.0,
+            eps: 1e-6,
+            swap: false,
+        }
+    }
+}
+reduction_builder!(TripletMargin);
+
+/// The validated settings of a [`TripletMargin`] call, in `A`.
+#[derive(Clone, Copy)]
+struct TripletMath<A> {
+    margin: A,
+    norm: PNorm<A>,
+    swap: bool,
+}
+
+impl<A: Float> TripletMath<A> {
+    /// One triplet: the value and, if asked, the gradients scaled by `scale`.
+    fn row(self, [a, p, n]: [&[A]; 3], scale: A, grads: [Option<&mut [A]>; 3]) -> A {
+        let (zero, one) = (A::zero(), A::one());
+        let norm = self.norm;
+        let d_pos = norm.dist(a, p);
+        let d_an = norm.dist(a, n);
+        // torch.minimum: NaN propagates; a tie sends half the gradient to each.
+        let (d_neg, w_an, w_pn, d_pn) = if self.swap {
+            let d_pn = norm.dist(p, n);
+            let d_neg = if d_an.is_nan() || d_pn.is_nan() {
+                d_an + d_pn
+            } else if d_pn < d_an {
+                d_pn
+            } else {
+                d_an
+            };
+            let (w_an, w_pn) = if d_an == d_pn {
+                let half = A::from_f64(0.5);
+                (half, half)
+            } else {
+                (
+                    if d_an > d_pn { zero } else { one },
+                    if d_an < d_pn { zero } else { one },
+                )
+            };
+            (d_neg, w_an, w_pn, d_pn)
+        } else {
+            (d_an, one, zero, zero)
+        };
+        let (value, dv) = clamp_min_zero(self.margin + d_pos - d_neg);
+        if grads.iter().any(Option::is_some) {
+            let g = dv * scale;
+            let [mut ga, mut gp, mut gn] = grads;
+            for k in 0..a.len() {
+                let c_ap = g * norm.slope(norm.diff(a[k], p[k]), d_pos);
+                let c_an = g * w_an * norm.slope(norm.diff(a[k], n[k]), d_an);
+                let c_pn = if self.swap {
+                    g * w_pn * norm.slope(norm.diff(p[k], n[k]), d_pn)
+                } else {
+                    zero
+                };
+                if let Some(ga) = ga.as_deref_mut() {
+                    ga[k] = c_ap - c_an;
+                }
+                if let Some(gp) = gp.as_deref_mut() {
+                    gp[k] = -c_ap - c_pn;
+                }
+                if let Some(gn) = gn.as_deref_mut() {
+                    gn[k] = c_an + c_pn;
+                }
+            }
+        }
+        value
+    }
+}
+
+impl TripletMargin {
+    /// PyTorch's defaults: `margin = 1`, `p = 2`, `eps = 1e-6`, no swap, mean reduction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The required gap between the negative and the positive distance (default 1).
+    #[must_use]
+    pub fn margin(mut self, margin: f64) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// The order of the norm of the distances (default 2).
+    #[must_use]
+    pub fn p(mut self, p: f64) -> Self {
+        self.p = p;
+        self
+    }
+
+    /// Added to every component of each difference before the norm (default 1e-6).
+    #[must_use]
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    /// Use `min(d(a, n), d(p, n))` as the negative distance (default false).
+    #[must_use]
+    pub fn swap(mut self, swap: bool) -> Self {
+        self.swap = swap;
+        self
+    }
+
+    fn checked<A: Float>(
+        &self,
+        anchor: &ArrayRef<A, Ix2>,
+        positive: &ArrayRef<A, Ix2>,
+        negative: &ArrayRef<A, Ix2>,
+    ) -> Result<TripletMath<A>> {
+        let margin = check_hyper(
+            "margin",
+            self.margin,
+            self.margin.is_finite() && self.margin > 0.0,
+            "a finite value > 0",
+        )?;
+        let p = check_hyper(
+            "p",
+            self.p,
+            self.p.is_finite() && self.p >= 1.0,
+            "a finite value >= 1",
+        )?;
+        let eps = check_hyper(
+            "eps",
+            self.eps,
+            self.eps.is_finite() && self.eps >= 0.0,
+            "a finite value >= 0",
+        )?;
+        check_same_shape("positive", anchor, positive)?;
+        check_same_shape("negative", anchor, negative)?;
+        Ok(TripletMath {
+            margin: A::from_f64(margin),
+            norm: PNorm::new(p, A::from_f64(eps)),
+            swap: self.swap,
+        })
+    }
+
+    fn run<A: Float>(
+        &self,
+        inputs: [&ArrayRef<A, Ix2>; 3],
+        math: TripletMath<A>,
+        grads: [Option<&mut ArrayRef<A, Ix2>>; 3],
+    ) -> Result<A> {
+        let (scale, n) = row_reduction::<A>(self.reduction, true, inputs[0].nrows())?;
+        let total = sum_rows_multi(inputs, grads, &mut |_, xs, gs| math.row(xs, scale, gs));
+        Ok(total / n)
+    }
+
+    /// The reduced loss.
+    ///
+    /// # Errors
+    ///
+    /// See [`TripletMargin`].
+    pub fn forward<A: Float>(
+        &self,
+        anchor: &ArrayRef<A, Ix2>,
+        positive: &ArrayRef<A, Ix2>,
+        negative: &ArrayRef<A, Ix2>,
+    ) -> Result<A> {
+        let math = self.checked(anchor, positive, negative)?;
+        self.run([anchor, positive, negative], math, [None, None, None])
+    }
+
+    /// The reduced loss, with its gradients with respect to the three inputs
+    /// written into `grad_anchor`, `grad_positive`, `grad_negative` (shaped
+    /// like `anchor`) in one pass.
+    ///
+    /// # Errors
+    ///
+    /// See [`TripletMargin`]; on error the three buffers are unchanged.
+    pub fn forward_grad_into<A: Float>(
+        &self,
+        anchor: &ArrayRef<A, Ix2>,
+        positive: &ArrayRef<A, Ix2>,
+        negative: &ArrayRef<A, Ix2>,
+        grad_anchor: &mut ArrayRef<A, Ix2>,
+        grad_positive: &mut ArrayRef<A, Ix2>,
+        grad_negative: &mut ArrayRef<A, Ix2>,
+    ) -> Result<A> {
+        let math = self.checked(anchor, positive, negative)?;
+        check_same_shape("gradient buffer for anchor", anchor, grad_anchor)?;
+        check_same_shape("gradient buffer for positive", anchor, grad_positive)?;
+        check_same_shape("gradient buffer for negative", anchor, grad_negative)?;
+        self.run(
+            [anchor, positive, negative],
+            math,
+            [Some(grad_anchor), Some(grad_positive), Some(grad_negative)],
+        )
+    }
+
+    /// The reduced loss and its gradients `(value, ∂/∂anchor, ∂/∂positive, ∂/∂negative)`.
+    ///
+    /// # Errors
+    ///
+    /// See [`TripletMargin`].
+    #[allow(clippy::type_complexity)]
+    pub fn forward_grad<A: Float>(
+        &self,
+        anchor: &ArrayRef<A, Ix2>,
+        positive: &ArrayRef<A, Ix2>,
+        negative: &ArrayRef<A, Ix2>,
+    ) -> Result<(A, Array2<A>, Array2<A>, Array2<A>)> {
+        let mut ga = Array2::zeros(anchor.raw_dim());
+        let mut gp = Array2::zeros(anchor.raw_dim());
+        let mut gn = Array2::zeros(anchor.raw_dim());
+        let v = self.forward_grad_into(anchor, positive, negative, &mut ga, &mut gp, &mut gn)?;
+        Ok((v, ga, gp, gn))
+    }
+
+    /// The gradients `(∂/∂anchor, ∂/∂positive, ∂/∂negative)` of the reduced loss.
+    ///
+    /// # Errors
+    ///
+    /// See [`TripletMargin`].
+    pub fn grad<A: Float>(
+        &self,
+        anchor: &ArrayRef<A, Ix2>,
+        positive: &ArrayRef<A, Ix2>,
+        negative: &ArrayRef<A, Ix2>,
+    ) -> Result<(Array2<A>, Array2<A>, Array2<A>)> {
+        self.forward_grad(anchor, positive, negative)
+            .map(|(_, ga, gp, gn)| (ga, gp, gn))
+    }
+
+    /// The loss per triplet, shape `(N,)` (PyTorch's `reduction='none'`); no rows is valid.
+    ///
+    /// # Errors
+    ///
+    /// See [`TripletMargin`].
+    pub fn unreduced<A: Float>(
+        &self,
+        anchor: &ArrayRef<A, Ix2>,
+        positive: &ArrayRef<A, Ix2>,
+        negative: &ArrayRef<A, Ix2>,
+    ) -> Result<Array1<A>> {
+        let math = self.checked(anchor, positive, negative)?;
+        let mut out = Array1::zeros(anchor.nrows());
+        sum_rows_multi(
+            [anchor, positive, negative],
+            [None, None, None],
+            &mut |i, xs, gs| {
+                let v = math.row(xs, A::one(), gs);
+                out[i] = v;
+                v
+            },
+        );
+        Ok(out)
+    }
+}
