@@ -389,7 +389,7 @@ pub(crate) fn load_transposed(
     cols: usize,
 ) -> [F32x16; LANES] {
     assert!(rows <= LANES && cols <= LANES);
-    assert!(rows == 0 || (rows - 1) * stride + cols <= x.len());
+    assert!(rows_fit(rows, stride, cols, x.len()));
     let mask = first(cols);
     // SAFETY: the token proves the CPU has AVX-512F. Lanes `0..cols` of row
     // `i` are `x[i·stride ..][..cols]`, inside `x` (asserted); masked-off
@@ -433,7 +433,7 @@ pub(crate) fn store_transposed(
     cols: usize,
 ) {
     assert!(rows <= LANES && cols <= LANES);
-    assert!(rows == 0 || (rows - 1) * stride + cols <= g.len());
+    assert!(rows_fit(rows, stride, cols, g.len()));
     let mask = first(cols);
     // SAFETY: the vectors prove the CPU has AVX-512F. Lanes `0..cols` of
     // row `i` are `g[i·stride ..][..cols]`, inside `g` (asserted);
@@ -457,20 +457,45 @@ pub(crate) fn store_transposed(
     }
 }
 
+/// Whether `rows` rows of `cols` elements, `stride` apart, lie within a
+/// slice of `len` elements: `(rows − 1)·stride + cols ≤ len`, in checked
+/// arithmetic (a huge stride must fail the check, not wrap around it).
+#[inline(always)]
+fn rows_fit(rows: usize, stride: usize, cols: usize, len: usize) -> bool {
+    rows == 0
+        || (rows - 1)
+            .checked_mul(stride)
+            .and_then(|start| start.checked_add(cols))
+            .is_some_and(|end| end <= len)
+}
+
 /// Lanes of `x` and `y` interleaved in pairs (as `f64`), low halves of
 /// each quarter.
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F: call it only where an [`Avx512`] token
+/// or an [`F32x16`] (made only with a token) is in hand.
 #[inline(always)]
 unsafe fn lo(x: __m512, y: __m512) -> __m512 {
     _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(x), _mm512_castps_pd(y)))
 }
 
 /// As [`lo`], high halves.
+///
+/// # Safety
+///
+/// As [`lo`].
 #[inline(always)]
 unsafe fn hi(x: __m512, y: __m512) -> __m512 {
     _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(x), _mm512_castps_pd(y)))
 }
 
 /// `out[c]` lane `r` = `v[r]` lane `c`: 64 shuffles in four rounds.
+///
+/// # Safety
+///
+/// As [`lo`].
 #[inline(always)]
 unsafe fn transpose(v: [__m512; LANES]) -> [__m512; LANES] {
     // 1. Interleave rows in pairs, within each 128-bit quarter Q (columns
@@ -514,11 +539,19 @@ mod tests {
     use crate::float::EXP_FTZ_MIN_F32;
 
     fn token() -> Option<Avx512> {
-        let t = super::super::simd::avx512_token();
-        if t.is_none() {
-            eprintln!("no AVX-512 here: nothing to test");
-        }
-        t
+        super::super::simd::avx512_token()
+    }
+
+    #[test]
+    fn row_bounds_are_checked_without_overflow() {
+        assert!(rows_fit(0, usize::MAX, 16, 0));
+        assert!(rows_fit(1, usize::MAX, 16, 16));
+        assert!(rows_fit(16, 20, 16, 15 * 20 + 16));
+        assert!(!rows_fit(16, 20, 16, 15 * 20 + 15));
+        // (rows − 1)·stride wraps in release arithmetic: must fail, not pass.
+        assert!(!rows_fit(2, usize::MAX, 16, 64));
+        assert!(!rows_fit(16, usize::MAX / 8, 16, 64));
+        assert!(!rows_fit(2, usize::MAX - 3, 8, usize::MAX));
     }
 
     #[test]

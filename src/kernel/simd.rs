@@ -75,27 +75,26 @@ mod x86 {
     /// 0 until detected, then a `Level` discriminant.
     static LEVEL: AtomicU8 = AtomicU8::new(0);
 
-    #[cold]
-    fn detect() -> Level {
+    /// The best level this CPU has, before the `NDLOSS_SIMD` cap.
+    pub(super) fn detected() -> Level {
         let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
         let avx512 = avx2
             && is_x86_feature_detected!("avx512f")
             && is_x86_feature_detected!("avx512bw")
             && is_x86_feature_detected!("avx512dq")
             && is_x86_feature_detected!("avx512vl");
-        let found = if avx512 {
+        if avx512 {
             Level::Avx512
         } else if avx2 {
             Level::Avx2
         } else {
             Level::Baseline
-        };
-        let cap = match std::env::var("NDLOSS_SIMD").as_deref() {
-            Ok("baseline") | Ok("sse2") => Level::Baseline,
-            Ok("avx2") => Level::Avx2,
-            _ => Level::Avx512,
-        };
-        let level = found.min(cap);
+        }
+    }
+
+    #[cold]
+    fn detect() -> Level {
+        let level = detected().min(super::cap());
         LEVEL.store(level as u8, Ordering::Relaxed);
         level
     }
@@ -125,11 +124,49 @@ mod x86 {
     }
 }
 
+/// The most `NDLOSS_SIMD` allows: `baseline` (or `sse2`), `avx2`, or
+/// anything else for no cap.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn cap() -> Level {
+    match std::env::var("NDLOSS_SIMD").as_deref() {
+        Ok("baseline") | Ok("sse2") => Level::Baseline,
+        Ok("avx2") => Level::Avx2,
+        _ => Level::Avx512,
+    }
+}
+
+/// The level the test run must exercise, from `NDLOSS_EXPECT_SIMD`
+/// (`avx512`, `avx2` or `baseline`: what the CPU is known to have, set by
+/// CI), capped by `NDLOSS_SIMD`; `None` when the variable is not set.
+/// A test whose path needs a level above the one kernels run at fails
+/// instead of passing without running (see [`avx512_token`]).
+#[cfg(test)]
+pub(crate) fn expected_level() -> Option<Level> {
+    let expected = match std::env::var("NDLOSS_EXPECT_SIMD").ok()?.as_str() {
+        "avx512" => Level::Avx512,
+        "avx2" => Level::Avx2,
+        "baseline" => Level::Baseline,
+        other => panic!("NDLOSS_EXPECT_SIMD={other}: expected avx512, avx2 or baseline"),
+    };
+    Some(expected.min(cap()))
+}
+
 /// A token when this CPU has AVX-512 and kernels run at that level, for
-/// testing the functions that take one.
+/// testing the functions that take one. `None` skips such a test, unless
+/// the run expects AVX-512 ([`expected_level`]): then it panics, so that
+/// CI on an AVX-512 machine cannot pass without running the AVX-512 paths.
 #[cfg(all(test, target_arch = "x86_64"))]
 pub(crate) fn avx512_token() -> Option<Avx512> {
-    (level() == Level::Avx512).then_some(Avx512(()))
+    let token = (level() == Level::Avx512).then_some(Avx512(()));
+    if token.is_none() {
+        assert!(
+            expected_level() != Some(Level::Avx512),
+            "NDLOSS_EXPECT_SIMD asks for AVX-512, but kernels run at {:?}",
+            level()
+        );
+        eprintln!("no AVX-512 here: skipped");
+    }
+    token
 }
 
 /// The level [`dispatch`] runs kernels at on this CPU.
@@ -272,5 +309,21 @@ pub(crate) fn stream_fence() {
     #[cfg(target_arch = "x86_64")]
     unsafe {
         std::arch::x86_64::_mm_sfence()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With `NDLOSS_EXPECT_SIMD` set (CI sets it from the CPU's flags), the
+    /// kernels run at exactly that level, capped by `NDLOSS_SIMD`: a
+    /// detection that fell back to a lower level fails the run.
+    #[test]
+    fn kernels_run_at_the_expected_level() {
+        match expected_level() {
+            Some(expected) => assert_eq!(level(), expected, "the SIMD level CI expects"),
+            None => eprintln!("NDLOSS_EXPECT_SIMD not set: level {:?} unchecked", level()),
+        }
     }
 }

@@ -23,7 +23,7 @@ use super::avx512::{load_targets, load_transposed, store_transposed, F32x16, LAN
 #[cfg(target_arch = "x86_64")]
 use super::simd::Avx512;
 use super::simd::Kernel;
-use super::sum::{halving_sum_64, map_sum, sum_indexed, Stream, BLOCK};
+use super::sum::{halving_sum_64, map_sum, row_max, row_sum, sum_indexed, Stream, BLOCK};
 use crate::float::Float;
 
 /// Rows at least this long are processed one at a time, with the
@@ -121,7 +121,7 @@ impl<'w, A: Float> IndexMath<'w, A> {
 }
 
 /// Cross-entropy from logits with class indices, with gradient.
-pub(crate) struct IndexRows<'a, A> {
+struct IndexRows<'a, A> {
     /// `rows × cols` logits, row-major.
     pub(crate) x: &'a [A],
     /// Number of classes.
@@ -285,12 +285,124 @@ impl<A: Float> IndexRows<'_, A> {
     }
 }
 
+/// Logits per chunk of [`index_rows`]; inputs of at most one chunk can take
+/// [`small_index_rows`], validation and rows in a single dispatch.
+pub(crate) const SMALL_INDEX_LOGITS: usize = 1 << 14;
+
+/// Cross-entropy of row-major logits `x` (`cols` classes) with class-index
+/// targets (validated, `< cols` unless `ignore`): returns the sum of the row
+/// values and writes the gradient times `scale` into `g`.
+///
+/// Whole rows per chunk of about [`SMALL_INDEX_LOGITS`] logits, finer than
+/// the element-wise chunks, so that two threads get balanced work on a
+/// few hundred rows (with the `rayon` feature; see [`super::split_sum`]).
+pub(crate) fn index_rows<A: Float>(
+    x: &[A],
+    cols: usize,
+    targets: &[usize],
+    ignore: Option<usize>,
+    math: IndexMath<'_, A>,
+    scale: A,
+    g: &mut [A],
+) -> f64 {
+    let cols1 = cols.max(1);
+    let rows_per_chunk = (SMALL_INDEX_LOGITS / cols1).max(1);
+    let chunk_total = |offset: usize, g: &mut [A]| -> f64 {
+        let (r0, rows) = (offset / cols1, g.len() / cols1);
+        super::simd::dispatch(IndexRows {
+            x: &x[offset..offset + g.len()],
+            cols,
+            targets: &targets[r0..r0 + rows],
+            ignore,
+            math,
+            scale,
+            g,
+        })
+    };
+    super::split_sum(g, rows_per_chunk * cols1, &chunk_total)
+}
+
+/// [`index_rows`] for one chunk of rows, with the target check in the same
+/// dispatch ([`CountedIndexRows`]) and the reduction's `(scale,
+/// denominator)` from `scale_of(counted targets)`: `Some((total,
+/// denominator))`, or `None` with nothing written when a target is out of
+/// range or the reduction is empty (the caller's general path then names the
+/// error).
+pub(crate) fn small_index_rows<A: Float>(
+    x: &[A],
+    cols: usize,
+    targets: &[usize],
+    ignore: Option<usize>,
+    math: IndexMath<'_, A>,
+    g: &mut [A],
+    scale_of: impl FnOnce(usize) -> Option<(A, A)>,
+) -> Option<(f64, A)> {
+    super::simd::dispatch(CountedIndexRows {
+        count: CountTargets {
+            targets,
+            ignore,
+            classes: cols,
+        },
+        rows: IndexRows {
+            x,
+            cols,
+            targets,
+            ignore,
+            math,
+            scale: A::one(),
+            g,
+        },
+        scale_of,
+    })
+    .ok()
+}
+
+/// Cross-entropy of row-major logits `x` (`cols ≥` [`LONG_ROW`] classes) with
+/// probability targets `t`, class `weights`, label smoothing `eps` (`eps_over_c`
+/// = ε/C): the sum of the row values, the gradient times `scale` into `g`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn prob_rows<A: Float>(
+    x: &[A],
+    t: &[A],
+    cols: usize,
+    weights: Option<&[f64]>,
+    eps: A,
+    eps_over_c: A,
+    scale: A,
+    g: &mut [A],
+) -> f64 {
+    super::simd::dispatch(ProbRows {
+        x,
+        t,
+        cols,
+        weights,
+        keep: A::one() - eps,
+        share: eps_over_c,
+        scale,
+        g,
+    })
+}
+
+/// How many of `targets` take part (those not `ignore`), and whether any of
+/// them is `classes` or more: [`CountTargets`], dispatched.
+pub(crate) fn count_targets(
+    targets: &[usize],
+    ignore: Option<usize>,
+    classes: usize,
+) -> (usize, bool) {
+    super::simd::dispatch(CountTargets {
+        targets,
+        ignore,
+        classes,
+    })
+}
+
 /// Counts the class-index targets that take part (those not `ignore`) and
 /// says whether any of them is `classes` or more: the validation before
 /// [`IndexRows`], dispatched so that it vectorises (the baseline x86-64 has
 /// no 64-bit unsigned compare: scalar, it was a tenth of a 32 × 10
 /// cross-entropy).
-pub(crate) struct CountTargets<'a> {
+struct CountTargets<'a> {
     /// The targets.
     pub(crate) targets: &'a [usize],
     /// Targets equal to this are not counted (and never out of range).
@@ -320,7 +432,7 @@ impl Kernel for CountTargets<'_> {
 /// validated call for one chunk of rows, for small inputs whose fixed cost
 /// matters (two dispatches were a tenth of a 32 × 10 cross-entropy). The
 /// targets are checked before anything is written.
-pub(crate) struct CountedIndexRows<'a, A, F> {
+struct CountedIndexRows<'a, A, F> {
     /// The target check (the same targets as `rows`).
     pub(crate) count: CountTargets<'a>,
     /// The kernel; its `scale` is replaced by `scale_of`'s.
@@ -506,9 +618,6 @@ impl LaneRows<'_> {
     }
 }
 
-/// Width of the register accumulators of [`row_max`] and [`row_sum`].
-const W: usize = 32;
-
 /// The rest of a row of cross-entropy from logits with probability targets,
 /// given `(m, ln s, s)` of its softmax (`g` holding `exp(x − m)` if given):
 /// `ℓ = Σ_c q_c·(m + ln s − x_c)` with `q(c) = w_c·t'_c` (the smoothed,
@@ -539,7 +648,7 @@ pub(crate) fn prob_row_finish<A: Float>(
 /// `(N, C)` arrays with `C ≥` [`LONG_ROW`], with gradient: the exponentials
 /// as [`IndexRows`] computes them ([`exp_row`]), then [`prob_row_finish`].
 /// Row values are streamed in row order, as the generic row driver does.
-pub(crate) struct ProbRows<'a, A> {
+struct ProbRows<'a, A> {
     /// `rows × cols` logits.
     pub(crate) x: &'a [A],
     /// `rows × cols` target probabilities.
@@ -643,88 +752,6 @@ fn exp_row<const FMA: bool, A: Float>(x: &[A], m: A, g: &mut [A], next: &[A]) ->
     s
 }
 
-/// Maximum of a row's non-NaN elements, `−∞` for an empty row.
-///
-/// A NaN is skipped, which is enough: a NaN logit makes its exponential NaN,
-/// so the row's sum, value and whole gradient row are NaN anyway (as in
-/// PyTorch). `if v > m { v } else { m }` is exactly one x86 `max` instruction
-/// with that NaN rule; long rows keep [`TAIL`] running maxima in an array
-/// updated element-wise (a loop the vectoriser handles without reduction
-/// support; the `f32::max` fold it did vectorise costs three instructions per
-/// vector for `maxnum`'s NaN rule: measured 17% of a 256×1000
-/// cross-entropy), then reduce them by halving.
-#[inline(always)]
-pub(crate) fn row_max<A: Float>(x: &[A]) -> A {
-    #[inline(always)]
-    fn max<A: Float>(m: A, v: A) -> A {
-        if v > m {
-            v
-        } else {
-            m
-        }
-    }
-    let n = x.len();
-    if n < TAIL {
-        // Short rows: one scalar max per element (rows are independent, so
-        // the out-of-order core overlaps their chains).
-        return x.iter().fold(A::neg_infinity(), |m, &v| max(m, v));
-    }
-    const L: usize = TAIL;
-    let mut acc = [A::neg_infinity(); L];
-    let (chunks, _) = x.as_chunks::<L>();
-    // The whole multiples of L, then the last L elements again
-    // (overlapping: max is idempotent) instead of a scalar remainder.
-    for c in chunks {
-        acc = std::array::from_fn(|k| max(acc[k], c[k]));
-    }
-    let last: &[A; L] = x[n - L..].try_into().expect("n ≥ TAIL");
-    acc = std::array::from_fn(|k| max(acc[k], last[k]));
-    #[inline(always)]
-    fn half<A: Float, const N: usize, const H: usize>(x: &[A; N]) -> [A; H] {
-        std::array::from_fn(|i| max(x[i], x[i + H]))
-    }
-    let a: [A; 32] = half(&acc);
-    let a: [A; 16] = half(&a);
-    let a: [A; 8] = half(&a);
-    let a: [A; 4] = half(&a);
-    let a: [A; 2] = half(&a);
-    max(a[0], a[1])
-}
-
-/// `Σ x` with `W` lane accumulators, combined by halving; in `f64` per
-/// [`BLOCK`]-element block (exact enough: every term of a softmax sum is in
-/// `[0, 1]`).
-#[inline(always)]
-pub(crate) fn row_sum<A: Float>(x: &[A]) -> f64 {
-    if x.len() < W {
-        // Short rows: a plain sum (fewer than W terms in [0, 1]).
-        return x.iter().fold(A::zero(), |s, &v| s + v).to_f64();
-    }
-    let mut total = 0.0;
-    for block in x.chunks(BLOCK) {
-        let mut acc = [A::zero(); W];
-        let (chunks, rest) = block.as_chunks::<W>();
-        for c in chunks {
-            for k in 0..W {
-                acc[k] = acc[k] + c[k];
-            }
-        }
-        for (k, &v) in rest.iter().enumerate() {
-            acc[k] = acc[k] + v;
-        }
-        let mut m = W;
-        while m > 1 {
-            let h = m / 2;
-            for k in 0..h {
-                acc[k] = acc[k] + acc[k + h];
-            }
-            m = h;
-        }
-        total += acc[0].to_f64();
-    }
-    total
-}
-
 /// `eˣ` for `x ≤ 0` (a logit minus its row's maximum), with or without
 /// fused multiply-adds. Values below the smallest normal number are 0: they
 /// cannot change a row sum of at least 1, and the gradient entries they
@@ -746,7 +773,6 @@ mod tests {
     #[test]
     fn lane_path_matches_group_path() {
         let Some(t) = super::super::simd::avx512_token() else {
-            eprintln!("no AVX-512 here: the lane path cannot run");
             return;
         };
         let mut state = 0x1234_5678_u64;

@@ -12,9 +12,8 @@ use super::{check_class_input, ClassOptions};
 use crate::error::{check_hyper, Error, Result};
 use crate::float::Float;
 use crate::kernel::rowwise::{map_lanes, sum_lanes};
-use crate::kernel::simd::dispatch;
 use crate::kernel::softmax::{
-    prob_row_finish, CountTargets, CountedIndexRows, IndexMath, IndexRows, ProbRows,
+    index_rows, prob_row_finish, prob_rows, small_index_rows, IndexMath, SMALL_INDEX_LOGITS,
 };
 use crate::kernel::sum::{map_into_sum, map_sum, max_slice, sum_indexed};
 use crate::loss::{loss_builders, Loss, Reduction};
@@ -457,10 +456,6 @@ impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for CrossEntropy {
     }
 }
 
-/// Logits per chunk of the class-index kernel; inputs of at most one chunk
-/// take the single-dispatch path ([`CrossEntropy::run_indices`]).
-const SMALL_INDEX_LOGITS: usize = 1 << 14;
-
 impl CrossEntropy {
     fn run_indices<A: Float, D: Dimension>(
         &self,
@@ -478,7 +473,7 @@ impl CrossEntropy {
     }
 
     /// [`CrossEntropy::run_indices`] for one chunk of rows of logits (≤
-    /// 16K), unweighted, in one dispatch ([`CountedIndexRows`]): the
+    /// 16K), unweighted, in one dispatch (`kernel::softmax::small_index_rows`): the
     /// validation and the kernel together, for the small inputs whose fixed
     /// cost matters. `None` (nothing written) when the input is not such a
     /// case or is invalid: the caller then takes the general path, which
@@ -502,26 +497,15 @@ impl CrossEntropy {
         let setup = self.setup::<A>(cols).ok()?;
         let (x, t, g) = (pred.as_slice()?, target.as_slice()?, grad.as_slice_mut()?);
         let (reduction, batch) = (self.reduction, rows);
-        let (total, denominator) = dispatch(CountedIndexRows {
-            count: CountTargets {
-                targets: t,
-                ignore: self.ignore_index,
-                classes: cols,
-            },
-            rows: IndexRows {
-                x,
-                cols,
-                targets: t,
-                ignore: self.ignore_index,
-                math: setup.index_math(),
-                scale: A::one(),
-                g,
-            },
-            scale_of: |counted: usize| {
-                crate::reduction::scale::<A>(reduction, true, counted as f64, batch, "").ok()
-            },
-        })
-        .ok()?;
+        let (total, denominator) = small_index_rows(
+            x,
+            cols,
+            t,
+            self.ignore_index,
+            setup.index_math(),
+            g,
+            |counted| crate::reduction::scale::<A>(reduction, true, counted as f64, batch, "").ok(),
+        )?;
         Some(A::from_f64(total) / denominator)
     }
 
@@ -548,24 +532,7 @@ impl CrossEntropy {
                 g.as_slice_mut(),
             ) {
                 let cols = pred.len_of(axis);
-                // Whole rows per chunk, about 16K logits each (`SMALL_INDEX_LOGITS`): finer than the
-                // element-wise chunks, so two threads get balanced work at
-                // 256 × 1000 (measured: 64K-logit chunks gave 1.35×).
-                let rows_per_chunk = (SMALL_INDEX_LOGITS / cols.max(1)).max(1);
-                let chunk_total = |offset: usize, g: &mut [A]| -> f64 {
-                    let (r0, rows) = (offset / cols.max(1), g.len() / cols.max(1));
-                    dispatch(IndexRows {
-                        x: &x[offset..offset + g.len()],
-                        cols,
-                        targets: &t[r0..r0 + rows],
-                        ignore,
-                        math: setup.index_math(),
-                        scale,
-                        g,
-                    })
-                };
-                let total =
-                    crate::kernel::split_sum(gs, rows_per_chunk * cols.max(1), &chunk_total);
+                let total = index_rows(x, cols, t, ignore, setup.index_math(), scale, gs);
                 return Ok(A::from_f64(total) / denominator);
             }
         }
@@ -653,9 +620,8 @@ impl CrossEntropy {
         let setup = self.setup::<A>(pred.len_of(axis))?;
         self.check_probs_input(pred, axis)?;
         let cols = pred.len_of(axis);
-        // Logits (N, C), long rows, everything row-major: the rows as a
-        // dispatched kernel (the closure below is compiled out of line, as
-        // generic SSE2 code: 256 × 1000 took 6.8× the class-index path).
+        // Logits (N, C), long rows, everything row-major: the dispatched row
+        // kernel (the generic path's closure is compiled as baseline code).
         let mut grad = grad;
         if let (false, 2, true, Some(x), Some(t), Some(g)) = (
             self.from_probs,
@@ -665,16 +631,16 @@ impl CrossEntropy {
             target.as_slice(),
             grad.as_deref_mut().and_then(|g| g.as_slice_mut()),
         ) {
-            let total = dispatch(ProbRows {
+            let total = prob_rows(
                 x,
                 t,
                 cols,
-                weights: setup.weights,
-                keep: A::one() - setup.eps,
-                share: setup.eps_over_c,
+                setup.weights,
+                setup.eps,
+                setup.eps_over_c,
                 scale,
                 g,
-            });
+            );
             return Ok(A::from_f64(total) / denominator);
         }
         let mut st = Vec::new();

@@ -14,8 +14,7 @@ use ndarray::{Array, ArrayRef, Axis, Dimension};
 use crate::error::{check_hyper, Error, Result};
 use crate::float::Float;
 use crate::kernel::rowwise::{class_axis, map_lanes, sum_lanes};
-use crate::kernel::simd::dispatch;
-use crate::kernel::softmax::CountTargets;
+use crate::kernel::softmax::count_targets;
 use crate::loss::{loss_builders, Loss, Reduction};
 
 /// The `class_weights` builder shared by the class-axis losses (stored as
@@ -145,11 +144,7 @@ impl ClassOptions<'_> {
             // Contiguous, unweighted: a vectorised count; the loop above
             // only to name the first bad target.
             (Some(targets), None) => {
-                let (counted, bad) = dispatch(CountTargets {
-                    targets,
-                    ignore: self.ignore,
-                    classes,
-                });
+                let (counted, bad) = count_targets(targets, self.ignore, classes);
                 if bad {
                     checked_total()?;
                 }
