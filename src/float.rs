@@ -4,12 +4,6 @@ use std::fmt::{Debug, Display};
 
 use ndarray::ScalarOperand;
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
-}
-
 /// A floating-point element type: `f32` or `f64`.
 ///
 /// Sealed: the kernels carry hand-written, vectorisable transcendental
@@ -28,15 +22,7 @@ mod sealed {
 /// assert_eq!(3.0_f64.to_f64(), 3.0);
 /// ```
 pub trait Float:
-    num_traits::Float
-    + ScalarOperand
-    + Debug
-    + Display
-    + Default
-    + Send
-    + Sync
-    + 'static
-    + sealed::Sealed
+    num_traits::Float + ScalarOperand + Debug + Display + Default + Send + Sync + 'static + FloatKernels
 {
     /// Converts from `f64`, rounding to nearest (`as` semantics).
     fn from_f64(x: f64) -> Self;
@@ -51,27 +37,6 @@ pub trait Float:
     fn exp_fast(self) -> Self {
         self.exp_k::<false>()
     }
-    /// [`Float::exp_fast`] with fused multiply-adds when `FMA` (as for
-    /// [`Float::exp_nonpos`]), for the kernels. Not part of the stable API.
-    #[doc(hidden)]
-    fn exp_k<const FMA: bool>(self) -> Self;
-    /// [`Float::exp_fast`] for `x ≤ 0` or NaN only (larger `x` unspecified):
-    /// one clamp fewer, for the softmax kernel. Not part of the stable API.
-    #[doc(hidden)]
-    fn exp_nonpos<const FMA: bool>(self) -> Self;
-    /// [`Float::exp_nonpos`] with results below the smallest normal number
-    /// (`x < ln MIN_POSITIVE`, −87.3 for `f32`, −708.4 for `f64`) flushed to
-    /// 0 instead of rounded to subnormals: one scale factor instead of two,
-    /// three instructions fewer, for the softmax kernel, whose sums such terms
-    /// cannot change. Not part of the stable API.
-    #[doc(hidden)]
-    fn exp_nonpos_ftz<const FMA: bool>(self) -> Self;
-    /// `eˣ − 1` for `x ≤ 0` (NaN kept; larger `x` unspecified), accurate near
-    /// 0, branch-free; fused multiply-adds when `FMA` (as for
-    /// [`Float::exp_nonpos`]). Not part of the stable API: the kernels' `tanh`
-    /// ([`tanh_from_expm1`]).
-    #[doc(hidden)]
-    fn expm1_nonpos<const FMA: bool>(self) -> Self;
     /// `ln x`, branch-free like [`Float::exp_fast`]; within 2 ulp of `std`'s
     /// `ln` over the whole range, subnormals included; `ln 0 = −∞`,
     /// `ln ∞ = ∞`, NaN for negative inputs and NaN.
@@ -79,61 +44,84 @@ pub trait Float:
     fn ln_fast(self) -> Self {
         self.ln_k::<false>()
     }
-    /// [`Float::ln_fast`] with fused multiply-adds when `FMA` (as for
-    /// [`Float::exp_nonpos`]), for the kernels. Not part of the stable API.
-    #[doc(hidden)]
-    #[inline(always)]
-    fn ln_k<const FMA: bool>(self) -> Self {
-        finish_ln(self, self.ln_core_k::<FMA, true>())
-    }
-    /// [`Float::ln_k`] before its special cases (`0`, `∞`, negative and NaN
-    /// inputs give unspecified values), for callers that handle the ones
-    /// their arguments can take; without the rescaling of subnormal inputs
-    /// unless `SUBNORMAL`. Not part of the stable API.
-    #[doc(hidden)]
-    fn ln_core_k<const FMA: bool, const SUBNORMAL: bool>(self) -> Self;
-    /// `ln x` for `x ∈ [−0, 1]` without [`Float::ln_k`]'s special cases,
-    /// for `Bce`: subnormal `x` as exact as normal ones (always rescaled: one
-    /// multiply-add instead of a test), and `x = ±0` gives a finite value
-    /// below −100 (−103.97 for `f32`, −745.13 for `f64`) where `ln` gives
-    /// −∞, which a clamp at −100 cannot tell apart. On (0, 1] within 1 ulp
-    /// of `ln` (`f32`: a polynomial a degree shorter than `ln_k`'s, checked
-    /// over every `f32` of (0, 1]; `f64`: `ln_k`'s values); NaN and other
-    /// `x` give unspecified values. Not part of the stable API.
-    #[doc(hidden)]
-    fn ln_unit_core_k<const FMA: bool>(self) -> Self;
-    /// `ln(1 − p)` for `p ∈ [−0, 1]` without special cases, for `Bce`: its
-    /// reduced argument is formed from `p` exactly, so the rounding of
-    /// `1 − p` never enters (`f32`: within 1 ulp of `ln(1 − p)` rounded,
-    /// measured over every `f32` of [0, 1); `f64`: within 2 ulp); `p = 1` gives a
-    /// finite value below −100 where `ln` gives −∞; NaN gives NaN; other
-    /// `p` unspecified. Not part of the stable API.
-    #[doc(hidden)]
-    fn ln_1m_unit_k<const FMA: bool>(self) -> Self;
-    /// `ln(1 + x)` for `x ∈ [0, 1]` (NaN kept; other `x` unspecified), for
-    /// `ln(1 + e^{−|x|})` in the logistic losses: for `f32` a polynomial (no
-    /// division), for `f64` the logarithm's series in `s = f/(2 + f)` on the
-    /// exactly reduced argument; within 2 ulp of `std`. Not part of the
-    /// stable API.
-    #[doc(hidden)]
-    fn ln_1p_unit<const FMA: bool>(self) -> Self;
-    /// The slice itself when `Self` is `f32`: for kernels written for `f32`
-    /// lanes only (the AVX-512 cross-entropy). Not part of the stable API.
-    #[doc(hidden)]
-    fn as_f32(x: &[Self]) -> Option<&[f32]>;
-    /// As [`Float::as_f32`], mutable; gives the slice back otherwise. Not
-    /// part of the stable API.
-    #[doc(hidden)]
-    fn as_f32_mut(x: &mut [Self]) -> Result<&mut [f32], &mut [Self]>;
     /// `ln(1 + x)`, accurate for tiny `x`, branch-free; within 3 ulp of
     /// `std`'s `ln_1p`.
     #[inline(always)]
     fn ln_1p_fast(self) -> Self {
         self.ln_1p_k::<false>()
     }
+}
+
+/// The scalar math the kernels are built on: the vectorisable
+/// transcendental functions in their kernel variants (with or without fused
+/// multiply-adds, without special cases their callers rule out) and the
+/// `f32` views of the AVX-512 paths.
+///
+/// A supertrait of [`Float`] that users cannot name (it lives in a private
+/// module), so its methods are not part of the public API, and it seals
+/// [`Float`] to `f32` and `f64`. Inside the crate, `use
+/// crate::float::FloatKernels` brings the methods into scope.
+pub trait FloatKernels: num_traits::Float {
+    /// The one of two copies of the same values that has this type: for
+    /// settings stored in both precisions so that a call converts nothing
+    /// (and allocates nothing).
+    fn pick<'a>(f32s: &'a [f32], f64s: &'a [f64]) -> &'a [Self];
+    /// [`Float::exp_fast`] with fused multiply-adds when `FMA` (as for
+    /// [`FloatKernels::exp_nonpos`]), for the kernels..
+    fn exp_k<const FMA: bool>(self) -> Self;
+    /// [`Float::exp_fast`] for `x ≤ 0` or NaN only (larger `x` unspecified):
+    /// one clamp fewer, for the softmax kernel..
+    fn exp_nonpos<const FMA: bool>(self) -> Self;
+    /// [`FloatKernels::exp_nonpos`] with results below the smallest normal number
+    /// (`x < ln MIN_POSITIVE`, −87.3 for `f32`, −708.4 for `f64`) flushed to
+    /// 0 instead of rounded to subnormals: one scale factor instead of two,
+    /// three instructions fewer, for the softmax kernel, whose sums such terms
+    /// cannot change..
+    fn exp_nonpos_ftz<const FMA: bool>(self) -> Self;
+    /// `eˣ − 1` for `x ≤ 0` (NaN kept; larger `x` unspecified), accurate near
+    /// 0, branch-free; fused multiply-adds when `FMA` (as for
+    /// [`FloatKernels::exp_nonpos`]), for the kernels' `tanh`
+    /// ([`tanh_from_expm1`]).
+    fn expm1_nonpos<const FMA: bool>(self) -> Self;
+    /// [`Float::ln_fast`] with fused multiply-adds when `FMA` (as for
+    /// [`FloatKernels::exp_nonpos`]), for the kernels..
+    #[inline(always)]
+    fn ln_k<const FMA: bool>(self) -> Self {
+        finish_ln(self, self.ln_core_k::<FMA, true>())
+    }
+    /// [`FloatKernels::ln_k`] before its special cases (`0`, `∞`, negative and NaN
+    /// inputs give unspecified values), for callers that handle the ones
+    /// their arguments can take; without the rescaling of subnormal inputs
+    /// unless `SUBNORMAL`..
+    fn ln_core_k<const FMA: bool, const SUBNORMAL: bool>(self) -> Self;
+    /// `ln x` for `x ∈ [−0, 1]` without [`FloatKernels::ln_k`]'s special cases,
+    /// for `Bce`: subnormal `x` as exact as normal ones (always rescaled: one
+    /// multiply-add instead of a test), and `x = ±0` gives a finite value
+    /// below −100 (−103.97 for `f32`, −745.13 for `f64`) where `ln` gives
+    /// −∞, which a clamp at −100 cannot tell apart. On (0, 1] within 1 ulp
+    /// of `ln` (`f32`: a polynomial a degree shorter than `ln_k`'s, checked
+    /// over every `f32` of (0, 1]; `f64`: `ln_k`'s values); NaN and other
+    /// `x` give unspecified values..
+    fn ln_unit_core_k<const FMA: bool>(self) -> Self;
+    /// `ln(1 − p)` for `p ∈ [−0, 1]` without special cases, for `Bce`: its
+    /// reduced argument is formed from `p` exactly, so the rounding of
+    /// `1 − p` never enters (`f32`: within 1 ulp of `ln(1 − p)` rounded,
+    /// measured over every `f32` of [0, 1); `f64`: within 2 ulp); `p = 1` gives a
+    /// finite value below −100 where `ln` gives −∞; NaN gives NaN; other
+    /// `p` unspecified..
+    fn ln_1m_unit_k<const FMA: bool>(self) -> Self;
+    /// `ln(1 + x)` for `x ∈ [0, 1]` (NaN kept; other `x` unspecified), for
+    /// `ln(1 + e^{−|x|})` in the logistic losses: for `f32` a polynomial (no
+    /// division), for `f64` the logarithm's series in `s = f/(2 + f)` on the
+    /// exactly reduced argument; within 2 ulp of `std`.
+    fn ln_1p_unit<const FMA: bool>(self) -> Self;
+    /// The slice itself when `Self` is `f32`: for kernels written for `f32`
+    /// lanes only (the AVX-512 cross-entropy)..
+    fn as_f32(x: &[Self]) -> Option<&[f32]>;
+    /// As [`FloatKernels::as_f32`], mutable; gives the slice back otherwise.
+    fn as_f32_mut(x: &mut [Self]) -> Result<&mut [f32], &mut [Self]>;
     /// [`Float::ln_1p_fast`] with fused multiply-adds when `FMA`, for the
-    /// kernels. Not part of the stable API.
-    #[doc(hidden)]
+    /// kernels..
     #[inline(always)]
     fn ln_1p_k<const FMA: bool>(self) -> Self {
         // With u = 1 ⊕ x rounded, ln(1 + x) = ln u + ln(1 + c/u), where
@@ -149,10 +137,9 @@ pub trait Float:
         let u = one + self;
         ln_1p_corrected(self, u, finish_ln(u, u.ln_core_k::<FMA, false>()))
     }
-    /// [`Float::ln_1p_k`] for `x ≥ 0`, `+∞` and NaN (negative `x`
+    /// [`FloatKernels::ln_1p_k`] for `x ≥ 0`, `+∞` and NaN (negative `x`
     /// unspecified): one special case (`1 ⊕ x` infinite or NaN) instead of
-    /// three, for `Msle`. Not part of the stable API.
-    #[doc(hidden)]
+    /// three, for `Msle`..
     #[inline(always)]
     fn ln_1p_nonneg_k<const FMA: bool>(self) -> Self {
         let one = Self::one();
@@ -165,7 +152,7 @@ pub trait Float:
 }
 
 /// `ln(1 + x)` from `r = ln u`, `u = 1 ⊕ x`: adds the rounding error of
-/// `u` over `u` (see [`Float::ln_1p_k`]) for `x < 1`.
+/// `u` over `u` (see [`FloatKernels::ln_1p_k`]) for `x < 1`.
 #[inline(always)]
 fn ln_1p_corrected<T: num_traits::Float>(x: T, u: T, r: T) -> T {
     let one = T::one();
@@ -177,8 +164,8 @@ fn ln_1p_corrected<T: num_traits::Float>(x: T, u: T, r: T) -> T {
 }
 
 /// `(ln p, ln(1 − p))` for a probability `p ∈ [−0, 1]`, branch-free and
-/// without special cases, for `Bce` ([`Float::ln_unit_core_k`],
-/// [`Float::ln_1m_unit_k`]): `p = 0` or `1` gives a finite value below −100
+/// without special cases, for `Bce` ([`FloatKernels::ln_unit_core_k`],
+/// [`FloatKernels::ln_1m_unit_k`]): `p = 0` or `1` gives a finite value below −100
 /// in place of −∞ (which a clamp at −100 turns into −100). At NaN, `ln p`
 /// is unspecified and `ln(1 − p)` is NaN (`Bce` relies on it).
 #[inline(always)]
@@ -190,7 +177,7 @@ pub(crate) fn ln_unit_pair<A: Float, const FMA: bool>(p: A) -> (A, A) {
 /// `(e, ln(1 + e), 1/(1 + e))` with `e = e^{−|x|} ∈ [0, 1]`, so that
 /// `σ(x) = 1/(1 + e)` (x ≥ 0) or `e/(1 + e)` (x < 0), and
 /// `ln(1 + eˣ) = max(x, 0) + ln(1 + e)`, each without overflow or
-/// cancellation. `FMA` as for [`Float::exp_nonpos`].
+/// cancellation. `FMA` as for [`FloatKernels::exp_nonpos`].
 #[inline(always)]
 pub(crate) fn logistic<A: Float, const FMA: bool>(x: A) -> (A, A, A) {
     let (e, l) = softplus_parts::<A, FMA>(x);
@@ -518,7 +505,7 @@ pub(crate) const LN_P: [f32; 9] = [
 ];
 
 /// [`LN_P`] of degree 7 (truncation error 0.34 ulp of the logarithm), for
-/// `Bce`'s logarithms ([`Float::ln_unit_core_k`]), whose values only enter
+/// `Bce`'s logarithms ([`FloatKernels::ln_unit_core_k`]), whose values only enter
 /// a mean: a multiply-add fewer per logarithm.
 pub(crate) const LN_P7: [f32; 8] = [
     0.333_333_3,
@@ -556,7 +543,7 @@ fn ln_f32<const FMA: bool, const SUBNORMAL: bool>(x: f32) -> f32 {
 /// `ln(x·2²³) − 23·ln 2` for `x ∈ [−0, 1]`: every such `x·2²³` is normal
 /// (or 0), so one multiply-add replaces [`ln_f32`]'s test for subnormals
 /// (its `+ 0` turns −0 into +0), and `x = 0` gives `−150·ln 2 ≈ −103.97`
-/// instead of `−∞` (see [`Float::ln_unit_core_k`]). The 23 is taken off
+/// instead of `−∞` (see [`FloatKernels::ln_unit_core_k`]). The 23 is taken off
 /// the exponent in the split at √½ ([`split_scaled_f32`]). `P` of degree 7
 /// ([`LN_P7`]).
 #[inline(always)]
@@ -578,7 +565,7 @@ fn split_scaled_f32(xs: f32) -> i32 {
         .wrapping_sub(23 << 23)
 }
 
-/// `ln(1 − p)` for `p ∈ [−0, 1]` (see [`Float::ln_1m_unit_k`]): `u = 1 ⊖ p`
+/// `ln(1 − p)` for `p ∈ [−0, 1]` (see [`FloatKernels::ln_1m_unit_k`]): `u = 1 ⊖ p`
 /// only gives the exponent `e` (scaled as in [`ln_unit_f32`]); the reduced
 /// argument comes from `p` itself, `f = 2⁻ᵉ·(1 − p) − 1 = (s − 1) − p·s`
 /// with `s = 2⁻ᵉ`, which is exact (`e = 0`: `−p`; `e = −1`: `1 − 2p` with
@@ -680,14 +667,6 @@ fn finish_ln<T: num_traits::Float>(x: T, r: T) -> T {
 
 impl Float for f32 {
     #[inline(always)]
-    fn as_f32(x: &[Self]) -> Option<&[f32]> {
-        Some(x)
-    }
-    #[inline(always)]
-    fn as_f32_mut(x: &mut [Self]) -> Result<&mut [f32], &mut [Self]> {
-        Ok(x)
-    }
-    #[inline(always)]
     fn from_f64(x: f64) -> Self {
         x as f32
     }
@@ -698,6 +677,21 @@ impl Float for f32 {
     #[inline(always)]
     fn from_usize(n: usize) -> Self {
         n as f32
+    }
+}
+
+impl FloatKernels for f32 {
+    #[inline(always)]
+    fn pick<'a>(f32s: &'a [f32], _: &'a [f64]) -> &'a [f32] {
+        f32s
+    }
+    #[inline(always)]
+    fn as_f32(x: &[Self]) -> Option<&[f32]> {
+        Some(x)
+    }
+    #[inline(always)]
+    fn as_f32_mut(x: &mut [Self]) -> Result<&mut [f32], &mut [Self]> {
+        Ok(x)
     }
     #[inline(always)]
     fn exp_k<const FMA: bool>(self) -> Self {
@@ -753,14 +747,6 @@ impl Float for f32 {
 
 impl Float for f64 {
     #[inline(always)]
-    fn as_f32(_: &[Self]) -> Option<&[f32]> {
-        None
-    }
-    #[inline(always)]
-    fn as_f32_mut(x: &mut [Self]) -> Result<&mut [f32], &mut [Self]> {
-        Err(x)
-    }
-    #[inline(always)]
     fn from_f64(x: f64) -> Self {
         x
     }
@@ -771,6 +757,21 @@ impl Float for f64 {
     #[inline(always)]
     fn from_usize(n: usize) -> Self {
         n as f64
+    }
+}
+
+impl FloatKernels for f64 {
+    #[inline(always)]
+    fn pick<'a>(_: &'a [f32], f64s: &'a [f64]) -> &'a [f64] {
+        f64s
+    }
+    #[inline(always)]
+    fn as_f32(_: &[Self]) -> Option<&[f32]> {
+        None
+    }
+    #[inline(always)]
+    fn as_f32_mut(x: &mut [Self]) -> Result<&mut [f32], &mut [Self]> {
+        Err(x)
     }
     #[inline(always)]
     fn exp_k<const FMA: bool>(self) -> Self {
@@ -825,7 +826,7 @@ impl Float for f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::Float;
+    use super::{Float, FloatKernels};
 
     fn ulp_diff_f32(a: f32, b: f32) -> u32 {
         if a == b || (a.is_nan() && b.is_nan()) {

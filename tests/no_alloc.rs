@@ -67,7 +67,15 @@ fn hot_paths_do_not_allocate() {
     // The first kernel call of a process detects the CPU's instruction set
     // (and reads `NDLOSS_SIMD`); `simd_level()` does it up front.
     let _ = ndloss::simd_level();
+    // Per-class positive weights: built (and stored in both precisions)
+    // before the counted calls.
+    let per_class = BceWithLogits::new().pos_weights(Array1::from_shape_fn(64, |c| 0.5 + c as f64));
+    let p64 = p.mapv(f64::from);
+    let t64 = t.mapv(f64::from);
+    let mut g64 = Array2::<f64>::zeros((128, 64));
     let n = allocations(|| {
+        per_class.forward_grad_into(&p, &t, &mut g).unwrap();
+        per_class.forward_grad_into(&p64, &t64, &mut g64).unwrap();
         Mse::new().forward_grad_into(&p, &t, &mut g).unwrap();
         Mae::new().forward_grad_into(&p, &t, &mut g).unwrap();
         BceWithLogits::new()

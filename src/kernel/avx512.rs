@@ -536,6 +536,7 @@ unsafe fn transpose(v: [__m512; LANES]) -> [__m512; LANES] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::float::FloatKernels;
     use crate::float::EXP_FTZ_MIN_F32;
 
     fn token() -> Option<Avx512> {
@@ -622,7 +623,6 @@ mod tests {
 
     #[test]
     fn exp_nonpos_is_the_scalar_function_where_normal_and_std_below() {
-        use crate::float::Float;
         let Some(t) = token() else { return };
         // Its domain x ≤ 0: positive inputs are negated. Where the result
         // is normal, exactly `exp_nonpos_ftz`; below, within a subnormal's
@@ -667,7 +667,6 @@ mod tests {
 
     #[test]
     fn ln_is_the_scalar_function_bit_for_bit() {
-        use crate::float::Float;
         let Some(t) = token() else { return };
         let n = same_bits(t, F32x16::ln, |x| Some(x.ln_k::<true>()));
         assert!(n > 1_000_000);

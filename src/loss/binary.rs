@@ -154,7 +154,9 @@ impl<A: Float> PointMath<A> for BceMath<A> {
 pub struct BceWithLogits {
     reduction: Reduction,
     pos_weight: Option<f64>,
-    pos_weights: Option<Vec<f64>>,
+    /// Per-class weights in `f64` and rounded to `f32`: a call reads the
+    /// copy of its type, converting and allocating nothing.
+    pos_weights: Option<(Vec<f64>, Vec<f32>)>,
 }
 
 impl BceWithLogits {
@@ -180,7 +182,9 @@ impl BceWithLogits {
         S: ndarray::Data,
         S::Elem: Float,
     {
-        self.pos_weights = Some(crate::loss::to_f64_vec(&pos_weights));
+        let weights = crate::loss::to_f64_vec(&pos_weights);
+        let rounded = weights.iter().map(|&w| w as f32).collect();
+        self.pos_weights = Some((weights, rounded));
         self.pos_weight = None;
         self
     }
@@ -194,7 +198,7 @@ impl BceWithLogits {
                 "a finite value >= 0",
             )
         };
-        if let Some(ws) = &self.pos_weights {
+        if let Some((ws, _)) = &self.pos_weights {
             ws.iter().try_for_each(|&w| check(w).map(|_| ()))?;
         }
         let pw = match self.pos_weight {
@@ -217,10 +221,10 @@ impl Elementwise for BceWithLogits {
     fn reduction_mode(&self) -> Reduction {
         self.reduction
     }
-    fn last_axis_aux<A: Float>(&self) -> Option<Vec<A>> {
+    fn last_axis_aux<A: Float>(&self) -> Option<&[A]> {
         self.pos_weights
             .as_ref()
-            .map(|w| w.iter().map(|&x| A::from_f64(x)).collect())
+            .map(|(w64, w32)| A::pick(w32, w64))
     }
 }
 loss_builders!(BceWithLogits);

@@ -260,8 +260,9 @@ pub(crate) trait Elementwise {
         self.math()
     }
     /// Per-position values along the last axis handed to the math as its
-    /// auxiliary input (`BceWithLogits`' per-class `pos_weight`).
-    fn last_axis_aux<A: Float>(&self) -> Option<Vec<A>> {
+    /// auxiliary input (`BceWithLogits`' per-class `pos_weight`), stored in
+    /// `A` so that a call allocates nothing.
+    fn last_axis_aux<A: Float>(&self) -> Option<&[A]> {
         None
     }
 }
@@ -276,7 +277,7 @@ pub(crate) fn run_elementwise<L: Elementwise, A: Float, D: Dimension, E: Dimensi
 ) -> Result<A> {
     use crate::kernel::elementwise::{broadcast_to, reduce_extras, Extras};
     let math = loss.math_for(target)?;
-    let aux_values = loss.last_axis_aux::<A>().map(ndarray::Array1::from);
+    let aux_values = loss.last_axis_aux::<A>().map(ndarray::ArrayView1::from);
     let shape = pred.raw_dim();
     let extras = Extras {
         weight: match weight {
@@ -300,7 +301,7 @@ pub(crate) fn unreduced_elementwise<L: Elementwise, A: Float, D: Dimension, E: D
 ) -> Result<Array<A, D>> {
     use crate::kernel::elementwise::{broadcast_to, unreduced_extras, Extras};
     let math = loss.math_for(target)?;
-    let aux_values = loss.last_axis_aux::<A>().map(ndarray::Array1::from);
+    let aux_values = loss.last_axis_aux::<A>().map(ndarray::ArrayView1::from);
     let shape = pred.raw_dim();
     let extras = Extras {
         weight: match weight {
