@@ -1,11 +1,13 @@
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+use super::rule::{rule_core, rule_optimizer, Rule};
 use super::{
-    common_methods, core_builders, coupled_grad, non_negative, slot_buffers, unit_interval, Core,
-    Optimizer,
+    core_builders, coupled_grad, non_negative, slot_buffers, unit_interval, Core, SlotBuffers,
+    SlotHyper,
 };
 use crate::error::Result;
 use crate::float::Float;
 use crate::kernel::update::update;
-use crate::params::{Params, ParamsMut};
 
 /// Adadelta, PyTorch's `torch.optim.Adadelta`.
 ///
@@ -74,36 +76,50 @@ impl<A: Float> Adadelta<A> {
         self.eps = eps;
         self
     }
-
-    fn reset_extra(&mut self) {}
 }
 
-impl<A: Float> Optimizer<A> for Adadelta<A> {
-    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
+/// The scalars of one Adadelta step.
+#[derive(Clone, Copy)]
+pub(crate) struct Step<A> {
+    sign: A,
+    rho: A,
+    w: A,
+    eps: A,
+}
+
+impl<A: Float> Rule<A> for Adadelta<A> {
+    type Init = [Option<A>; 2];
+    type Step = Step<A>;
+    rule_core!();
+
+    fn prepare(&self, _t: u64, sign: A) -> Result<(Step<A>, Self::Init)> {
         unit_interval("rho", self.rho)?;
         non_negative("eps", self.eps)?;
-        let sign = self.core.sign();
-        let (rho, w, eps) = (
-            A::from_f64(self.rho),
-            A::from_f64(1.0 - self.rho),
-            A::from_f64(self.eps),
-        );
-        let zero = Some(A::zero());
-        let (hyper, buffers) = self.core.begin(&params, &grads, [zero, zero], false)?;
-        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
-            let (neg_lr, wd) = (A::from_f64(-h.lr), A::from_f64(h.weight_decay));
-            let (p, g) = (params.array_mut(i), grads.array(i));
-            update(p, g, slot_buffers::<A, 2>(slot), |p, g, [s, u]| {
-                let g = coupled_grad(sign, g, wd, p);
-                *s = *s * rho + w * g * g;
-                let delta = (*u + eps).sqrt() / (*s + eps).sqrt() * g;
-                *u = *u * rho + w * delta * delta;
-                p + neg_lr * delta
-            });
-        }
-        self.core.steps += 1;
-        Ok(())
+        let step = Step {
+            sign,
+            rho: A::from_f64(self.rho),
+            w: A::from_f64(1.0 - self.rho),
+            eps: A::from_f64(self.eps),
+        };
+        Ok((step, [Some(A::zero()); 2]))
     }
 
-    common_methods!();
+    fn update(
+        c: Step<A>,
+        h: SlotHyper,
+        p: ArrayViewMutD<'_, A>,
+        g: ArrayViewD<'_, A>,
+        slot: &mut SlotBuffers<A>,
+    ) {
+        let (neg_lr, wd) = (A::from_f64(-h.lr), A::from_f64(h.weight_decay));
+        update(p, g, slot_buffers::<A, 2>(slot), |p, g, [s, u]| {
+            let g = coupled_grad(c.sign, g, wd, p);
+            *s = *s * c.rho + c.w * g * g;
+            let delta = (*u + c.eps).sqrt() / (*s + c.eps).sqrt() * g;
+            *u = *u * c.rho + c.w * delta * delta;
+            p + neg_lr * delta
+        });
+    }
 }
+
+rule_optimizer!(Adadelta);

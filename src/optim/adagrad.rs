@@ -1,10 +1,12 @@
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+use super::rule::{rule_core, rule_optimizer, Rule};
 use super::{
-    common_methods, core_builders, coupled_grad, non_negative, slot_buffers, Core, Optimizer,
+    core_builders, coupled_grad, non_negative, slot_buffers, Core, SlotBuffers, SlotHyper,
 };
 use crate::error::Result;
 use crate::float::Float;
 use crate::kernel::update::update;
-use crate::params::{Params, ParamsMut};
 
 /// Adagrad, PyTorch's `torch.optim.Adagrad`.
 ///
@@ -80,34 +82,49 @@ impl<A: Float> Adagrad<A> {
         self.eps = eps;
         self
     }
-
-    fn reset_extra(&mut self) {}
 }
 
-impl<A: Float> Optimizer<A> for Adagrad<A> {
-    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
+/// The scalars of one Adagrad step.
+#[derive(Clone, Copy)]
+pub(crate) struct Step<A> {
+    sign: A,
+    /// `1 + (t − 1)·lr_decay`, the learning rate's divisor.
+    decay: f64,
+    eps: A,
+}
+
+impl<A: Float> Rule<A> for Adagrad<A> {
+    type Init = [Option<A>; 1];
+    type Step = Step<A>;
+    rule_core!();
+
+    fn prepare(&self, t: u64, sign: A) -> Result<(Step<A>, Self::Init)> {
         non_negative("lr_decay", self.lr_decay)?;
         non_negative("initial_accumulator_value", self.initial_accumulator_value)?;
         non_negative("eps", self.eps)?;
-        let t = (self.core.steps + 1) as f64;
-        let sign = self.core.sign();
-        let eps = A::from_f64(self.eps);
-        let lr_decay = self.lr_decay;
-        let init = [Some(A::from_f64(self.initial_accumulator_value))];
-        let (hyper, buffers) = self.core.begin(&params, &grads, init, false)?;
-        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
-            let neg_clr = A::from_f64(-(h.lr / (1.0 + (t - 1.0) * lr_decay)));
-            let wd = A::from_f64(h.weight_decay);
-            let (p, g) = (params.array_mut(i), grads.array(i));
-            update(p, g, slot_buffers::<A, 1>(slot), |p, g, [s]| {
-                let g = coupled_grad(sign, g, wd, p);
-                *s = *s + g * g;
-                p + (neg_clr * g) / (s.sqrt() + eps)
-            });
-        }
-        self.core.steps += 1;
-        Ok(())
+        let step = Step {
+            sign,
+            decay: 1.0 + (t as f64 - 1.0) * self.lr_decay,
+            eps: A::from_f64(self.eps),
+        };
+        Ok((step, [Some(A::from_f64(self.initial_accumulator_value))]))
     }
 
-    common_methods!();
+    fn update(
+        c: Step<A>,
+        h: SlotHyper,
+        p: ArrayViewMutD<'_, A>,
+        g: ArrayViewD<'_, A>,
+        slot: &mut SlotBuffers<A>,
+    ) {
+        let neg_clr = A::from_f64(-(h.lr / c.decay));
+        let wd = A::from_f64(h.weight_decay);
+        update(p, g, slot_buffers::<A, 1>(slot), |p, g, [s]| {
+            let g = coupled_grad(c.sign, g, wd, p);
+            *s = *s + g * g;
+            p + (neg_clr * g) / (s.sqrt() + c.eps)
+        });
+    }
 }
+
+rule_optimizer!(Adagrad);

@@ -1,5 +1,9 @@
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+use super::rule::{rule_core, rule_optimizer, Rule};
 use super::{
-    common_methods, core_builders, lerp, non_negative, slot_buffers, unit_interval, Core, Optimizer,
+    core_builders, lerp, non_negative, slot_buffers, unit_interval, Core, Optimizer, SlotBuffers,
+    SlotHyper,
 };
 use crate::error::Result;
 use crate::float::Float;
@@ -113,8 +117,6 @@ impl<A: Float> Adam<A> {
         unit_interval("beta2", self.beta2)?;
         Ok(())
     }
-
-    fn reset_extra(&mut self) {}
 }
 
 /// Loop-invariant quantities of one Adam step for one slot, already in `A`.
@@ -183,63 +185,81 @@ fn amsgrad_pass<A: Float, const WD: u8>(
     });
 }
 
-impl<A: Float> Optimizer<A> for Adam<A> {
-    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
-        self.check()?;
-        let t = (self.core.steps + 1) as f64;
-        let bias1 = 1.0 - self.beta1.powf(t);
-        let bias2 = 1.0 - self.beta2.powf(t);
-        let sign = self.core.sign();
-        let (amsgrad, decoupled) = (self.amsgrad, self.decoupled);
-        let zero = Some(A::zero());
-        let (hyper, buffers) = self.core.begin(
-            &params,
-            &grads,
-            [zero, zero, amsgrad.then_some(A::zero())],
-            false,
-        )?;
-        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
-            let (p, g) = (params.array_mut(i), grads.array(i));
-            let c = Coeffs {
-                sign,
-                wd: A::from_f64(h.weight_decay),
-                decay: A::from_f64(1.0 - h.lr * h.weight_decay),
-                w1: A::from_f64(1.0 - self.beta1),
-                b2: A::from_f64(self.beta2),
-                w2: A::from_f64(1.0 - self.beta2),
-                neg_step: A::from_f64(-(h.lr / bias1)),
-                bias2_sqrt: A::from_f64(bias2.sqrt()),
-                eps: A::from_f64(self.eps),
-            };
-            let wd = match (h.weight_decay != 0.0, decoupled) {
-                (false, _) => NO_DECAY,
-                (true, false) => COUPLED,
-                (true, true) => DECOUPLED,
-            };
-            let [m, v, vm] = slot_buffers::<A, 3>(slot);
-            match (amsgrad, wd) {
-                (true, NO_DECAY) => amsgrad_pass::<A, NO_DECAY>(p, g, [m, v, vm], c),
-                (true, COUPLED) => amsgrad_pass::<A, COUPLED>(p, g, [m, v, vm], c),
-                (true, _) => amsgrad_pass::<A, DECOUPLED>(p, g, [m, v, vm], c),
-                (false, NO_DECAY) => adam_pass::<A, NO_DECAY>(p, g, [m, v], c),
-                (false, COUPLED) => adam_pass::<A, COUPLED>(p, g, [m, v], c),
-                (false, _) => adam_pass::<A, DECOUPLED>(p, g, [m, v], c),
-            }
-        }
-        self.core.steps += 1;
-        Ok(())
-    }
-
-    fn momentum(&self) -> Option<f64> {
-        Some(self.beta1)
-    }
-
-    fn set_momentum(&mut self, beta1: f64) {
-        self.beta1 = beta1;
-    }
-
-    common_methods!();
+/// The scalars of one Adam step (a slot's learning rate and weight decay
+/// complete its [`Coeffs`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Step<A> {
+    sign: A,
+    amsgrad: bool,
+    decoupled: bool,
+    bias1: f64,
+    bias2_sqrt: A,
+    w1: A,
+    b2: A,
+    w2: A,
+    eps: A,
 }
+
+impl<A: Float> Rule<A> for Adam<A> {
+    type Init = [Option<A>; 3];
+    type Step = Step<A>;
+    rule_core!();
+
+    fn prepare(&self, t: u64, sign: A) -> Result<(Step<A>, Self::Init)> {
+        self.check()?;
+        let t = t as f64;
+        let bias2 = 1.0 - self.beta2.powf(t);
+        let step = Step {
+            sign,
+            amsgrad: self.amsgrad,
+            decoupled: self.decoupled,
+            bias1: 1.0 - self.beta1.powf(t),
+            bias2_sqrt: A::from_f64(bias2.sqrt()),
+            w1: A::from_f64(1.0 - self.beta1),
+            b2: A::from_f64(self.beta2),
+            w2: A::from_f64(1.0 - self.beta2),
+            eps: A::from_f64(self.eps),
+        };
+        let zero = Some(A::zero());
+        Ok((step, [zero, zero, self.amsgrad.then_some(A::zero())]))
+    }
+
+    fn update(
+        s: Step<A>,
+        h: SlotHyper,
+        p: ArrayViewMutD<'_, A>,
+        g: ArrayViewD<'_, A>,
+        slot: &mut SlotBuffers<A>,
+    ) {
+        let c = Coeffs {
+            sign: s.sign,
+            wd: A::from_f64(h.weight_decay),
+            decay: A::from_f64(1.0 - h.lr * h.weight_decay),
+            w1: s.w1,
+            b2: s.b2,
+            w2: s.w2,
+            neg_step: A::from_f64(-(h.lr / s.bias1)),
+            bias2_sqrt: s.bias2_sqrt,
+            eps: s.eps,
+        };
+        let wd = match (h.weight_decay != 0.0, s.decoupled) {
+            (false, _) => NO_DECAY,
+            (true, false) => COUPLED,
+            (true, true) => DECOUPLED,
+        };
+        let [m, v, vm] = slot_buffers::<A, 3>(slot);
+        match (s.amsgrad, wd) {
+            (true, NO_DECAY) => amsgrad_pass::<A, NO_DECAY>(p, g, [m, v, vm], c),
+            (true, COUPLED) => amsgrad_pass::<A, COUPLED>(p, g, [m, v, vm], c),
+            (true, _) => amsgrad_pass::<A, DECOUPLED>(p, g, [m, v, vm], c),
+            (false, NO_DECAY) => adam_pass::<A, NO_DECAY>(p, g, [m, v], c),
+            (false, COUPLED) => adam_pass::<A, COUPLED>(p, g, [m, v], c),
+            (false, _) => adam_pass::<A, DECOUPLED>(p, g, [m, v], c),
+        }
+    }
+}
+
+rule_optimizer!(Adam, momentum: beta1);
 
 /// AdamW: Adam with decoupled weight decay, PyTorch's `torch.optim.AdamW`.
 ///

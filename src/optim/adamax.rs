@@ -1,11 +1,13 @@
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+use super::rule::{rule_core, rule_optimizer, Rule};
 use super::{
-    common_methods, core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval,
-    Core, Optimizer,
+    core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval, Core,
+    SlotBuffers, SlotHyper,
 };
 use crate::error::Result;
 use crate::float::Float;
 use crate::kernel::update::update;
-use crate::params::{Params, ParamsMut};
 
 /// Adamax (Adam with the infinity norm), PyTorch's `torch.optim.Adamax`.
 ///
@@ -74,53 +76,59 @@ impl<A: Float> Adamax<A> {
         self.eps = eps;
         self
     }
-
-    fn reset_extra(&mut self) {}
 }
 
-impl<A: Float> Optimizer<A> for Adamax<A> {
-    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
+/// The scalars of one Adamax step, in `A` where the update uses them.
+#[derive(Clone, Copy)]
+pub(crate) struct Step<A> {
+    sign: A,
+    bias1: f64,
+    w1: A,
+    b2: A,
+    eps: A,
+}
+
+impl<A: Float> Rule<A> for Adamax<A> {
+    type Init = [Option<A>; 2];
+    type Step = Step<A>;
+    rule_core!();
+
+    fn prepare(&self, t: u64, sign: A) -> Result<(Step<A>, Self::Init)> {
         unit_interval("beta1", self.beta1)?;
         unit_interval("beta2", self.beta2)?;
         non_negative("eps", self.eps)?;
-        let t = (self.core.steps + 1) as f64;
-        let bias1 = 1.0 - self.beta1.powf(t);
-        let sign = self.core.sign();
-        let (w1, b2, eps) = (
-            A::from_f64(1.0 - self.beta1),
-            A::from_f64(self.beta2),
-            A::from_f64(self.eps),
-        );
-        let zero = Some(A::zero());
-        let (hyper, buffers) = self.core.begin(&params, &grads, [zero, zero], false)?;
-        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
-            let (neg_clr, wd) = (A::from_f64(-(h.lr / bias1)), A::from_f64(h.weight_decay));
-            let (p, g) = (params.array_mut(i), grads.array(i));
-            update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, u]| {
-                let g = coupled_grad(sign, g, wd, p);
-                *m = lerp(*m, g, w1);
-                let decayed = *u * b2;
-                let candidate = g.abs() + eps;
-                // torch.maximum: NaN wins.
-                *u = if decayed > candidate || decayed.is_nan() {
-                    decayed
-                } else {
-                    candidate
-                };
-                p + (neg_clr * *m) / *u
-            });
-        }
-        self.core.steps += 1;
-        Ok(())
+        let step = Step {
+            sign,
+            bias1: 1.0 - self.beta1.powf(t as f64),
+            w1: A::from_f64(1.0 - self.beta1),
+            b2: A::from_f64(self.beta2),
+            eps: A::from_f64(self.eps),
+        };
+        Ok((step, [Some(A::zero()); 2]))
     }
 
-    fn momentum(&self) -> Option<f64> {
-        Some(self.beta1)
+    fn update(
+        c: Step<A>,
+        h: SlotHyper,
+        p: ArrayViewMutD<'_, A>,
+        g: ArrayViewD<'_, A>,
+        slot: &mut SlotBuffers<A>,
+    ) {
+        let (neg_clr, wd) = (A::from_f64(-(h.lr / c.bias1)), A::from_f64(h.weight_decay));
+        update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, u]| {
+            let g = coupled_grad(c.sign, g, wd, p);
+            *m = lerp(*m, g, c.w1);
+            let decayed = *u * c.b2;
+            let candidate = g.abs() + c.eps;
+            // torch.maximum: NaN wins.
+            *u = if decayed > candidate || decayed.is_nan() {
+                decayed
+            } else {
+                candidate
+            };
+            p + (neg_clr * *m) / *u
+        });
     }
-
-    fn set_momentum(&mut self, beta1: f64) {
-        self.beta1 = beta1;
-    }
-
-    common_methods!();
 }
+
+rule_optimizer!(Adamax, momentum: beta1);

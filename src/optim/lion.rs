@@ -1,9 +1,10 @@
-use super::{common_methods, core_builders, slot_buffers, unit_interval, Core, Optimizer};
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+use super::rule::{rule_core, rule_optimizer, Rule};
+use super::{core_builders, slot_buffers, unit_interval, Core, SlotBuffers, SlotHyper};
 use crate::error::Result;
-use crate::float::sign;
-use crate::float::Float;
+use crate::float::{sign, Float};
 use crate::kernel::update::update;
-use crate::params::{Params, ParamsMut};
 
 /// Lion (evolved sign momentum), Keras' `Lion` and optax's `lion`; not in PyTorch.
 ///
@@ -61,44 +62,56 @@ impl<A: Float> Lion<A> {
         self.beta2 = beta2;
         self
     }
-
-    fn reset_extra(&mut self) {}
 }
 
-impl<A: Float> Optimizer<A> for Lion<A> {
-    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
+/// The scalars of one Lion step.
+#[derive(Clone, Copy)]
+pub(crate) struct Step<A> {
+    sign: A,
+    b1: A,
+    w1: A,
+    b2: A,
+    w2: A,
+}
+
+impl<A: Float> Rule<A> for Lion<A> {
+    type Init = [Option<A>; 1];
+    type Step = Step<A>;
+    rule_core!();
+
+    fn prepare(&self, _t: u64, sign: A) -> Result<(Step<A>, Self::Init)> {
         unit_interval("beta1", self.beta1)?;
         unit_interval("beta2", self.beta2)?;
-        let s = self.core.sign();
-        let (b1, w1) = (A::from_f64(self.beta1), A::from_f64(1.0 - self.beta1));
-        let (b2, w2) = (A::from_f64(self.beta2), A::from_f64(1.0 - self.beta2));
-        let (hyper, buffers) = self.core.begin(&params, &grads, [Some(A::zero())], false)?;
-        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
-            let (lr, wd) = (A::from_f64(h.lr), A::from_f64(h.weight_decay));
-            let (p, g) = (params.array_mut(i), grads.array(i));
-            update(p, g, slot_buffers::<A, 1>(slot), |p, g, [m]| {
-                let g = s * g;
-                let u = sign(b1 * *m + w1 * g);
-                *m = b2 * *m + w2 * g;
-                // Decay only when set: 0·∞ would make an infinite θ NaN.
-                if wd != A::zero() {
-                    p - lr * (u + wd * p)
-                } else {
-                    p - lr * u
-                }
-            });
-        }
-        self.core.steps += 1;
-        Ok(())
+        let step = Step {
+            sign,
+            b1: A::from_f64(self.beta1),
+            w1: A::from_f64(1.0 - self.beta1),
+            b2: A::from_f64(self.beta2),
+            w2: A::from_f64(1.0 - self.beta2),
+        };
+        Ok((step, [Some(A::zero())]))
     }
 
-    fn momentum(&self) -> Option<f64> {
-        Some(self.beta1)
+    fn update(
+        c: Step<A>,
+        h: SlotHyper,
+        p: ArrayViewMutD<'_, A>,
+        g: ArrayViewD<'_, A>,
+        slot: &mut SlotBuffers<A>,
+    ) {
+        let (lr, wd) = (A::from_f64(h.lr), A::from_f64(h.weight_decay));
+        update(p, g, slot_buffers::<A, 1>(slot), |p, g, [m]| {
+            let g = c.sign * g;
+            let u = sign(c.b1 * *m + c.w1 * g);
+            *m = c.b2 * *m + c.w2 * g;
+            // Decay only when set: 0·∞ would make an infinite θ NaN.
+            if wd != A::zero() {
+                p - lr * (u + wd * p)
+            } else {
+                p - lr * u
+            }
+        });
     }
-
-    fn set_momentum(&mut self, beta1: f64) {
-        self.beta1 = beta1;
-    }
-
-    common_methods!();
 }
+
+rule_optimizer!(Lion, momentum: beta1);

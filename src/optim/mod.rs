@@ -72,6 +72,7 @@ mod nadam;
 mod proximal;
 mod radam;
 mod rmsprop;
+pub(crate) mod rule;
 pub mod schedule;
 mod sgd;
 
@@ -297,13 +298,14 @@ impl<A: Float> Core<A> {
     ///
     /// A `stateless` step (plain SGD) neither records nor checks the slots'
     /// shapes until a stateful step does, as PyTorch keeps no state then.
-    pub(crate) fn begin<P: Params<A>, G: Params<A>, const K: usize>(
+    pub(crate) fn begin<P: Params<A>, G: Params<A>>(
         &mut self,
         params: &P,
         grads: &G,
-        init: [Option<A>; K],
+        init: &[Option<A>],
         stateless: bool,
     ) -> Result<(&[SlotHyper], &mut [SlotBuffers<A>])> {
+        let k = init.len();
         non_negative("lr", self.lr)?;
         non_negative("weight_decay", self.weight_decay)?;
         for g in &self.groups {
@@ -339,7 +341,7 @@ impl<A: Float> Core<A> {
         match &self.shapes {
             Some(shapes) => match state_error {
                 Some(e) => return Err(e),
-                None => self.check_buffers(shapes, K)?,
+                None => self.check_buffers(shapes, k)?,
             },
             // Buffers without the shapes they belong to (a corrupt checkpoint).
             None if self.buffers.iter().flatten().any(|b| !b.is_empty()) => {
@@ -361,11 +363,11 @@ impl<A: Float> Core<A> {
                 self.shapes = Some(crate::kernel::update::shapes(params));
             }
             if self.buffers.len() != n {
-                self.buffers = (0..n).map(|_| vec![Vec::new(); K]).collect();
+                self.buffers = (0..n).map(|_| vec![Vec::new(); k]).collect();
             }
         }
         for (slot, bufs) in self.buffers.iter_mut().enumerate() {
-            for (buf, init) in bufs.iter_mut().zip(init) {
+            for (buf, &init) in bufs.iter_mut().zip(init) {
                 if let (Some(v), true) = (init, buf.is_empty()) {
                     // The slot's length only here: a view per slot per step
                     // is ~12 ns of a 16-element step's ~250.
@@ -563,7 +565,7 @@ macro_rules! common_methods {
 
         fn reset(&mut self) {
             self.core.reset();
-            self.reset_extra();
+            $crate::optim::rule::Rule::reset_extra(self);
         }
     };
 }

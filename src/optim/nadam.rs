@@ -1,11 +1,13 @@
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+use super::rule::{rule_core, rule_optimizer, Rule};
 use super::{
-    common_methods, core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval,
-    Core, Optimizer,
+    core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval, Core,
+    SlotBuffers, SlotHyper,
 };
 use crate::error::Result;
 use crate::float::Float;
 use crate::kernel::update::update;
-use crate::params::{Params, ParamsMut};
 
 /// NAdam (Adam with Nesterov momentum), PyTorch's `torch.optim.NAdam`.
 ///
@@ -101,64 +103,85 @@ impl<A: Float> NAdam<A> {
         self.decoupled = decoupled;
         self
     }
+}
+
+/// The scalars of one NAdam step.
+#[derive(Clone, Copy)]
+pub(crate) struct Step<A> {
+    sign: A,
+    /// μₜ, μₜ₊₁ and the product μ₁⋯μₜ (kept by the optimizer once the step succeeds).
+    mu: f64,
+    mu_next: f64,
+    mu_product: f64,
+    decoupled: bool,
+    bias2: A,
+    w1: A,
+    b2: A,
+    w2: A,
+    eps: A,
+}
+
+impl<A: Float> Rule<A> for NAdam<A> {
+    type Init = [Option<A>; 2];
+    type Step = Step<A>;
+    rule_core!();
+
+    fn prepare(&self, t: u64, sign: A) -> Result<(Step<A>, Self::Init)> {
+        unit_interval("beta1", self.beta1)?;
+        unit_interval("beta2", self.beta2)?;
+        non_negative("eps", self.eps)?;
+        non_negative("momentum_decay", self.momentum_decay)?;
+        let t = t as f64;
+        let mu = self.beta1 * (1.0 - 0.5 * 0.96_f64.powf(t * self.momentum_decay));
+        let mu_next = self.beta1 * (1.0 - 0.5 * 0.96_f64.powf((t + 1.0) * self.momentum_decay));
+        let step = Step {
+            sign,
+            mu,
+            mu_next,
+            mu_product: self.mu_product * mu,
+            decoupled: self.decoupled,
+            bias2: A::from_f64(1.0 - self.beta2.powf(t)),
+            w1: A::from_f64(1.0 - self.beta1),
+            b2: A::from_f64(self.beta2),
+            w2: A::from_f64(1.0 - self.beta2),
+            eps: A::from_f64(self.eps),
+        };
+        Ok((step, [Some(A::zero()); 2]))
+    }
+
+    fn update(
+        c: Step<A>,
+        h: SlotHyper,
+        p: ArrayViewMutD<'_, A>,
+        g: ArrayViewD<'_, A>,
+        slot: &mut SlotBuffers<A>,
+    ) {
+        let (mu, mu_next, mu_product) = (c.mu, c.mu_next, c.mu_product);
+        let c_grad = A::from_f64(-h.lr * (1.0 - mu) / (1.0 - mu_product));
+        let c_mom = A::from_f64((-h.lr * mu_next) / (1.0 - mu_product * mu_next));
+        let (coupled, decay) = match (h.weight_decay != 0.0, c.decoupled) {
+            (true, false) => (A::from_f64(h.weight_decay), A::one()),
+            (true, true) => (A::zero(), A::from_f64(1.0 - h.lr * h.weight_decay)),
+            (false, _) => (A::zero(), A::one()),
+        };
+        update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, v]| {
+            let g = coupled_grad(c.sign, g, coupled, p);
+            let p = p * decay;
+            *m = lerp(*m, g, c.w1);
+            *v = *v * c.b2 + c.w2 * g * g;
+            let d = (*v / c.bias2).sqrt() + c.eps;
+            let p = p + (c_grad * g) / d;
+            p + (c_mom * *m) / d
+        });
+    }
+
+    fn finish(&mut self, step: Step<A>) {
+        self.mu_product = step.mu_product;
+    }
 
     fn reset_extra(&mut self) {
         self.mu_product = 1.0;
     }
 }
 
-impl<A: Float> Optimizer<A> for NAdam<A> {
-    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
-        unit_interval("beta1", self.beta1)?;
-        unit_interval("beta2", self.beta2)?;
-        non_negative("eps", self.eps)?;
-        non_negative("momentum_decay", self.momentum_decay)?;
-        let t = (self.core.steps + 1) as f64;
-        let bias2 = A::from_f64(1.0 - self.beta2.powf(t));
-        let mu = self.beta1 * (1.0 - 0.5 * 0.96_f64.powf(t * self.momentum_decay));
-        let mu_next = self.beta1 * (1.0 - 0.5 * 0.96_f64.powf((t + 1.0) * self.momentum_decay));
-        let mu_product = self.mu_product * mu;
-        let sign = self.core.sign();
-        let (w1, b2, w2, eps) = (
-            A::from_f64(1.0 - self.beta1),
-            A::from_f64(self.beta2),
-            A::from_f64(1.0 - self.beta2),
-            A::from_f64(self.eps),
-        );
-        let decoupled = self.decoupled;
-        let zero = Some(A::zero());
-        let (hyper, buffers) = self.core.begin(&params, &grads, [zero, zero], false)?;
-        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
-            let c_grad = A::from_f64(-h.lr * (1.0 - mu) / (1.0 - mu_product));
-            let c_mom = A::from_f64((-h.lr * mu_next) / (1.0 - mu_product * mu_next));
-            let (coupled, decay) = match (h.weight_decay != 0.0, decoupled) {
-                (true, false) => (A::from_f64(h.weight_decay), A::one()),
-                (true, true) => (A::zero(), A::from_f64(1.0 - h.lr * h.weight_decay)),
-                (false, _) => (A::zero(), A::one()),
-            };
-            let (p, g) = (params.array_mut(i), grads.array(i));
-            update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, v]| {
-                let g = coupled_grad(sign, g, coupled, p);
-                let p = p * decay;
-                *m = lerp(*m, g, w1);
-                *v = *v * b2 + w2 * g * g;
-                let d = (*v / bias2).sqrt() + eps;
-                let p = p + (c_grad * g) / d;
-                p + (c_mom * *m) / d
-            });
-        }
-        self.mu_product = mu_product;
-        self.core.steps += 1;
-        Ok(())
-    }
-
-    fn momentum(&self) -> Option<f64> {
-        Some(self.beta1)
-    }
-
-    fn set_momentum(&mut self, beta1: f64) {
-        self.beta1 = beta1;
-    }
-
-    common_methods!();
-}
+rule_optimizer!(NAdam, momentum: beta1);

@@ -1,11 +1,13 @@
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+use super::rule::{rule_core, rule_optimizer, Rule};
 use super::{
-    common_methods, core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval,
-    Core, Optimizer,
+    core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval, Core,
+    SlotBuffers, SlotHyper,
 };
 use crate::error::Result;
 use crate::float::Float;
 use crate::kernel::update::update;
-use crate::params::{Params, ParamsMut};
 
 /// RAdam (rectified Adam), PyTorch's `torch.optim.RAdam`.
 ///
@@ -84,77 +86,88 @@ impl<A: Float> RAdam<A> {
         self.decoupled = decoupled;
         self
     }
-
-    fn reset_extra(&mut self) {}
 }
 
-impl<A: Float> Optimizer<A> for RAdam<A> {
-    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
+/// The scalars of one RAdam step.
+#[derive(Clone, Copy)]
+pub(crate) struct Step<A> {
+    sign: A,
+    /// The variance is tractable (ρₜ > 5): the rectified update.
+    rectified: bool,
+    decoupled: bool,
+    w1: A,
+    b2: A,
+    w2: A,
+    eps: A,
+    bias1: A,
+    bias2_sqrt: A,
+    rect: A,
+}
+
+impl<A: Float> Rule<A> for RAdam<A> {
+    type Init = [Option<A>; 2];
+    type Step = Step<A>;
+    rule_core!();
+
+    fn prepare(&self, t: u64, sign: A) -> Result<(Step<A>, Self::Init)> {
         unit_interval("beta1", self.beta1)?;
         unit_interval("beta2", self.beta2)?;
         non_negative("eps", self.eps)?;
-        let t = (self.core.steps + 1) as f64;
+        let t = t as f64;
         let bias1 = 1.0 - self.beta1.powf(t);
         let bias2 = 1.0 - self.beta2.powf(t);
         let rho_inf = 2.0 / (1.0 - self.beta2) - 1.0;
         let rho_t = rho_inf - 2.0 * t * self.beta2.powf(t) / bias2;
-        let rectified = rho_t > 5.0;
         let rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
             / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
             .sqrt();
-        let sign = self.core.sign();
-        let (w1, b2, w2, eps) = (
-            A::from_f64(1.0 - self.beta1),
-            A::from_f64(self.beta2),
-            A::from_f64(1.0 - self.beta2),
-            A::from_f64(self.eps),
-        );
-        let (bias1, bias2_sqrt, rect) = (
-            A::from_f64(bias1),
-            A::from_f64(bias2.sqrt()),
-            A::from_f64(rect),
-        );
-        let decoupled = self.decoupled;
-        let zero = Some(A::zero());
-        let (hyper, buffers) = self.core.begin(&params, &grads, [zero, zero], false)?;
-        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
-            let lr = A::from_f64(h.lr);
-            let (coupled, decay) = match (h.weight_decay != 0.0, decoupled) {
-                (true, false) => (A::from_f64(h.weight_decay), A::one()),
-                (true, true) => (A::zero(), A::from_f64(1.0 - h.lr * h.weight_decay)),
-                (false, _) => (A::zero(), A::one()),
-            };
-            let (p, g) = (params.array_mut(i), grads.array(i));
-            let moments = move |p: A, g: A, m: &mut A, v: &mut A| {
-                let g = coupled_grad(sign, g, coupled, p);
-                *m = lerp(*m, g, w1);
-                *v = *v * b2 + w2 * g * g;
-                (p * decay, *m / bias1)
-            };
-            // The rectification is decided per step: two loops, no per-element branch.
-            if rectified {
-                update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, v]| {
-                    let (p, m_hat) = moments(p, g, m, v);
-                    p - m_hat * lr * (bias2_sqrt / (v.sqrt() + eps)) * rect
-                });
-            } else {
-                update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, v]| {
-                    let (p, m_hat) = moments(p, g, m, v);
-                    p - m_hat * lr
-                });
-            }
+        let step = Step {
+            sign,
+            rectified: rho_t > 5.0,
+            decoupled: self.decoupled,
+            w1: A::from_f64(1.0 - self.beta1),
+            b2: A::from_f64(self.beta2),
+            w2: A::from_f64(1.0 - self.beta2),
+            eps: A::from_f64(self.eps),
+            bias1: A::from_f64(bias1),
+            bias2_sqrt: A::from_f64(bias2.sqrt()),
+            rect: A::from_f64(rect),
+        };
+        Ok((step, [Some(A::zero()); 2]))
+    }
+
+    fn update(
+        c: Step<A>,
+        h: SlotHyper,
+        p: ArrayViewMutD<'_, A>,
+        g: ArrayViewD<'_, A>,
+        slot: &mut SlotBuffers<A>,
+    ) {
+        let lr = A::from_f64(h.lr);
+        let (coupled, decay) = match (h.weight_decay != 0.0, c.decoupled) {
+            (true, false) => (A::from_f64(h.weight_decay), A::one()),
+            (true, true) => (A::zero(), A::from_f64(1.0 - h.lr * h.weight_decay)),
+            (false, _) => (A::zero(), A::one()),
+        };
+        let moments = move |p: A, g: A, m: &mut A, v: &mut A| {
+            let g = coupled_grad(c.sign, g, coupled, p);
+            *m = lerp(*m, g, c.w1);
+            *v = *v * c.b2 + c.w2 * g * g;
+            (p * decay, *m / c.bias1)
+        };
+        // The rectification is decided per step: two loops, no per-element branch.
+        if c.rectified {
+            update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, v]| {
+                let (p, m_hat) = moments(p, g, m, v);
+                p - m_hat * lr * (c.bias2_sqrt / (v.sqrt() + c.eps)) * c.rect
+            });
+        } else {
+            update(p, g, slot_buffers::<A, 2>(slot), |p, g, [m, v]| {
+                let (p, m_hat) = moments(p, g, m, v);
+                p - m_hat * lr
+            });
         }
-        self.core.steps += 1;
-        Ok(())
     }
-
-    fn momentum(&self) -> Option<f64> {
-        Some(self.beta1)
-    }
-
-    fn set_momentum(&mut self, beta1: f64) {
-        self.beta1 = beta1;
-    }
-
-    common_methods!();
 }
+
+rule_optimizer!(RAdam, momentum: beta1);

@@ -1,11 +1,13 @@
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+use super::rule::{rule_core, rule_optimizer, Rule};
 use super::{
-    common_methods, core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval,
-    Core, Optimizer,
+    core_builders, coupled_grad, lerp, non_negative, slot_buffers, unit_interval, Core,
+    SlotBuffers, SlotHyper,
 };
 use crate::error::Result;
 use crate::float::Float;
 use crate::kernel::update::update;
-use crate::params::{Params, ParamsMut};
 
 /// RMSprop, PyTorch's `torch.optim.RMSprop`.
 ///
@@ -93,8 +95,6 @@ impl<A: Float> RmsProp<A> {
         self.centered = centered;
         self
     }
-
-    fn reset_extra(&mut self) {}
 }
 
 #[derive(Clone, Copy)]
@@ -169,12 +169,24 @@ fn pass<A: Float, const CENTERED: bool, const MOMENTUM: bool>(
     }
 }
 
-impl<A: Float> Optimizer<A> for RmsProp<A> {
-    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
+/// The scalars of one RMSprop step (a slot's learning rate and weight decay
+/// are added per slot).
+#[derive(Clone, Copy)]
+pub(crate) struct Step<A> {
+    centered: bool,
+    momentum: bool,
+    c: Coeffs<A>,
+}
+
+impl<A: Float> Rule<A> for RmsProp<A> {
+    type Init = [Option<A>; 3];
+    type Step = Step<A>;
+    rule_core!();
+
+    fn prepare(&self, _t: u64, sign: A) -> Result<(Step<A>, Self::Init)> {
         unit_interval("alpha", self.alpha)?;
         non_negative("eps", self.eps)?;
         non_negative("momentum", self.momentum)?;
-        let sign = self.core.sign();
         let (centered, momentum) = (self.centered, self.momentum > 0.0);
         let zero = Some(A::zero());
         let init = [
@@ -182,37 +194,45 @@ impl<A: Float> Optimizer<A> for RmsProp<A> {
             momentum.then_some(A::zero()),
             centered.then_some(A::zero()),
         ];
-        let (hyper, buffers) = self.core.begin(&params, &grads, init, false)?;
-        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
-            let c = Coeffs {
-                sign,
-                wd: A::from_f64(h.weight_decay),
-                alpha: A::from_f64(self.alpha),
-                w: A::from_f64(1.0 - self.alpha),
-                eps: A::from_f64(self.eps),
-                mu: A::from_f64(self.momentum),
-                neg_lr: A::from_f64(-h.lr),
-            };
-            let (p, g) = (params.array_mut(i), grads.array(i));
-            let bufs = slot_buffers::<A, 3>(slot);
-            match (centered, momentum) {
-                (true, true) => pass::<A, true, true>(p, g, bufs, c),
-                (true, false) => pass::<A, true, false>(p, g, bufs, c),
-                (false, true) => pass::<A, false, true>(p, g, bufs, c),
-                (false, false) => pass::<A, false, false>(p, g, bufs, c),
-            }
+        let c = Coeffs {
+            sign,
+            wd: A::zero(),
+            alpha: A::from_f64(self.alpha),
+            w: A::from_f64(1.0 - self.alpha),
+            eps: A::from_f64(self.eps),
+            mu: A::from_f64(self.momentum),
+            neg_lr: A::zero(),
+        };
+        Ok((
+            Step {
+                centered,
+                momentum,
+                c,
+            },
+            init,
+        ))
+    }
+
+    fn update(
+        step: Step<A>,
+        h: SlotHyper,
+        p: ArrayViewMutD<'_, A>,
+        g: ArrayViewD<'_, A>,
+        slot: &mut SlotBuffers<A>,
+    ) {
+        let c = Coeffs {
+            wd: A::from_f64(h.weight_decay),
+            neg_lr: A::from_f64(-h.lr),
+            ..step.c
+        };
+        let bufs = slot_buffers::<A, 3>(slot);
+        match (step.centered, step.momentum) {
+            (true, true) => pass::<A, true, true>(p, g, bufs, c),
+            (true, false) => pass::<A, true, false>(p, g, bufs, c),
+            (false, true) => pass::<A, false, true>(p, g, bufs, c),
+            (false, false) => pass::<A, false, false>(p, g, bufs, c),
         }
-        self.core.steps += 1;
-        Ok(())
     }
-
-    fn momentum(&self) -> Option<f64> {
-        Some(self.momentum)
-    }
-
-    fn set_momentum(&mut self, momentum: f64) {
-        self.momentum = momentum;
-    }
-
-    common_methods!();
 }
+
+rule_optimizer!(RmsProp, momentum: momentum);

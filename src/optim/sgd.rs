@@ -1,8 +1,10 @@
-use super::{common_methods, core_builders, non_negative, slot_buffers, Core, Optimizer};
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+use super::rule::{rule_core, rule_optimizer, Rule};
+use super::{core_builders, non_negative, slot_buffers, Core, SlotBuffers, SlotHyper};
 use crate::error::{check_hyper, Result};
 use crate::float::Float;
 use crate::kernel::update::update;
-use crate::params::{Params, ParamsMut};
 
 /// Stochastic gradient descent with momentum, PyTorch's `torch.optim.SGD`.
 ///
@@ -109,8 +111,6 @@ impl<A: Float> Sgd<A> {
         }
         Ok(())
     }
-
-    fn reset_extra(&mut self) {}
 }
 
 /// Loop-invariant hyperparameters of one SGD pass, already in `A`.
@@ -152,65 +152,86 @@ fn plain_pass<A: Float, const WD: bool>(
     });
 }
 
-impl<A: Float> Optimizer<A> for Sgd<A> {
-    fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
-        self.check()?;
-        let sign = self.core.sign();
-        let (mu, keep, nesterov) = (self.momentum, 1.0 - self.dampening, self.nesterov);
-        let (hyper, buffers) = self.core.begin(&params, &grads, [None], mu == 0.0)?;
-        for (i, (h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
-            let (p, g) = (params.array_mut(i), grads.array(i));
-            let c = Coeffs {
-                neg_lr: A::from_f64(-h.lr),
-                sign,
-                wd: A::from_f64(h.weight_decay),
-                mu: A::from_f64(mu),
-                keep: A::from_f64(keep),
-            };
-            let wd = h.weight_decay != 0.0;
-            if mu == 0.0 {
-                if wd {
-                    plain_pass::<A, true>(p, g, c);
-                } else {
-                    plain_pass::<A, false>(p, g, c);
-                }
-                continue;
-            }
-            // PyTorch creates the buffer from the first gradient it sees.
-            let first = slot[0].is_empty();
-            if first {
-                slot[0] = vec![A::zero(); p.len()];
-            }
-            let [buf] = slot_buffers::<A, 1>(slot);
-            match (first, nesterov, wd) {
-                (true, true, true) => momentum_pass::<A, true, true, true>(p, g, buf, c),
-                (true, true, false) => momentum_pass::<A, true, true, false>(p, g, buf, c),
-                (true, false, true) => momentum_pass::<A, true, false, true>(p, g, buf, c),
-                (true, false, false) => momentum_pass::<A, true, false, false>(p, g, buf, c),
-                (false, true, true) => momentum_pass::<A, false, true, true>(p, g, buf, c),
-                (false, true, false) => momentum_pass::<A, false, true, false>(p, g, buf, c),
-                (false, false, true) => momentum_pass::<A, false, false, true>(p, g, buf, c),
-                (false, false, false) => momentum_pass::<A, false, false, false>(p, g, buf, c),
-            }
-        }
-        self.core.steps += 1;
-        Ok(())
-    }
-
-    fn momentum(&self) -> Option<f64> {
-        Some(self.momentum)
-    }
-
-    fn set_momentum(&mut self, momentum: f64) {
-        self.momentum = momentum;
-    }
-
-    common_methods!();
+/// The scalars of one SGD step (a slot's learning rate and weight decay
+/// complete its [`Coeffs`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Step<A> {
+    sign: A,
+    momentum: f64,
+    keep: f64,
+    nesterov: bool,
 }
+
+impl<A: Float> Rule<A> for Sgd<A> {
+    /// The momentum buffer is created by the first momentum step itself,
+    /// from the gradient (as PyTorch does).
+    type Init = [Option<A>; 1];
+    type Step = Step<A>;
+    rule_core!();
+
+    fn prepare(&self, _t: u64, sign: A) -> Result<(Step<A>, Self::Init)> {
+        self.check()?;
+        let step = Step {
+            sign,
+            momentum: self.momentum,
+            keep: 1.0 - self.dampening,
+            nesterov: self.nesterov,
+        };
+        Ok((step, [None]))
+    }
+
+    fn stateless(&self) -> bool {
+        self.momentum == 0.0
+    }
+
+    fn update(
+        s: Step<A>,
+        h: SlotHyper,
+        p: ArrayViewMutD<'_, A>,
+        g: ArrayViewD<'_, A>,
+        slot: &mut SlotBuffers<A>,
+    ) {
+        let c = Coeffs {
+            neg_lr: A::from_f64(-h.lr),
+            sign: s.sign,
+            wd: A::from_f64(h.weight_decay),
+            mu: A::from_f64(s.momentum),
+            keep: A::from_f64(s.keep),
+        };
+        let wd = h.weight_decay != 0.0;
+        if s.momentum == 0.0 {
+            if wd {
+                plain_pass::<A, true>(p, g, c);
+            } else {
+                plain_pass::<A, false>(p, g, c);
+            }
+            return;
+        }
+        // PyTorch creates the buffer from the first gradient it sees.
+        let first = slot[0].is_empty();
+        if first {
+            slot[0] = vec![A::zero(); p.len()];
+        }
+        let [buf] = slot_buffers::<A, 1>(slot);
+        match (first, s.nesterov, wd) {
+            (true, true, true) => momentum_pass::<A, true, true, true>(p, g, buf, c),
+            (true, true, false) => momentum_pass::<A, true, true, false>(p, g, buf, c),
+            (true, false, true) => momentum_pass::<A, true, false, true>(p, g, buf, c),
+            (true, false, false) => momentum_pass::<A, true, false, false>(p, g, buf, c),
+            (false, true, true) => momentum_pass::<A, false, true, true>(p, g, buf, c),
+            (false, true, false) => momentum_pass::<A, false, true, false>(p, g, buf, c),
+            (false, false, true) => momentum_pass::<A, false, false, true>(p, g, buf, c),
+            (false, false, false) => momentum_pass::<A, false, false, false>(p, g, buf, c),
+        }
+    }
+}
+
+rule_optimizer!(Sgd, momentum: momentum);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::Optimizer;
     use ndarray::array;
 
     #[test]
