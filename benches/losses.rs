@@ -193,7 +193,7 @@ fn cross_entropy_forward_grad(c: &mut Criterion) {
 
 /// Checks once, outside any timing, that the compared functions agree.
 fn sanity() {
-    eprintln!("ndloss kernels: {}", ndloss::simd_level());
+    eprintln!("ndloss kernels: {}", ndloss::simd_level().unwrap());
     let mut rng = Rng::new(7);
     let (pred, target) = (
         uniform1(&mut rng, 1000, -1.0, 1.0),

@@ -30,6 +30,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// An array does not have the shape the call requires.
+    #[non_exhaustive]
     ShapeMismatch {
         /// Which argument is wrong (`"target"`, `"gradient buffer"`, `"class_weights"`, ...).
         what: &'static str,
@@ -39,6 +40,7 @@ pub enum Error {
         found: Vec<usize>,
     },
     /// A class-index target is outside `0..num_classes` and is not the ignore index.
+    #[non_exhaustive]
     ClassOutOfRange {
         /// Position of the offending target (the sample index).
         sample: usize,
@@ -48,6 +50,7 @@ pub enum Error {
         num_classes: usize,
     },
     /// A hyperparameter is outside its valid range (negative learning rate, label smoothing above 1, ...).
+    #[non_exhaustive]
     InvalidHyperparameter {
         /// Name of the hyperparameter, as the builder method calls it.
         name: &'static str,
@@ -57,6 +60,7 @@ pub enum Error {
         expected: &'static str,
     },
     /// An input value is outside the domain of the loss (a probability above 1 for `Bce`, ...).
+    #[non_exhaustive]
     InvalidValue {
         /// Which argument holds it.
         what: &'static str,
@@ -70,11 +74,13 @@ pub enum Error {
     /// A mean over nothing: the input is empty, or every target is ignored, or the selected weights sum to zero.
     ///
     /// PyTorch returns NaN here; `ndloss` refuses, so a NaN never reaches the parameters unnoticed.
+    #[non_exhaustive]
     EmptyReduction {
         /// What was being averaged.
         what: &'static str,
     },
     /// The gradient set has a different number of arrays than the parameter set.
+    #[non_exhaustive]
     ParamCountMismatch {
         /// Number of parameter arrays.
         params: usize,
@@ -82,6 +88,7 @@ pub enum Error {
         grads: usize,
     },
     /// A gradient does not have the shape of its parameter.
+    #[non_exhaustive]
     ParamShapeMismatch {
         /// Position of the parameter in the set.
         slot: usize,
@@ -91,6 +98,7 @@ pub enum Error {
         grad: Vec<usize>,
     },
     /// A parameter group names a slot that does not exist, or a slot already in another group.
+    #[non_exhaustive]
     ParamGroup {
         /// Index of the group (in the order the groups were added, from 0).
         group: usize,
@@ -101,6 +109,7 @@ pub enum Error {
     },
     /// A gradient holds NaN or ±∞ and the optimizer was asked to refuse it
     /// (`check_finite(true)`); nothing was updated.
+    #[non_exhaustive]
     NonFiniteGradient {
         /// Position of the gradient array in the set.
         slot: usize,
@@ -110,19 +119,42 @@ pub enum Error {
         value: f64,
     },
     /// A clipped gradient set has a non-finite total norm and the caller asked for an error.
+    #[non_exhaustive]
     NonFiniteNorm {
         /// The total norm found (NaN or infinite).
         norm: f64,
     },
     /// The parameter set does not match the one the optimizer's state was built for
     /// (a different number of arrays, or an array of another shape).
+    #[non_exhaustive]
     StateMismatch {
-        /// Position of the first mismatching parameter (or the state's slot count on a count mismatch).
-        slot: usize,
+        /// Position of the first parameter whose shape differs from the
+        /// state's; `None` when the number of arrays differs (or the state's
+        /// buffers do not fit its own shapes).
+        slot: Option<usize>,
         /// Shape (or slot count) the state holds.
         state: Vec<usize>,
         /// Shape (or slot count) found in the parameter set.
         found: Vec<usize>,
+    },
+    /// A parameter group index past the optimizer's groups.
+    #[non_exhaustive]
+    NoSuchGroup {
+        /// The index asked for.
+        group: usize,
+        /// How many groups there are (the default group 0 included).
+        groups: usize,
+    },
+    /// An environment variable the crate reads holds a value it does not
+    /// understand.
+    #[non_exhaustive]
+    InvalidEnv {
+        /// The variable's name.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// The values it accepts, in words.
+        expected: &'static str,
     },
 }
 
@@ -183,10 +215,31 @@ impl fmt::Display for Error {
                 f,
                 "the total gradient norm is {norm}: refusing to clip non-finite gradients"
             ),
-            Error::StateMismatch { slot, state, found } => write!(
+            Error::StateMismatch {
+                slot: Some(slot),
+                state,
+                found,
+            } => write!(
                 f,
                 "optimizer state does not fit the parameter set at slot {slot}: state {state:?}, parameters {found:?}"
             ),
+            Error::StateMismatch {
+                slot: None,
+                state,
+                found,
+            } => write!(
+                f,
+                "optimizer state does not fit the parameter set: the state is for {state:?} arrays, the set has {found:?}"
+            ),
+            Error::NoSuchGroup { group, groups } => write!(
+                f,
+                "no parameter group {group}: the optimizer has {groups} (0 is the default group)"
+            ),
+            Error::InvalidEnv {
+                name,
+                value,
+                expected,
+            } => write!(f, "{name}={value:?} is not understood: expected {expected}"),
         }
     }
 }

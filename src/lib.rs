@@ -3,6 +3,44 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+/// `get_<option>(&self)` for settings stored in fields, each with a doc
+/// example built from the type's constructor (a string: it goes into the
+/// example as written):
+/// `getters!(Type<A> = "ndloss::optim::Type::<f64>::new(0.1)" { get_x => x(0.5): f64 = 0.5 })`.
+/// `x` is the builder and the field; `x[field]` names the field when it
+/// differs, `x[a, b]` returns the tuple of two fields; the parentheses hold
+/// the example's builder arguments, `= value` what the getter then returns.
+/// Builders take the option's name and consume `self`, so the getter is
+/// `get_` and the name.
+macro_rules! getters {
+    ($ty:ident $(<$g:ident>)? = $new:literal {
+        $($get:ident => $builder:ident $([$($field:ident),+])? ($($arg:expr),*): $t:ty = $expected:expr),* $(,)?
+    }) => {
+        impl$(<$g: $crate::float::Float>)? $ty$(<$g>)? {
+            $(
+                #[doc = concat!("The `", stringify!($builder), "` setting, as [`", stringify!($builder), "`](Self::", stringify!($builder), ") set it (or its default).")]
+                #[doc = ""]
+                #[doc = "```"]
+                #[doc = concat!("let x = ", $new, ".", stringify!($builder), "(", stringify!($($arg),*), ");")]
+                #[doc = concat!("assert_eq!(x.", stringify!($get), "(), ", stringify!($expected), ");")]
+                #[doc = "```"]
+                pub fn $get(&self) -> $t {
+                    getters!(@field self $builder $($($field),+)?)
+                }
+            )*
+        }
+    };
+    (@field $s:ident $builder:ident) => {
+        $s.$builder
+    };
+    (@field $s:ident $builder:ident $field:ident) => {
+        $s.$field
+    };
+    (@field $s:ident $builder:ident $($field:ident),+) => {
+        ($($s.$field),+)
+    };
+}
+
 pub mod error;
 mod float;
 mod kernel;
@@ -15,30 +53,43 @@ pub mod regularize;
 
 pub use error::{Error, Result};
 pub use float::Float;
+pub use kernel::simd::SimdLevel;
 
-/// The instruction set the loss kernels run with on this CPU: `"avx512"`,
-/// `"avx2+fma"` or `"baseline"` (what the build target enables: SSE2 on
-/// default x86-64).
+/// The instruction set the loss kernels run with on this CPU.
 ///
 /// The kernels are compiled for each level and the best one the CPU supports
 /// is chosen at run time, so no `-C target-cpu` flag is needed. Setting the
-/// environment variable `NDLOSS_SIMD` to `baseline` or `avx2` before the
-/// first loss call caps the level (for comparing or testing the paths).
-/// The detection runs once per process, on the first kernel call or on the
-/// first call of this function: call it at start-up to keep that one-time
-/// work (an environment lookup) out of a real-time loop.
+/// environment variable `NDLOSS_SIMD` to `baseline` (or `sse2`), `avx2` or
+/// `avx512` before the first loss call caps the level (for comparing or
+/// testing the paths). The detection runs once per process, on the first
+/// kernel call or on the first call of this function: call it at start-up to
+/// keep that one-time work out of a real-time loop.
+///
+/// # Errors
+///
+/// [`Error::InvalidEnv`] when `NDLOSS_SIMD` holds anything else: the
+/// kernels then run uncapped, at the level they would without it, and this
+/// is where the typo shows (the variable is read on every call).
 ///
 /// # Examples
 ///
 /// ```
-/// let level = ndloss::simd_level();
-/// assert!(["avx512", "avx2+fma", "baseline"].contains(&level));
+/// use ndloss::SimdLevel;
+///
+/// let level = ndloss::simd_level()?;
+/// assert!(level >= SimdLevel::Baseline);
+/// # Ok::<(), ndloss::Error>(())
 /// ```
-pub fn simd_level() -> &'static str {
-    match kernel::simd::level() {
-        kernel::simd::Level::Avx512 => "avx512",
-        kernel::simd::Level::Avx2 => "avx2+fma",
-        kernel::simd::Level::Baseline => "baseline",
+pub fn simd_level() -> Result<SimdLevel> {
+    let var = std::env::var("NDLOSS_SIMD").ok();
+    let level = kernel::simd::level();
+    match kernel::simd::parse_cap(var.as_deref()) {
+        Ok(_) => Ok(level),
+        Err(value) => Err(Error::InvalidEnv {
+            name: "NDLOSS_SIMD",
+            value,
+            expected: kernel::simd::CAP_VALUES,
+        }),
     }
 }
 

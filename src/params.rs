@@ -27,7 +27,7 @@
 
 use ndarray::{ArrayBase, ArrayRef, ArrayViewD, ArrayViewMutD, Data, DataMut, Dimension};
 
-/// A read-only set of arrays, visited by index `0..len()` in a fixed order.
+/// A read-only set of arrays, visited by index `0..num_slots()` in a fixed order.
 ///
 /// The order defines the *slots* an optimizer keeps state for: the same
 /// parameter must be at the same index at every step.
@@ -40,22 +40,33 @@ use ndarray::{ArrayBase, ArrayRef, ArrayViewD, ArrayViewMutD, Data, DataMut, Dim
 ///
 /// let (w, b) = (array![[1.0_f32, 2.0]], array![3.0_f32]);
 /// let set = (&w, &b);
-/// assert_eq!(Params::<f32>::len(&set), 2);
-/// assert_eq!(set.array(1).shape(), &[1]);
+/// assert_eq!(set.num_slots(), 2);
+/// assert_eq!(set.slot(1).shape(), &[1]);
 /// ```
 pub trait Params<A> {
-    /// Number of arrays in the set.
-    fn len(&self) -> usize;
-    /// Array `i` as a dynamic-dimensional view; called only with `i < len()`.
-    fn array(&self, i: usize) -> ArrayViewD<'_, A>;
-    /// Whether the set holds no array.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+    /// Number of arrays (slots) in the set.
+    fn num_slots(&self) -> usize;
+    /// Array `i` as a dynamic-dimensional view; called only with `i < num_slots()`.
+    fn slot(&self, i: usize) -> ArrayViewD<'_, A>;
 }
 
 /// A set of arrays that can be written in place (parameters being updated,
 /// gradients being accumulated into).
+///
+/// Implemented for sets whose writes reach the caller's arrays: `&mut`
+/// references and mutable views ([`WriteThrough`]) alone or in tuples,
+/// arrays and `Vec`s, and `&mut` slices and `&mut Vec`s of any [`SlotMut`].
+/// An owned array by value is not a `ParamsMut`: the update would be
+/// dropped with it.
+///
+/// ```compile_fail
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let (w, g) = (array![1.0_f64, 2.0], array![0.5_f64, 0.5]);
+/// Sgd::new(0.1).step(w.clone(), &g)?; // does not compile: the clone would be updated and dropped
+/// # Ok::<(), ndloss::Error>(())
+/// ```
 ///
 /// # Examples
 ///
@@ -65,12 +76,12 @@ pub trait Params<A> {
 ///
 /// let (mut w, mut b) = (array![1.0_f64, 2.0], array![3.0_f64]);
 /// let mut set = (&mut w, &mut b);
-/// set.array_mut(0).fill(0.0);
+/// set.slot_mut(0).fill(0.0);
 /// assert_eq!(w, array![0.0, 0.0]);
 /// ```
 pub trait ParamsMut<A>: Params<A> {
-    /// Array `i` as a mutable dynamic-dimensional view; called only with `i < len()`.
-    fn array_mut(&mut self, i: usize) -> ArrayViewMutD<'_, A>;
+    /// Array `i` as a mutable dynamic-dimensional view; called only with `i < num_slots()`.
+    fn slot_mut(&mut self, i: usize) -> ArrayViewMutD<'_, A>;
 }
 
 /// One array, however it is held: owned, a view, or a reference to either.
@@ -111,6 +122,30 @@ pub trait SlotMut: Slot {
     /// The array as a mutable dynamic-dimensional view.
     fn slot_view_mut(&mut self) -> ArrayViewMutD<'_, Self::Elem>;
 }
+
+/// A [`SlotMut`] whose writes reach an array the caller keeps: `&mut
+/// ArrayBase`, `&mut ArrayRef` and mutable views (`ArrayViewMut`), not an
+/// owned array. Sets held by value (one array, a tuple, an array or a `Vec`
+/// of them) are [`ParamsMut`] only with such elements.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::params::{ParamsMut, WriteThrough};
+///
+/// fn zero<T: WriteThrough<Elem = f64>>(mut slot: T) {
+///     slot.slot_mut(0).fill(0.0);
+/// }
+/// let mut a = array![1.0_f64, 2.0];
+/// zero(a.view_mut());
+/// assert_eq!(a, array![0.0, 0.0]);
+/// ```
+pub trait WriteThrough: SlotMut {}
+
+impl<S: DataMut, D: Dimension> WriteThrough for &mut ArrayBase<S, D> {}
+impl<A, D: Dimension> WriteThrough for &mut ArrayRef<A, D> {}
+impl<A, D: Dimension> WriteThrough for ArrayBase<ndarray::ViewRepr<&mut A>, D> {}
 
 impl<S: Data, D: Dimension> Slot for ArrayBase<S, D> {
     type Elem = S::Elem;
@@ -159,15 +194,15 @@ impl<A, D: Dimension> SlotMut for &mut ArrayRef<A, D> {
 }
 
 impl<T: Slot> Params<T::Elem> for T {
-    fn len(&self) -> usize {
+    fn num_slots(&self) -> usize {
         1
     }
-    fn array(&self, _: usize) -> ArrayViewD<'_, T::Elem> {
+    fn slot(&self, _: usize) -> ArrayViewD<'_, T::Elem> {
         self.slot_view()
     }
 }
-impl<T: SlotMut> ParamsMut<T::Elem> for T {
-    fn array_mut(&mut self, _: usize) -> ArrayViewMutD<'_, T::Elem> {
+impl<T: WriteThrough> ParamsMut<T::Elem> for T {
+    fn slot_mut(&mut self, _: usize) -> ArrayViewMutD<'_, T::Elem> {
         self.slot_view_mut()
     }
 }
@@ -175,18 +210,18 @@ impl<T: SlotMut> ParamsMut<T::Elem> for T {
 macro_rules! tuple_params {
     ($len:expr; $($t:ident $i:tt),+) => {
         impl<A, $($t: Slot<Elem = A>),+> Params<A> for ($($t,)+) {
-            fn len(&self) -> usize {
+            fn num_slots(&self) -> usize {
                 $len
             }
-            fn array(&self, i: usize) -> ArrayViewD<'_, A> {
+            fn slot(&self, i: usize) -> ArrayViewD<'_, A> {
                 match i {
                     $($i => self.$i.slot_view(),)+
                     _ => unreachable!("slot {i} of a {}-tuple", $len),
                 }
             }
         }
-        impl<A, $($t: SlotMut<Elem = A>),+> ParamsMut<A> for ($($t,)+) {
-            fn array_mut(&mut self, i: usize) -> ArrayViewMutD<'_, A> {
+        impl<A, $($t: WriteThrough<Elem = A>),+> ParamsMut<A> for ($($t,)+) {
+            fn slot_mut(&mut self, i: usize) -> ArrayViewMutD<'_, A> {
                 match i {
                     $($i => self.$i.slot_view_mut(),)+
                     _ => unreachable!("slot {i} of a {}-tuple", $len),
@@ -211,10 +246,10 @@ tuple_params!(12; T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8, T9 9, T1
 macro_rules! seq_params {
     ($($ty:ty),+) => {$(
         impl<A, T: Slot<Elem = A>> Params<A> for $ty {
-            fn len(&self) -> usize {
+            fn num_slots(&self) -> usize {
                 <[T]>::len(self)
             }
-            fn array(&self, i: usize) -> ArrayViewD<'_, A> {
+            fn slot(&self, i: usize) -> ArrayViewD<'_, A> {
                 self[i].slot_view()
             }
         }
@@ -225,24 +260,30 @@ seq_params!(&[T], &mut [T], &Vec<T>, &mut Vec<T>, Vec<T>);
 macro_rules! seq_params_mut {
     ($($ty:ty),+) => {$(
         impl<A, T: SlotMut<Elem = A>> ParamsMut<A> for $ty {
-            fn array_mut(&mut self, i: usize) -> ArrayViewMutD<'_, A> {
+            fn slot_mut(&mut self, i: usize) -> ArrayViewMutD<'_, A> {
                 self[i].slot_view_mut()
             }
         }
     )+};
 }
-seq_params_mut!(&mut [T], &mut Vec<T>, Vec<T>);
+seq_params_mut!(&mut [T], &mut Vec<T>);
+
+impl<A, T: WriteThrough<Elem = A>> ParamsMut<A> for Vec<T> {
+    fn slot_mut(&mut self, i: usize) -> ArrayViewMutD<'_, A> {
+        self[i].slot_view_mut()
+    }
+}
 
 impl<A, T: Slot<Elem = A>, const N: usize> Params<A> for [T; N] {
-    fn len(&self) -> usize {
+    fn num_slots(&self) -> usize {
         N
     }
-    fn array(&self, i: usize) -> ArrayViewD<'_, A> {
+    fn slot(&self, i: usize) -> ArrayViewD<'_, A> {
         self[i].slot_view()
     }
 }
-impl<A, T: SlotMut<Elem = A>, const N: usize> ParamsMut<A> for [T; N] {
-    fn array_mut(&mut self, i: usize) -> ArrayViewMutD<'_, A> {
+impl<A, T: WriteThrough<Elem = A>, const N: usize> ParamsMut<A> for [T; N] {
+    fn slot_mut(&mut self, i: usize) -> ArrayViewMutD<'_, A> {
         self[i].slot_view_mut()
     }
 }

@@ -64,7 +64,7 @@ pub trait Regularizer: Clone + Debug {
     /// # Errors
     ///
     /// As [`penalty`](Regularizer::penalty).
-    fn check(&self) -> Result<()>;
+    fn validate(&self) -> Result<()>;
 }
 
 /// Per-element math of a separable penalty, constants already in `A`.
@@ -80,8 +80,8 @@ fn check_strength(name: &'static str, v: f64) -> Result<f64> {
 }
 
 fn penalty_of<A: Float, P: Params<A>, S: Separable<A>>(params: &P, math: S) -> A {
-    (0..params.len()).fold(A::zero(), |acc, i| {
-        acc + sum_map(&params.array(i), |w| math.value(w))
+    (0..params.num_slots()).fold(A::zero(), |acc, i| {
+        acc + sum_map(&params.slot(i), |w| math.value(w))
     })
 }
 
@@ -91,15 +91,15 @@ fn add_grad_of<A: Float, P: Params<A>, G: ParamsMut<A>, S: Separable<A>>(
     math: S,
 ) -> Result<()> {
     check_pair(params, grads)?;
-    for i in 0..params.len() {
-        zip_apply(grads.array_mut(i), params.array(i), |g, w| g + math.grad(w));
+    for i in 0..params.num_slots() {
+        zip_apply(grads.slot_mut(i), params.slot(i), |g, w| g + math.grad(w));
     }
     Ok(())
 }
 
 fn prox_of<A: Float, P: ParamsMut<A>, S: Separable<A>>(params: &mut P, math: S) {
-    for i in 0..params.len() {
-        params.array_mut(i).mapv_inplace(|w| math.prox(w));
+    for i in 0..params.num_slots() {
+        params.slot_mut(i).mapv_inplace(|w| math.prox(w));
     }
 }
 
@@ -144,7 +144,7 @@ macro_rules! separable_regularizer {
                 prox_of(&mut params, math);
                 Ok(())
             }
-            fn check(&self) -> Result<()> {
+            fn validate(&self) -> Result<()> {
                 self.separable::<f64>(0.0).map(|_| ())
             }
         }

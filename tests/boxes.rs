@@ -462,25 +462,17 @@ fn shape_errors() {
     let p = Array2::<f64>::ones((2, 4));
     for (name, loss) in all_losses::<f64>(1e-7, Reduction::Mean) {
         let err = loss.forward(&p, &Array2::ones((3, 4))).unwrap_err();
-        assert_eq!(
-            err,
-            Error::ShapeMismatch {
-                what: "target",
-                expected: vec![2, 4],
-                found: vec![3, 4]
-            },
-            "{name}"
+        assert!(
+            matches!(&err, Error::ShapeMismatch { what: "target", expected, found, .. }
+                if *expected == vec![2, 4] && *found == vec![3, 4]),
+            "{name}: {err:?}"
         );
         let three = Array2::<f64>::ones((2, 3));
         let err = loss.unreduced(&three, &three).unwrap_err();
-        assert_eq!(
-            err,
-            Error::ShapeMismatch {
-                what: "boxes",
-                expected: vec![2, 4],
-                found: vec![2, 3]
-            },
-            "{name}"
+        assert!(
+            matches!(&err, Error::ShapeMismatch { what: "boxes", expected, found, .. }
+                if *expected == vec![2, 4] && *found == vec![2, 3]),
+            "{name}: {err:?}"
         );
         assert!(err.to_string().contains("boxes"));
         // The gradient buffer: error, and nothing written.

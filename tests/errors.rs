@@ -55,13 +55,17 @@ fn class_out_of_range_says_which_sample() {
     let e = CrossEntropy::new()
         .forward(&logits, &array![0_usize, 3])
         .unwrap_err();
-    assert_eq!(
-        e,
-        Error::ClassOutOfRange {
-            sample: 1,
-            class: 3,
-            num_classes: 3
-        }
+    assert!(
+        matches!(
+            &e,
+            Error::ClassOutOfRange {
+                sample: 1,
+                class: 3,
+                num_classes: 3,
+                ..
+            }
+        ),
+        "{e:?}"
     );
     assert_eq!(
         e.to_string(),
@@ -87,18 +91,17 @@ fn small_cross_entropy_refusals_write_nothing() {
         let e = CrossEntropy::new()
             .forward_grad_into(&logits, &bad, &mut g)
             .unwrap_err();
-        let expected = Error::ClassOutOfRange {
-            sample: rows - 1,
-            class: cols,
-            num_classes: cols,
+        let expected = |e: &Error| {
+            matches!(e, Error::ClassOutOfRange { sample, class, num_classes, .. }
+                if (*sample, *class, *num_classes) == (rows - 1, cols, cols))
         };
-        assert_eq!(e, expected, "{rows} x {cols}");
+        assert!(expected(&e), "{rows} x {cols}: {e:?}");
         // A bad target is named before a bad hyperparameter, as before.
         let e = CrossEntropy::new()
             .label_smoothing(2.0)
             .forward_grad_into(&logits, &bad, &mut g)
             .unwrap_err();
-        assert_eq!(e, expected, "{rows} x {cols}");
+        assert!(expected(&e), "{rows} x {cols}: {e:?}");
         let ignored = Array1::from_elem(rows, 1);
         let e = CrossEntropy::new()
             .ignore_index(1)
@@ -229,14 +232,9 @@ fn bce_refuses_probabilities_outside_the_unit_interval() {
     let t = array![[1.0, 0.0], [1.0, 0.0]];
     let mut g = Array2::from_elem((2, 2), 7.0);
     let e = Bce::new().forward_grad_into(&p, &t, &mut g).unwrap_err();
-    assert_eq!(
-        e,
-        Error::InvalidValue {
-            what: "prediction",
-            index: vec![1, 0],
-            value: 1.5,
-            expected: "a probability in [0, 1]"
-        }
+    assert!(
+        matches!(&e, Error::InvalidValue { what: "prediction", index, value, expected: "a probability in [0, 1]", .. } if *index == vec![1, 0] && *value == 1.5),
+        "{e:?}"
     );
     assert!(g.iter().all(|&v| v == 7.0), "gradient buffer untouched");
     // Exactly 0 and 1 are valid (clamped logs), and NaN propagates.
@@ -263,14 +261,8 @@ fn bce_finds_an_out_of_range_probability_anywhere_in_a_long_input() {
             p[at] = bad;
             let mut g = Array1::<f32>::from_elem(n, 7.0);
             let e = Bce::new().forward_grad_into(&p, &t, &mut g).unwrap_err();
-            assert_eq!(
-                e,
-                Error::InvalidValue {
-                    what: "prediction",
-                    index: vec![at],
-                    value: f64::from(bad),
-                    expected: "a probability in [0, 1]"
-                },
+            assert!(
+                matches!(&e, Error::InvalidValue { what: "prediction", index, value, expected: "a probability in [0, 1]", .. } if *index == vec![at] && *value == f64::from(bad)),
                 "{bad} at {at}"
             );
             assert!(g.iter().all(|&v| v == 7.0), "gradient buffer untouched");
@@ -336,23 +328,23 @@ fn mismatched_parameter_sets_change_nothing() {
     let (w0, b0, adam0) = (w.clone(), b.clone(), adam.clone());
 
     let e = adam.step((&mut w, &mut b), &gw).unwrap_err();
-    assert_eq!(
-        e,
-        Error::ParamCountMismatch {
-            params: 2,
-            grads: 1
-        }
+    assert!(
+        matches!(
+            &e,
+            Error::ParamCountMismatch {
+                params: 2,
+                grads: 1,
+                ..
+            }
+        ),
+        "{e:?}"
     );
     let e = adam
         .step((&mut w, &mut b), (&gw, &array![0.5_f64, -0.5, 0.1]))
         .unwrap_err();
-    assert_eq!(
-        e,
-        Error::ParamShapeMismatch {
-            slot: 1,
-            param: vec![2],
-            grad: vec![3]
-        }
+    assert!(
+        matches!(&e, Error::ParamShapeMismatch { slot: 1, param, grad, .. } if *param == vec![2] && *grad == vec![3]),
+        "{e:?}"
     );
     assert_eq!(
         e.to_string(),
@@ -360,13 +352,9 @@ fn mismatched_parameter_sets_change_nothing() {
     );
     let (mut w3, g3) = (Array2::<f64>::zeros((3, 3)), Array2::<f64>::zeros((3, 3)));
     let e = adam.step((&mut w3, &mut b), (&g3, &gb)).unwrap_err();
-    assert_eq!(
-        e,
-        Error::StateMismatch {
-            slot: 0,
-            state: vec![2, 2],
-            found: vec![3, 3]
-        }
+    assert!(
+        matches!(&e, Error::StateMismatch { slot: Some(0), state, found, .. } if *state == vec![2, 2] && *found == vec![3, 3]),
+        "{e:?}"
     );
     let e = adam.step(&mut w, &gw).unwrap_err();
     assert!(matches!(e, Error::StateMismatch { .. }), "{e}");
@@ -384,12 +372,16 @@ fn mismatched_parameter_sets_change_nothing() {
     let e = L2::new(0.1)
         .add_grad((&w0, &b0), &mut gw_total)
         .unwrap_err();
-    assert_eq!(
-        e,
-        Error::ParamCountMismatch {
-            params: 2,
-            grads: 1
-        }
+    assert!(
+        matches!(
+            &e,
+            Error::ParamCountMismatch {
+                params: 2,
+                grads: 1,
+                ..
+            }
+        ),
+        "{e:?}"
     );
     assert_eq!(gw_total, gw);
 }
@@ -465,24 +457,24 @@ fn catalogue_hyperparameters_and_shapes_are_checked() {
     let e = CrossEntropy::new()
         .forward(&seg, &ArrayD::<usize>::zeros(IxDyn(&[2, 3])))
         .unwrap_err();
-    assert_eq!(
-        e,
-        Error::ShapeMismatch {
-            what: "target",
-            expected: vec![2, 4],
-            found: vec![2, 3]
-        }
+    assert!(
+        matches!(&e, Error::ShapeMismatch { what: "target", expected, found, .. } if *expected == vec![2, 4] && *found == vec![2, 3]),
+        "{e:?}"
     );
     let mut targets = ArrayD::<usize>::zeros(IxDyn(&[2, 4]));
     targets[[1, 2]] = 3;
     let e = Nll::new().forward(&seg, &targets).unwrap_err();
-    assert_eq!(
-        e,
-        Error::ClassOutOfRange {
-            sample: 6,
-            class: 3,
-            num_classes: 3
-        }
+    assert!(
+        matches!(
+            &e,
+            Error::ClassOutOfRange {
+                sample: 6,
+                class: 3,
+                num_classes: 3,
+                ..
+            }
+        ),
+        "{e:?}"
     );
     let scalar = ArrayD::<f64>::zeros(IxDyn(&[]));
     assert!(CrossEntropy::new()
@@ -530,14 +522,8 @@ fn from_probs_finds_a_negative_probability_anywhere() {
             p[[r, c]] = -1e-30;
             let mut g = Array2::<f32>::from_elem((rows, cols), 7.0);
             let e = ce.forward_grad_into(&p, &y, &mut g).unwrap_err();
-            assert_eq!(
-                e,
-                Error::InvalidValue {
-                    what: "prediction",
-                    index: vec![r, c],
-                    value: -1e-30_f32 as f64,
-                    expected: "a probability >= 0"
-                },
+            assert!(
+                matches!(&e, Error::InvalidValue { what: "prediction", index, value, expected: "a probability >= 0", .. } if *index == vec![r, c] && *value == -1e-30_f32 as f64),
                 "at {at}, column-major {layout}"
             );
             assert!(g.iter().all(|&v| v == 7.0), "gradient buffer untouched");
@@ -568,7 +554,7 @@ fn check_finite_finds_a_non_finite_gradient_anywhere_in_a_long_slot() {
             g[slot][at] = bad;
             let e = adam.step(&mut p, &g).unwrap_err();
             assert!(
-                matches!(&e, Error::NonFiniteGradient { slot: s, index, value }
+                matches!(&e, Error::NonFiniteGradient { slot: s, index, value, .. }
                     if *s == slot && index == &[at] && (value.is_nan() == bad.is_nan())),
                 "{bad} at {slot}/{at}: {e}"
             );
@@ -586,7 +572,7 @@ fn optimizers_can_refuse_non_finite_gradients_and_change_nothing() {
     let (w0, b0, adam0) = (w.clone(), b.clone(), adam.clone());
     let e = adam.step((&mut w, &mut b), (&gw, &gb)).unwrap_err();
     assert!(
-        matches!(&e, Error::NonFiniteGradient { slot: 1, index, value } if index == &[0] && value.is_nan()),
+        matches!(&e, Error::NonFiniteGradient { slot: 1, index, value, .. } if index == &[0] && value.is_nan()),
         "{e}"
     );
     assert_eq!(

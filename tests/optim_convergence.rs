@@ -127,13 +127,17 @@ fn parameter_groups_validate_their_slots() {
         .param_group(ParamGroup::new([1]))
         .param_group(ParamGroup::new([1]));
     let e = opt.step((&mut a, &mut b), (&ga, &gb)).unwrap_err();
-    assert_eq!(
-        e,
-        Error::ParamGroup {
-            group: 1,
-            slot: 1,
-            reason: "slot already in a group"
-        }
+    assert!(
+        matches!(
+            e,
+            Error::ParamGroup {
+                group: 1,
+                slot: 1,
+                reason: "slot already in a group",
+                ..
+            }
+        ),
+        "{e:?}"
     );
     let mut opt = Adam::new(0.1).param_group(ParamGroup::new([2]).lr(0.5));
     let e = opt.step((&mut a, &mut b), (&ga, &gb)).unwrap_err();
@@ -160,14 +164,39 @@ fn groups_have_their_own_learning_rates_and_decay() {
     assert_eq!(
         (
             opt.num_groups(),
-            opt.group_lr(0),
-            opt.group_lr(1),
-            opt.slot_lr(1)
+            opt.get_group_lr(0).unwrap(),
+            opt.get_group_lr(1).unwrap(),
+            opt.get_slot_lr(1)
         ),
         (2, 0.1, 0.01, 0.01)
     );
-    opt.set_group_lr(1, 0.02);
-    assert_eq!(opt.group_lr(1), 0.02);
+    opt.set_group_lr(1, 0.02).unwrap();
+    assert_eq!(opt.get_group_lr(1).unwrap(), 0.02);
     opt.set_lr(0.3);
-    assert_eq!((opt.group_lr(0), opt.group_lr(1)), (0.3, 0.3));
+    assert_eq!(
+        (opt.get_group_lr(0).unwrap(), opt.get_group_lr(1).unwrap()),
+        (0.3, 0.3)
+    );
+    // A group that does not exist is an error that names it, and changes nothing.
+    let e = opt.get_group_lr(2).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::NoSuchGroup {
+                group: 2,
+                groups: 2,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "no parameter group 2: the optimizer has 2 (0 is the default group)"
+    );
+    assert!(opt.set_group_lr(2, 1.0).is_err());
+    assert_eq!(
+        (opt.get_group_lr(0).unwrap(), opt.get_group_lr(1).unwrap()),
+        (0.3, 0.3)
+    );
 }

@@ -83,7 +83,7 @@ fn plateau(o: &Value) -> ReduceLrOnPlateau {
 
 fn assert_lrs<O: Optimizer<f64>>(opt: &O, expected: &Value, ctx: &str) {
     for (g, e) in expected.as_array().unwrap().iter().enumerate() {
-        let (got, e) = (opt.group_lr(g), num(e));
+        let (got, e) = (opt.get_group_lr(g).unwrap(), num(e));
         assert!(
             (got - e).abs() <= 1e-12 * e.abs().max(1e-12),
             "{ctx} group {g}: lr {got} vs {e}"
@@ -113,7 +113,7 @@ fn run_case<O: Optimizer<f64>>(case: &Value, mut opt: O) {
         let ctx = format!("{name} epoch {k}");
         assert_lrs(&opt, expected, &ctx);
         if let Some(m) = momentums {
-            let (got, e) = (opt.momentum().unwrap(), num(&m[k][0]));
+            let (got, e) = (opt.get_cycle_momentum().unwrap(), num(&m[k][0]));
             assert!((got - e).abs() <= 1e-12, "{ctx}: momentum {got} vs {e}");
         }
     }
@@ -153,7 +153,7 @@ fn one_cycle_refuses_to_step_past_its_end() {
     for _ in 0..3 {
         sched.step(&mut opt).unwrap();
     }
-    let lr = opt.lr();
+    let lr = opt.get_lr();
     assert!(matches!(
         sched.step(&mut opt).unwrap_err(),
         Error::InvalidHyperparameter {
@@ -161,7 +161,7 @@ fn one_cycle_refuses_to_step_past_its_end() {
             ..
         }
     ));
-    assert_eq!((opt.lr(), sched.epoch()), (lr, 3));
+    assert_eq!((opt.get_lr(), sched.epoch()), (lr, 3));
 }
 
 fn run_clip<A: Float>(case: &Value, rtol: f64) {
@@ -214,11 +214,9 @@ fn clip_can_refuse_a_non_finite_norm_and_write_nothing() {
     );
     let before = g.clone();
     let e = clip_grad_norm((&mut g.0, &mut g.1), 1.0, 2.0, true).unwrap_err();
-    assert_eq!(
-        e,
-        Error::NonFiniteNorm {
-            norm: f64::INFINITY
-        }
+    assert!(
+        matches!(e, Error::NonFiniteNorm { norm, .. } if norm == f64::INFINITY),
+        "{e:?}"
     );
     assert_eq!(g, before);
 }

@@ -55,9 +55,21 @@ pub(crate) trait Kernel {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Avx512(());
 
-/// The instruction-set level kernels run at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Level {
+/// The instruction-set level the kernels run at, from [`simd_level`](crate::simd_level).
+///
+/// Ordered from the narrowest to the widest.
+///
+/// # Examples
+///
+/// ```
+/// use ndloss::SimdLevel;
+///
+/// assert!(SimdLevel::Baseline < SimdLevel::Avx2);
+/// assert_eq!(SimdLevel::Avx2.to_string(), "avx2+fma");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum SimdLevel {
     /// What the build target enables (SSE2 on default x86-64).
     Baseline = 1,
     /// AVX2 and FMA (Haswell, Zen and later).
@@ -70,13 +82,13 @@ pub(crate) enum Level {
 mod x86 {
     use std::sync::atomic::{AtomicU8, Ordering};
 
-    use super::{Avx512, Kernel, Level};
+    use super::{Avx512, Kernel, SimdLevel};
 
-    /// 0 until detected, then a `Level` discriminant.
+    /// 0 until detected, then a `SimdLevel` discriminant.
     static LEVEL: AtomicU8 = AtomicU8::new(0);
 
     /// The best level this CPU has, before the `NDLOSS_SIMD` cap.
-    pub(super) fn detected() -> Level {
+    pub(super) fn detected() -> SimdLevel {
         let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
         let avx512 = avx2
             && is_x86_feature_detected!("avx512f")
@@ -84,27 +96,27 @@ mod x86 {
             && is_x86_feature_detected!("avx512dq")
             && is_x86_feature_detected!("avx512vl");
         if avx512 {
-            Level::Avx512
+            SimdLevel::Avx512
         } else if avx2 {
-            Level::Avx2
+            SimdLevel::Avx2
         } else {
-            Level::Baseline
+            SimdLevel::Baseline
         }
     }
 
     #[cold]
-    fn detect() -> Level {
+    fn detect() -> SimdLevel {
         let level = detected().min(super::cap());
         LEVEL.store(level as u8, Ordering::Relaxed);
         level
     }
 
     #[inline(always)]
-    pub(super) fn level() -> Level {
+    pub(super) fn level() -> SimdLevel {
         match LEVEL.load(Ordering::Relaxed) {
-            3 => Level::Avx512,
-            2 => Level::Avx2,
-            1 => Level::Baseline,
+            3 => SimdLevel::Avx512,
+            2 => SimdLevel::Avx2,
+            1 => SimdLevel::Baseline,
             _ => detect(),
         }
     }
@@ -124,15 +136,55 @@ mod x86 {
     }
 }
 
-/// The most `NDLOSS_SIMD` allows: `baseline` (or `sse2`), `avx2`, or
-/// anything else for no cap.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-fn cap() -> Level {
-    match std::env::var("NDLOSS_SIMD").as_deref() {
-        Ok("baseline") | Ok("sse2") => Level::Baseline,
-        Ok("avx2") => Level::Avx2,
-        _ => Level::Avx512,
+impl SimdLevel {
+    /// The level's name: `"baseline"`, `"avx2+fma"` or `"avx512"`.
+    ///
+    /// ```
+    /// assert_eq!(ndloss::SimdLevel::Avx512.as_str(), "avx512");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SimdLevel::Baseline => "baseline",
+            SimdLevel::Avx2 => "avx2+fma",
+            SimdLevel::Avx512 => "avx512",
+        }
     }
+}
+
+impl std::fmt::Display for SimdLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What `NDLOSS_SIMD` accepts, in words.
+pub(crate) const CAP_VALUES: &str = "baseline (or sse2), avx2, avx512, or unset";
+
+/// The most `NDLOSS_SIMD` allows (ASCII case and surrounding blanks
+/// ignored): `Ok(None)` when unset or empty, an error naming the value
+/// when it is not one of [`CAP_VALUES`].
+pub(crate) fn parse_cap(value: Option<&str>) -> Result<Option<SimdLevel>, String> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    match value.to_ascii_lowercase().as_str() {
+        "baseline" | "sse2" => Ok(Some(SimdLevel::Baseline)),
+        "avx2" | "avx2+fma" => Ok(Some(SimdLevel::Avx2)),
+        "avx512" => Ok(Some(SimdLevel::Avx512)),
+        _ => Err(value.to_owned()),
+    }
+}
+
+/// The cap `NDLOSS_SIMD` sets; a value it does not understand caps
+/// nothing here (kernels must run) and is reported by
+/// [`simd_level`](crate::simd_level).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn cap() -> SimdLevel {
+    let var = std::env::var("NDLOSS_SIMD").ok();
+    parse_cap(var.as_deref())
+        .ok()
+        .flatten()
+        .unwrap_or(SimdLevel::Avx512)
 }
 
 /// The level the test run must exercise, from `NDLOSS_EXPECT_SIMD`
@@ -141,11 +193,11 @@ fn cap() -> Level {
 /// A test whose path needs a level above the one kernels run at fails
 /// instead of passing without running (see [`avx512_token`]).
 #[cfg(test)]
-pub(crate) fn expected_level() -> Option<Level> {
+pub(crate) fn expected_level() -> Option<SimdLevel> {
     let expected = match std::env::var("NDLOSS_EXPECT_SIMD").ok()?.as_str() {
-        "avx512" => Level::Avx512,
-        "avx2" => Level::Avx2,
-        "baseline" => Level::Baseline,
+        "avx512" => SimdLevel::Avx512,
+        "avx2" => SimdLevel::Avx2,
+        "baseline" => SimdLevel::Baseline,
         other => panic!("NDLOSS_EXPECT_SIMD={other}: expected avx512, avx2 or baseline"),
     };
     Some(expected.min(cap()))
@@ -157,10 +209,10 @@ pub(crate) fn expected_level() -> Option<Level> {
 /// CI on an AVX-512 machine cannot pass without running the AVX-512 paths.
 #[cfg(all(test, target_arch = "x86_64"))]
 pub(crate) fn avx512_token() -> Option<Avx512> {
-    let token = (level() == Level::Avx512).then_some(Avx512(()));
+    let token = (level() == SimdLevel::Avx512).then_some(Avx512(()));
     if token.is_none() {
         assert!(
-            expected_level() != Some(Level::Avx512),
+            expected_level() != Some(SimdLevel::Avx512),
             "NDLOSS_EXPECT_SIMD asks for AVX-512, but kernels run at {:?}",
             level()
         );
@@ -170,14 +222,14 @@ pub(crate) fn avx512_token() -> Option<Avx512> {
 }
 
 /// The level [`dispatch`] runs kernels at on this CPU.
-pub(crate) fn level() -> Level {
+pub(crate) fn level() -> SimdLevel {
     #[cfg(target_arch = "x86_64")]
     {
         x86::level()
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        Level::Baseline
+        SimdLevel::Baseline
     }
 }
 
@@ -189,10 +241,10 @@ pub(crate) fn dispatch<K: Kernel>(k: K) -> K::Output {
         match x86::level() {
             // SAFETY: `level()` returns `Avx512` only when
             // `is_x86_feature_detected!` found every feature `avx512` enables.
-            Level::Avx512 => return unsafe { x86::avx512(k) },
+            SimdLevel::Avx512 => return unsafe { x86::avx512(k) },
             // SAFETY: likewise, `Avx2` only when AVX2 and FMA were detected.
-            Level::Avx2 => return unsafe { x86::avx2(k) },
-            Level::Baseline => {}
+            SimdLevel::Avx2 => return unsafe { x86::avx2(k) },
+            SimdLevel::Baseline => {}
         }
     }
     baseline(k)
@@ -259,7 +311,7 @@ impl Streamer {
     /// The widest streaming store the kernels' level allows.
     pub(crate) fn new() -> Self {
         Self {
-            wide: level() >= Level::Avx2,
+            wide: level() >= SimdLevel::Avx2,
         }
     }
 
@@ -325,5 +377,18 @@ mod tests {
             Some(expected) => assert_eq!(level(), expected, "the SIMD level CI expects"),
             None => eprintln!("NDLOSS_EXPECT_SIMD not set: level {:?} unchecked", level()),
         }
+    }
+
+    #[test]
+    fn the_cap_variable_is_parsed_strictly() {
+        assert_eq!(parse_cap(None), Ok(None));
+        assert_eq!(parse_cap(Some(" ")), Ok(None));
+        assert_eq!(parse_cap(Some("baseline")), Ok(Some(SimdLevel::Baseline)));
+        assert_eq!(parse_cap(Some("SSE2")), Ok(Some(SimdLevel::Baseline)));
+        assert_eq!(parse_cap(Some(" avx2\n")), Ok(Some(SimdLevel::Avx2)));
+        assert_eq!(parse_cap(Some("avx2+fma")), Ok(Some(SimdLevel::Avx2)));
+        assert_eq!(parse_cap(Some("AVX512")), Ok(Some(SimdLevel::Avx512)));
+        assert_eq!(parse_cap(Some("avx-2")), Err("avx-2".to_owned()));
+        assert_eq!(parse_cap(Some("none")), Err("none".to_owned()));
     }
 }

@@ -25,21 +25,21 @@ pub(crate) fn check_pair_state<A, P: Params<A>, G: Params<A>>(
     grads: &G,
     shapes: Option<&[Vec<usize>]>,
 ) -> Result<Option<Error>> {
-    if params.len() != grads.len() {
+    if params.num_slots() != grads.num_slots() {
         return Err(Error::ParamCountMismatch {
-            params: params.len(),
-            grads: grads.len(),
+            params: params.num_slots(),
+            grads: grads.num_slots(),
         });
     }
     let mut state = shapes.and_then(|shapes| {
-        (params.len() != shapes.len()).then(|| Error::StateMismatch {
-            slot: shapes.len().min(params.len()),
+        (params.num_slots() != shapes.len()).then(|| Error::StateMismatch {
+            slot: None,
             state: vec![shapes.len()],
-            found: vec![params.len()],
+            found: vec![params.num_slots()],
         })
     });
-    for slot in 0..params.len() {
-        let (p, g) = (params.array(slot), grads.array(slot));
+    for slot in 0..params.num_slots() {
+        let (p, g) = (params.slot(slot), grads.slot(slot));
         if p.shape() != g.shape() {
             return Err(Error::ParamShapeMismatch {
                 slot,
@@ -50,7 +50,7 @@ pub(crate) fn check_pair_state<A, P: Params<A>, G: Params<A>>(
         if let (None, Some(shapes)) = (&state, shapes) {
             if p.shape() != shapes[slot].as_slice() {
                 state = Some(Error::StateMismatch {
-                    slot,
+                    slot: Some(slot),
                     state: shapes[slot].clone(),
                     found: p.shape().to_vec(),
                 });
@@ -62,8 +62,8 @@ pub(crate) fn check_pair_state<A, P: Params<A>, G: Params<A>>(
 
 /// The shapes of every array of a set.
 pub(crate) fn shapes<A, P: Params<A>>(params: &P) -> Vec<Vec<usize>> {
-    (0..params.len())
-        .map(|i| params.array(i).shape().to_vec())
+    (0..params.num_slots())
+        .map(|i| params.slot(i).shape().to_vec())
         .collect()
 }
 

@@ -61,7 +61,7 @@ impl<A: Float> Adadelta<A> {
         }
     }
 
-    core_builders!();
+    core_builders!("ndloss::optim::Adadelta::<f64>::new(0.1)");
 
     /// Decay rate of both running averages (default 0.9).
     #[must_use]
@@ -123,3 +123,8 @@ impl<A: Float> Rule<A> for Adadelta<A> {
 }
 
 rule_optimizer!(Adadelta);
+
+getters!(Adadelta<A> = "ndloss::optim::Adadelta::<f64>::new(0.1)" {
+    get_rho => rho(0.95): f64 = 0.95,
+    get_eps => eps(1e-8): f64 = 1e-8,
+});

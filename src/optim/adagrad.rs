@@ -60,7 +60,7 @@ impl<A: Float> Adagrad<A> {
         }
     }
 
-    core_builders!();
+    core_builders!("ndloss::optim::Adagrad::<f64>::new(0.1)");
 
     /// Learning-rate decay per step (default 0).
     #[must_use]
@@ -128,3 +128,9 @@ impl<A: Float> Rule<A> for Adagrad<A> {
 }
 
 rule_optimizer!(Adagrad);
+
+getters!(Adagrad<A> = "ndloss::optim::Adagrad::<f64>::new(0.1)" {
+    get_lr_decay => lr_decay(0.01): f64 = 0.01,
+    get_initial_accumulator_value => initial_accumulator_value(0.1): f64 = 0.1,
+    get_eps => eps(1e-8): f64 = 1e-8,
+});

@@ -79,7 +79,7 @@ impl<A: Float> Adam<A> {
         }
     }
 
-    core_builders!();
+    core_builders!("ndloss::optim::Adam::<f64>::new(0.1)");
 
     /// Decay rates of the first and second moment estimates (default (0.9, 0.999)).
     #[must_use]
@@ -345,14 +345,89 @@ impl<A: Float> AdamW<A> {
     pub fn check_finite(self, check: bool) -> Self {
         Self(self.0.check_finite(check))
     }
+
+    /// The default group's decoupled weight decay, as [`weight_decay`](Self::weight_decay) set it.
+    ///
+    /// ```
+    /// let x = ndloss::optim::AdamW::<f64>::new(1e-3).weight_decay(0.1);
+    /// assert_eq!(x.get_weight_decay(), 0.1);
+    /// ```
+    pub fn get_weight_decay(&self) -> f64 {
+        self.0.get_weight_decay()
+    }
+
+    /// Whether the optimizer ascends, as [`maximize`](Self::maximize) set it.
+    ///
+    /// ```
+    /// let x = ndloss::optim::AdamW::<f64>::new(1e-3).maximize(true);
+    /// assert_eq!(x.get_maximize(), true);
+    /// ```
+    pub fn get_maximize(&self) -> bool {
+        self.0.get_maximize()
+    }
+
+    /// The parameter groups, in the order [`param_group`](Self::param_group) added them.
+    ///
+    /// ```
+    /// use ndloss::optim::{AdamW, ParamGroup};
+    ///
+    /// let x = AdamW::<f64>::new(1e-3).param_group(ParamGroup::new([1]).weight_decay(0.0));
+    /// assert_eq!(x.get_param_groups()[0].get_weight_decay(), Some(0.0));
+    /// ```
+    pub fn get_param_groups(&self) -> &[super::ParamGroup] {
+        self.0.get_param_groups()
+    }
+
+    /// `(β₁, β₂)`, as [`betas`](Self::betas) set them.
+    ///
+    /// ```
+    /// let x = ndloss::optim::AdamW::<f64>::new(1e-3).betas(0.8, 0.99);
+    /// assert_eq!(x.get_betas(), (0.8, 0.99));
+    /// ```
+    pub fn get_betas(&self) -> (f64, f64) {
+        self.0.get_betas()
+    }
+
+    /// The denominator's `eps`, as [`eps`](Self::eps) set it.
+    ///
+    /// ```
+    /// let x = ndloss::optim::AdamW::<f64>::new(1e-3).eps(1e-6);
+    /// assert_eq!(x.get_eps(), 1e-6);
+    /// ```
+    pub fn get_eps(&self) -> f64 {
+        self.0.get_eps()
+    }
+
+    /// Whether AMSGrad is on, as [`amsgrad`](Self::amsgrad) set it.
+    ///
+    /// ```
+    /// let x = ndloss::optim::AdamW::<f64>::new(1e-3).amsgrad(true);
+    /// assert_eq!(x.get_amsgrad(), true);
+    /// ```
+    pub fn get_amsgrad(&self) -> bool {
+        self.0.get_amsgrad()
+    }
+
+    /// Whether non-finite gradients are refused, as [`check_finite`](Self::check_finite) set it.
+    ///
+    /// ```
+    /// let x = ndloss::optim::AdamW::<f64>::new(1e-3).check_finite(true);
+    /// assert_eq!(x.get_check_finite(), true);
+    /// ```
+    pub fn get_check_finite(&self) -> bool {
+        self.0.get_check_finite()
+    }
 }
 
 impl<A: Float> Optimizer<A> for AdamW<A> {
     fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, params: P, grads: G) -> Result<()> {
         self.0.step(params, grads)
     }
-    fn lr(&self) -> f64 {
-        self.0.lr()
+    fn validate(&self) -> Result<()> {
+        self.0.validate()
+    }
+    fn get_lr(&self) -> f64 {
+        self.0.get_lr()
     }
     fn set_lr(&mut self, lr: f64) {
         self.0.set_lr(lr);
@@ -360,20 +435,20 @@ impl<A: Float> Optimizer<A> for AdamW<A> {
     fn num_groups(&self) -> usize {
         self.0.num_groups()
     }
-    fn group_lr(&self, g: usize) -> f64 {
-        self.0.group_lr(g)
+    fn get_group_lr(&self, g: usize) -> Result<f64> {
+        self.0.get_group_lr(g)
     }
-    fn set_group_lr(&mut self, g: usize, lr: f64) {
-        self.0.set_group_lr(g, lr);
+    fn set_group_lr(&mut self, g: usize, lr: f64) -> Result<()> {
+        self.0.set_group_lr(g, lr)
     }
-    fn momentum(&self) -> Option<f64> {
-        self.0.momentum()
+    fn get_cycle_momentum(&self) -> Option<f64> {
+        self.0.get_cycle_momentum()
     }
-    fn set_momentum(&mut self, beta1: f64) {
-        self.0.set_momentum(beta1);
+    fn set_cycle_momentum(&mut self, beta1: f64) {
+        self.0.set_cycle_momentum(beta1);
     }
-    fn slot_lr(&self, slot: usize) -> f64 {
-        self.0.slot_lr(slot)
+    fn get_slot_lr(&self, slot: usize) -> f64 {
+        self.0.get_slot_lr(slot)
     }
     fn steps(&self) -> u64 {
         self.0.steps()
@@ -382,6 +457,13 @@ impl<A: Float> Optimizer<A> for AdamW<A> {
         self.0.reset();
     }
 }
+
+getters!(Adam<A> = "ndloss::optim::Adam::<f64>::new(0.1)" {
+    get_betas => betas[beta1, beta2](0.8, 0.99): (f64, f64) = (0.8, 0.99),
+    get_eps => eps(1e-6): f64 = 1e-6,
+    get_amsgrad => amsgrad(true): bool = true,
+    get_decoupled_weight_decay => decoupled_weight_decay[decoupled](true): bool = true,
+});
 
 #[cfg(test)]
 mod tests {

@@ -60,7 +60,7 @@ impl<A: Float> Adamax<A> {
         }
     }
 
-    core_builders!();
+    core_builders!("ndloss::optim::Adamax::<f64>::new(0.1)");
 
     /// Decay rates of the first moment and of the infinity norm (default (0.9, 0.999)).
     #[must_use]
@@ -132,3 +132,8 @@ impl<A: Float> Rule<A> for Adamax<A> {
 }
 
 rule_optimizer!(Adamax, momentum: beta1);
+
+getters!(Adamax<A> = "ndloss::optim::Adamax::<f64>::new(0.1)" {
+    get_betas => betas[beta1, beta2](0.8, 0.99): (f64, f64) = (0.8, 0.99),
+    get_eps => eps(1e-6): f64 = 1e-6,
+});

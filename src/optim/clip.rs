@@ -60,8 +60,8 @@ pub fn clip_grad_norm<A: Float, G: ParamsMut<A>>(
     // `min` that keeps NaN, as torch.clamp does.
     let coef = if coef > 1.0 { 1.0 } else { coef };
     let c = A::from_f64(coef);
-    for i in 0..grads.len() {
-        grads.array_mut(i).mapv_inplace(|g| g * c);
+    for i in 0..grads.num_slots() {
+        grads.slot_mut(i).mapv_inplace(|g| g * c);
     }
     Ok(total)
 }
@@ -79,8 +79,8 @@ pub fn clip_grad_norm<A: Float, G: ParamsMut<A>>(
 /// assert_eq!(total_norm(&(&array![3.0_f32], &array![-4.0_f32]), f64::INFINITY), 4.0);
 /// ```
 pub fn total_norm<A: Float, G: crate::params::Params<A>>(grads: &G, norm_type: f64) -> f64 {
-    let norms = (0..grads.len()).map(|i| {
-        let g = grads.array(i);
+    let norms = (0..grads.num_slots()).map(|i| {
+        let g = grads.slot(i);
         if norm_type.is_infinite() {
             g.iter()
                 .fold(0.0_f64, |m, &x| max_keep_nan(m, x.to_f64().abs()))
@@ -127,8 +127,8 @@ fn max_keep_nan(a: f64, b: f64) -> f64 {
 pub fn clip_grad_value<A: Float, G: ParamsMut<A>>(mut grads: G, clip_value: f64) -> Result<()> {
     check_hyper("clip_value", clip_value, clip_value >= 0.0, "a value >= 0")?;
     let (lo, hi) = (A::from_f64(-clip_value), A::from_f64(clip_value));
-    for i in 0..grads.len() {
-        grads.array_mut(i).mapv_inplace(|g| {
+    for i in 0..grads.num_slots() {
+        grads.slot_mut(i).mapv_inplace(|g| {
             if g < lo {
                 lo
             } else if g > hi {

@@ -53,7 +53,7 @@ impl<A: Float> Lion<A> {
         }
     }
 
-    core_builders!();
+    core_builders!("ndloss::optim::Lion::<f64>::new(0.1)");
 
     /// β₁ (interpolation for the update) and β₂ (momentum decay) (default (0.9, 0.99)).
     #[must_use]
@@ -115,3 +115,7 @@ impl<A: Float> Rule<A> for Lion<A> {
 }
 
 rule_optimizer!(Lion, momentum: beta1);
+
+getters!(Lion<A> = "ndloss::optim::Lion::<f64>::new(0.1)" {
+    get_betas => betas[beta1, beta2](0.8, 0.99): (f64, f64) = (0.8, 0.99),
+});

@@ -122,43 +122,173 @@ pub trait Optimizer<A: Float> {
     /// - [`Error::InvalidHyperparameter`].
     ///
     /// On error nothing has been written: parameters, state and step count are unchanged.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ndloss::prelude::*;
+    ///
+    /// // Two tensors in one step: a tuple of `&mut` arrays and one of gradients.
+    /// let (mut w, mut b) = (array![[1.0_f64, 2.0]], array![0.5_f64]);
+    /// let mut sgd = Sgd::new(0.5);
+    /// sgd.step((&mut w, &mut b), (&array![[1.0, -1.0]], &array![2.0]))?;
+    /// assert_eq!((w, b), (array![[0.5, 2.5]], array![-0.5]));
+    /// # Ok::<(), ndloss::Error>(())
+    /// ```
     fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, params: P, grads: G) -> Result<()>;
 
+    /// Checks every hyperparameter without stepping: the errors
+    /// [`step`](Optimizer::step) would return for the settings alone
+    /// (whether the parameter groups' slots exist is known only at a step,
+    /// from the parameter set).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidHyperparameter`] naming the first bad setting.
+    ///
+    /// ```
+    /// use ndloss::prelude::*;
+    ///
+    /// assert!(Adam::<f32>::new(1e-3).validate().is_ok());
+    /// assert!(Adam::<f32>::new(1e-3).betas(1.5, 0.999).validate().is_err());
+    /// ```
+    fn validate(&self) -> Result<()>;
+
     /// The learning rate of the default group.
-    fn lr(&self) -> f64;
+    ///
+    /// ```
+    /// use ndloss::prelude::*;
+    ///
+    /// assert_eq!(Adam::<f32>::new(1e-3).get_lr(), 1e-3);
+    /// ```
+    fn get_lr(&self) -> f64;
 
     /// Sets the learning rate of every group (checked at the next step).
+    ///
+    /// ```
+    /// use ndloss::prelude::*;
+    /// use ndloss::optim::ParamGroup;
+    ///
+    /// let mut sgd = Sgd::<f64>::new(0.1).param_group(ParamGroup::new([1]).lr(0.01));
+    /// sgd.set_lr(0.5);
+    /// assert_eq!((sgd.get_group_lr(0)?, sgd.get_group_lr(1)?), (0.5, 0.5));
+    /// # Ok::<(), ndloss::Error>(())
+    /// ```
     fn set_lr(&mut self, lr: f64);
 
     /// Number of learning-rate groups: 1 (the default group) plus one per [`ParamGroup`].
+    ///
+    /// ```
+    /// use ndloss::prelude::*;
+    /// use ndloss::optim::ParamGroup;
+    ///
+    /// assert_eq!(Sgd::<f64>::new(0.1).num_groups(), 1);
+    /// assert_eq!(Sgd::<f64>::new(0.1).param_group(ParamGroup::new([0])).num_groups(), 2);
+    /// ```
     fn num_groups(&self) -> usize;
 
-    /// Learning rate of group `g` (0 is the default group; `g` is clamped to the last group).
-    fn group_lr(&self, g: usize) -> f64;
+    /// Learning rate of group `g` (0 is the default group).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchGroup`] when `g >= num_groups()`.
+    ///
+    /// ```
+    /// use ndloss::prelude::*;
+    /// use ndloss::optim::ParamGroup;
+    ///
+    /// let sgd = Sgd::<f64>::new(0.1).param_group(ParamGroup::new([1]).lr(0.01));
+    /// assert_eq!(sgd.get_group_lr(1)?, 0.01);
+    /// assert!(sgd.get_group_lr(2).is_err());
+    /// # Ok::<(), ndloss::Error>(())
+    /// ```
+    fn get_group_lr(&self, g: usize) -> Result<f64>;
 
-    /// Sets the learning rate of group `g` alone (0 is the default group; out-of-range `g` is ignored).
-    fn set_group_lr(&mut self, g: usize, lr: f64);
+    /// Sets the learning rate of group `g` alone (0 is the default group).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchGroup`] when `g >= num_groups()`; nothing is changed.
+    ///
+    /// ```
+    /// use ndloss::prelude::*;
+    /// use ndloss::optim::ParamGroup;
+    ///
+    /// let mut sgd = Sgd::<f64>::new(0.1).param_group(ParamGroup::new([1]));
+    /// sgd.set_group_lr(1, 0.01)?;
+    /// assert_eq!((sgd.get_group_lr(0)?, sgd.get_group_lr(1)?), (0.1, 0.01));
+    /// assert!(sgd.set_group_lr(2, 0.01).is_err());
+    /// # Ok::<(), ndloss::Error>(())
+    /// ```
+    fn set_group_lr(&mut self, g: usize, lr: f64) -> Result<()>;
 
     /// The momentum-like coefficient that one-cycle schedules cycle: SGD's
     /// and RMSprop's `momentum`, the Adam family's and Lion's `β₁`; `None` for
     /// optimizers without one.
-    fn momentum(&self) -> Option<f64> {
+    ///
+    /// ```
+    /// use ndloss::prelude::*;
+    ///
+    /// assert_eq!(Sgd::<f64>::new(0.1).momentum(0.9).get_cycle_momentum(), Some(0.9));
+    /// assert_eq!(Adam::<f64>::new(0.1).get_cycle_momentum(), Some(0.9)); // β₁
+    /// assert_eq!(Adagrad::<f64>::new(0.1).get_cycle_momentum(), None);
+    /// ```
+    fn get_cycle_momentum(&self) -> Option<f64> {
         None
     }
 
-    /// Sets the coefficient [`momentum`](Optimizer::momentum) reads (ignored without one).
-    fn set_momentum(&mut self, _momentum: f64) {}
+    /// Sets the coefficient [`get_cycle_momentum`](Optimizer::get_cycle_momentum)
+    /// reads (ignored without one).
+    ///
+    /// ```
+    /// use ndloss::prelude::*;
+    ///
+    /// let mut adam = Adam::<f64>::new(0.1);
+    /// adam.set_cycle_momentum(0.85);
+    /// assert_eq!(adam.get_betas(), (0.85, 0.999));
+    /// ```
+    fn set_cycle_momentum(&mut self, _momentum: f64) {}
 
-    /// The learning rate that applies to parameter slot `slot` (its group's, or the default).
-    fn slot_lr(&self, slot: usize) -> f64 {
+    /// The learning rate that applies to parameter slot `slot` (its group's,
+    /// or the default group's for a slot in no group).
+    ///
+    /// ```
+    /// use ndloss::prelude::*;
+    /// use ndloss::optim::ParamGroup;
+    ///
+    /// let sgd = Sgd::<f64>::new(0.1).param_group(ParamGroup::new([1]).lr(0.01));
+    /// assert_eq!((sgd.get_slot_lr(0), sgd.get_slot_lr(1)), (0.1, 0.01));
+    /// ```
+    fn get_slot_lr(&self, slot: usize) -> f64 {
         let _ = slot;
-        self.lr()
+        self.get_lr()
     }
 
     /// Number of successful steps taken since creation or [`reset`](Optimizer::reset).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ndloss::prelude::*;
+    ///
+    /// let (mut w, mut adam) = (array![1.0_f64], Adam::new(0.1));
+    /// adam.step(&mut w, &array![0.5])?;
+    /// assert!(adam.step(&mut w, &array![0.5, 1.0]).is_err()); // not counted
+    /// assert_eq!(adam.steps(), 1);
+    /// # Ok::<(), ndloss::Error>(())
+    /// ```
     fn steps(&self) -> u64;
 
     /// Drops all state (moments, step count), as if newly created; keeps the hyperparameters.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ndloss::prelude::*;
+    ///
+    /// let (mut w, mut adam) = (array![1.0_f64], Adam::new(0.1));
+    /// adam.step(&mut w, &array![0.5])?;
+    /// adam.reset();
+    /// assert_eq!((adam.steps(), adam, w.len()), (0, Adam::new(0.1), 1));
+    /// # Ok::<(), ndloss::Error>(())
+    /// ```
     fn reset(&mut self);
 }
 
@@ -216,8 +346,38 @@ impl ParamGroup {
     }
 
     /// The slots of the group.
-    pub fn slots(&self) -> &[usize] {
+    ///
+    /// ```
+    /// use ndloss::optim::ParamGroup;
+    ///
+    /// assert_eq!(ParamGroup::new([0, 2]).get_slots(), &[0, 2]);
+    /// ```
+    pub fn get_slots(&self) -> &[usize] {
         &self.slots
+    }
+
+    /// The group's learning rate; `None`: the optimizer's.
+    ///
+    /// ```
+    /// use ndloss::optim::ParamGroup;
+    ///
+    /// assert_eq!(ParamGroup::new([0]).lr(0.01).get_lr(), Some(0.01));
+    /// assert_eq!(ParamGroup::new([0]).get_lr(), None);
+    /// ```
+    pub fn get_lr(&self) -> Option<f64> {
+        self.lr
+    }
+
+    /// The group's weight decay; `None`: the optimizer's.
+    ///
+    /// ```
+    /// use ndloss::optim::ParamGroup;
+    ///
+    /// assert_eq!(ParamGroup::new([0]).weight_decay(0.0).get_weight_decay(), Some(0.0));
+    /// assert_eq!(ParamGroup::new([0]).get_weight_decay(), None);
+    /// ```
+    pub fn get_weight_decay(&self) -> Option<f64> {
+        self.weight_decay
     }
 }
 
@@ -306,18 +466,9 @@ impl<A: Float> Core<A> {
         stateless: bool,
     ) -> Result<(&[SlotHyper], &mut [SlotBuffers<A>])> {
         let k = init.len();
-        non_negative("lr", self.lr)?;
-        non_negative("weight_decay", self.weight_decay)?;
-        for g in &self.groups {
-            if let Some(lr) = g.lr {
-                non_negative("lr", lr)?;
-            }
-            if let Some(wd) = g.weight_decay {
-                non_negative("weight_decay", wd)?;
-            }
-        }
+        self.validate()?;
         let state_error = check_pair_state(params, grads, self.shapes.as_deref())?;
-        let n = params.len();
+        let n = params.num_slots();
         for (group, g) in self.groups.iter().enumerate() {
             for (k, &slot) in g.slots.iter().enumerate() {
                 let reason = if slot >= n {
@@ -346,7 +497,7 @@ impl<A: Float> Core<A> {
             // Buffers without the shapes they belong to (a corrupt checkpoint).
             None if self.buffers.iter().flatten().any(|b| !b.is_empty()) => {
                 return Err(Error::StateMismatch {
-                    slot: 0,
+                    slot: None,
                     state: vec![self.buffers.len()],
                     found: vec![n],
                 })
@@ -371,7 +522,7 @@ impl<A: Float> Core<A> {
                 if let (Some(v), true) = (init, buf.is_empty()) {
                     // The slot's length only here: a view per slot per step
                     // is ~12 ns of a 16-element step's ~250.
-                    *buf = vec![v; params.array(slot).len()];
+                    *buf = vec![v; params.slot(slot).len()];
                 }
             }
         }
@@ -401,36 +552,58 @@ impl<A: Float> Core<A> {
             Ok(())
         } else {
             Err(Error::StateMismatch {
-                slot: 0,
+                slot: None,
                 state: vec![self.buffers.len()],
                 found: vec![shapes.len()],
             })
         }
     }
 
+    /// The learning rates and weight decays of every group.
+    pub(crate) fn validate(&self) -> Result<()> {
+        non_negative("lr", self.lr)?;
+        non_negative("weight_decay", self.weight_decay)?;
+        for g in &self.groups {
+            if let Some(lr) = g.lr {
+                non_negative("lr", lr)?;
+            }
+            if let Some(wd) = g.weight_decay {
+                non_negative("weight_decay", wd)?;
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn num_groups(&self) -> usize {
         1 + self.groups.len()
     }
 
-    pub(crate) fn group_lr(&self, g: usize) -> f64 {
-        match g
-            .checked_sub(1)
-            .and_then(|i| self.groups.get(i).or(self.groups.last()))
-        {
-            Some(group) => group.lr.unwrap_or(self.lr),
-            None => self.lr,
+    fn no_such_group(&self, g: usize) -> Error {
+        Error::NoSuchGroup {
+            group: g,
+            groups: self.num_groups(),
         }
     }
 
-    pub(crate) fn set_group_lr(&mut self, g: usize, lr: f64) {
+    pub(crate) fn group_lr(&self, g: usize) -> Result<f64> {
+        match g.checked_sub(1) {
+            None => Ok(self.lr),
+            Some(i) => match self.groups.get(i) {
+                Some(group) => Ok(group.lr.unwrap_or(self.lr)),
+                None => Err(self.no_such_group(g)),
+            },
+        }
+    }
+
+    pub(crate) fn set_group_lr(&mut self, g: usize, lr: f64) -> Result<()> {
         match g.checked_sub(1) {
             None => self.lr = lr,
-            Some(i) => {
-                if let Some(group) = self.groups.get_mut(i) {
-                    group.lr = Some(lr);
-                }
-            }
+            Some(i) => match self.groups.get_mut(i) {
+                Some(group) => group.lr = Some(lr),
+                None => return Err(self.no_such_group(g)),
+            },
         }
+        Ok(())
     }
 
     pub(crate) fn slot_lr(&self, slot: usize) -> f64 {
@@ -465,8 +638,8 @@ impl<A: Float> crate::kernel::Test<A> for Finite {
 
 /// Errors on the first non-finite gradient element (a read-only pass).
 fn check_finite<A: Float, G: Params<A>>(grads: &G) -> Result<()> {
-    for slot in 0..grads.len() {
-        let g = grads.array(slot);
+    for slot in 0..grads.num_slots() {
+        let g = grads.slot(slot);
         let finite = match g.as_slice_memory_order() {
             Some(s) => crate::kernel::all_of(s, Finite),
             None => g.iter().all(|x| x.is_finite()),
@@ -495,7 +668,7 @@ pub(crate) fn slot_buffers<A, const K: usize>(slot: &mut [Vec<A>]) -> [&mut [A];
 
 /// Builder methods every optimizer shares (on a `core: Core<A>` field).
 macro_rules! core_builders {
-    () => {
+    ($new:literal) => {
         /// Weight decay of the default group (PyTorch's `weight_decay`).
         #[must_use]
         pub fn weight_decay(mut self, weight_decay: f64) -> Self {
@@ -527,6 +700,50 @@ macro_rules! core_builders {
             self.core.check_finite = check;
             self
         }
+
+        /// The default group's weight decay, as set by [`weight_decay`](Self::weight_decay).
+        ///
+        /// ```
+        #[doc = concat!("let x = ", $new, ".weight_decay(0.01);")]
+        #[doc = concat!("assert_eq!(x.get_weight_decay(), 0.01);")]
+        /// ```
+        pub fn get_weight_decay(&self) -> f64 {
+            self.core.weight_decay
+        }
+
+        /// Whether the optimizer ascends, as set by [`maximize`](Self::maximize).
+        ///
+        /// ```
+        #[doc = concat!("let x = ", $new, ".maximize(true);")]
+        #[doc = concat!("assert_eq!(x.get_maximize(), true);")]
+        /// ```
+        pub fn get_maximize(&self) -> bool {
+            self.core.maximize
+        }
+
+        /// The parameter groups, in the order [`param_group`](Self::param_group) added them
+        /// (group `g` of [`Optimizer::get_group_lr`](crate::optim::Optimizer::get_group_lr)
+        /// is `get_param_groups()[g - 1]`).
+        ///
+        /// ```
+        /// use ndloss::optim::ParamGroup;
+        ///
+        #[doc = concat!("let x = ", $new, ".param_group(ParamGroup::new([1]).lr(0.01));")]
+        /// assert_eq!(x.get_param_groups()[0].get_slots(), &[1]);
+        /// ```
+        pub fn get_param_groups(&self) -> &[$crate::optim::ParamGroup] {
+            &self.core.groups
+        }
+
+        /// Whether non-finite gradients are refused, as set by [`check_finite`](Self::check_finite).
+        ///
+        /// ```
+        #[doc = concat!("let x = ", $new, ".check_finite(true);")]
+        #[doc = concat!("assert_eq!(x.get_check_finite(), true);")]
+        /// ```
+        pub fn get_check_finite(&self) -> bool {
+            self.core.check_finite
+        }
     };
 }
 pub(crate) use core_builders;
@@ -535,7 +752,13 @@ pub(crate) use core_builders;
 /// `core: Core<A>` field.
 macro_rules! common_methods {
     () => {
-        fn lr(&self) -> f64 {
+        fn validate(&self) -> $crate::error::Result<()> {
+            let t = self.core.steps + 1;
+            $crate::optim::rule::Rule::prepare(self, t, A::one())?;
+            self.core.validate()
+        }
+
+        fn get_lr(&self) -> f64 {
             self.core.lr
         }
 
@@ -547,15 +770,15 @@ macro_rules! common_methods {
             self.core.num_groups()
         }
 
-        fn group_lr(&self, g: usize) -> f64 {
+        fn get_group_lr(&self, g: usize) -> $crate::error::Result<f64> {
             self.core.group_lr(g)
         }
 
-        fn set_group_lr(&mut self, g: usize, lr: f64) {
-            self.core.set_group_lr(g, lr);
+        fn set_group_lr(&mut self, g: usize, lr: f64) -> $crate::error::Result<()> {
+            self.core.set_group_lr(g, lr)
         }
 
-        fn slot_lr(&self, slot: usize) -> f64 {
+        fn get_slot_lr(&self, slot: usize) -> f64 {
             self.core.slot_lr(slot)
         }
 

@@ -73,7 +73,7 @@ impl<A: Float> NAdam<A> {
         }
     }
 
-    core_builders!();
+    core_builders!("ndloss::optim::NAdam::<f64>::new(0.1)");
 
     /// Decay rates of the moment estimates (default (0.9, 0.999)).
     #[must_use]
@@ -185,3 +185,10 @@ impl<A: Float> Rule<A> for NAdam<A> {
 }
 
 rule_optimizer!(NAdam, momentum: beta1);
+
+getters!(NAdam<A> = "ndloss::optim::NAdam::<f64>::new(0.1)" {
+    get_betas => betas[beta1, beta2](0.8, 0.99): (f64, f64) = (0.8, 0.99),
+    get_eps => eps(1e-6): f64 = 1e-6,
+    get_momentum_decay => momentum_decay(0.002): f64 = 0.002,
+    get_decoupled_weight_decay => decoupled_weight_decay[decoupled](true): bool = true,
+});

@@ -88,17 +88,17 @@ impl<O, R: Regularizer> Proximal<O, R> {
 struct Relend<'a, P>(&'a mut P);
 
 impl<A, P: Params<A>> Params<A> for Relend<'_, P> {
-    fn len(&self) -> usize {
-        self.0.len()
+    fn num_slots(&self) -> usize {
+        self.0.num_slots()
     }
-    fn array(&self, i: usize) -> ndarray::ArrayViewD<'_, A> {
-        self.0.array(i)
+    fn slot(&self, i: usize) -> ndarray::ArrayViewD<'_, A> {
+        self.0.slot(i)
     }
 }
 
 impl<A, P: ParamsMut<A>> ParamsMut<A> for Relend<'_, P> {
-    fn array_mut(&mut self, i: usize) -> ndarray::ArrayViewMutD<'_, A> {
-        self.0.array_mut(i)
+    fn slot_mut(&mut self, i: usize) -> ndarray::ArrayViewMutD<'_, A> {
+        self.0.slot_mut(i)
     }
 }
 
@@ -106,21 +106,25 @@ impl<A: Float, O: Optimizer<A>, R: Regularizer> Optimizer<A> for Proximal<O, R> 
     fn step<P: ParamsMut<A>, G: Params<A>>(&mut self, mut params: P, grads: G) -> Result<()> {
         // Everything that can fail is checked by the inner step and here,
         // before anything is written.
-        self.regularizer.check()?;
-        for slot in 0..params.len() {
-            let lr = self.inner.slot_lr(slot);
+        self.regularizer.validate()?;
+        for slot in 0..params.num_slots() {
+            let lr = self.inner.get_slot_lr(slot);
             super::non_negative("lr", lr)?;
         }
         self.inner.step(Relend(&mut params), grads)?;
-        for slot in 0..params.len() {
-            let lr = self.inner.slot_lr(slot);
-            self.regularizer.prox(params.array_mut(slot), lr)?;
+        for slot in 0..params.num_slots() {
+            let lr = self.inner.get_slot_lr(slot);
+            self.regularizer.prox(params.slot_mut(slot), lr)?;
         }
         Ok(())
     }
 
-    fn lr(&self) -> f64 {
-        self.inner.lr()
+    fn validate(&self) -> Result<()> {
+        self.inner.validate()?;
+        self.regularizer.validate()
+    }
+    fn get_lr(&self) -> f64 {
+        self.inner.get_lr()
     }
     fn set_lr(&mut self, lr: f64) {
         self.inner.set_lr(lr);
@@ -128,20 +132,20 @@ impl<A: Float, O: Optimizer<A>, R: Regularizer> Optimizer<A> for Proximal<O, R> 
     fn num_groups(&self) -> usize {
         self.inner.num_groups()
     }
-    fn group_lr(&self, g: usize) -> f64 {
-        self.inner.group_lr(g)
+    fn get_group_lr(&self, g: usize) -> Result<f64> {
+        self.inner.get_group_lr(g)
     }
-    fn set_group_lr(&mut self, g: usize, lr: f64) {
-        self.inner.set_group_lr(g, lr);
+    fn set_group_lr(&mut self, g: usize, lr: f64) -> Result<()> {
+        self.inner.set_group_lr(g, lr)
     }
-    fn momentum(&self) -> Option<f64> {
-        self.inner.momentum()
+    fn get_cycle_momentum(&self) -> Option<f64> {
+        self.inner.get_cycle_momentum()
     }
-    fn set_momentum(&mut self, momentum: f64) {
-        self.inner.set_momentum(momentum);
+    fn set_cycle_momentum(&mut self, momentum: f64) {
+        self.inner.set_cycle_momentum(momentum);
     }
-    fn slot_lr(&self, slot: usize) -> f64 {
-        self.inner.slot_lr(slot)
+    fn get_slot_lr(&self, slot: usize) -> f64 {
+        self.inner.get_slot_lr(slot)
     }
     fn steps(&self) -> u64 {
         self.inner.steps()

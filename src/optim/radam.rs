@@ -63,7 +63,7 @@ impl<A: Float> RAdam<A> {
         }
     }
 
-    core_builders!();
+    core_builders!("ndloss::optim::RAdam::<f64>::new(0.1)");
 
     /// Decay rates of the moment estimates (default (0.9, 0.999)).
     #[must_use]
@@ -171,3 +171,9 @@ impl<A: Float> Rule<A> for RAdam<A> {
 }
 
 rule_optimizer!(RAdam, momentum: beta1);
+
+getters!(RAdam<A> = "ndloss::optim::RAdam::<f64>::new(0.1)" {
+    get_betas => betas[beta1, beta2](0.8, 0.99): (f64, f64) = (0.8, 0.99),
+    get_eps => eps(1e-6): f64 = 1e-6,
+    get_decoupled_weight_decay => decoupled_weight_decay[decoupled](true): bool = true,
+});

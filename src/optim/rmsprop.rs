@@ -66,7 +66,7 @@ impl<A: Float> RmsProp<A> {
         }
     }
 
-    core_builders!();
+    core_builders!("ndloss::optim::RmsProp::<f64>::new(0.1)");
 
     /// Smoothing constant of the squared-gradient average (default 0.99).
     #[must_use]
@@ -236,3 +236,10 @@ impl<A: Float> Rule<A> for RmsProp<A> {
 }
 
 rule_optimizer!(RmsProp, momentum: momentum);
+
+getters!(RmsProp<A> = "ndloss::optim::RmsProp::<f64>::new(0.1)" {
+    get_alpha => alpha(0.9): f64 = 0.9,
+    get_eps => eps(1e-6): f64 = 1e-6,
+    get_momentum => momentum(0.9): f64 = 0.9,
+    get_centered => centered(true): bool = true,
+});

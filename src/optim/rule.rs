@@ -76,7 +76,7 @@ where
     let core = opt.core_mut();
     let (hyper, buffers) = core.begin(&params, &grads, init.as_ref(), stateless)?;
     for (i, (&h, slot)) in hyper.iter().zip(buffers.iter_mut()).enumerate() {
-        R::update(step, h, params.array_mut(i), grads.array(i), slot);
+        R::update(step, h, params.slot_mut(i), grads.slot(i), slot);
     }
     core.steps += 1;
     opt.finish(step);
@@ -99,7 +99,7 @@ pub(crate) use rule_core;
 
 /// Implements `Optimizer` for an optimizer with a [`Rule`]: its `step` is
 /// [`step`]; `momentum: field` names the coefficient one-cycle schedules
-/// cycle (`Optimizer::momentum`).
+/// cycle (`Optimizer::get_cycle_momentum`).
 macro_rules! rule_optimizer {
     ($name:ident $(, momentum: $field:ident)?) => {
         impl<A: $crate::float::Float> $crate::optim::Optimizer<A> for $name<A> {
@@ -112,11 +112,11 @@ macro_rules! rule_optimizer {
             }
 
             $(
-                fn momentum(&self) -> Option<f64> {
+                fn get_cycle_momentum(&self) -> Option<f64> {
                     Some(self.$field)
                 }
 
-                fn set_momentum(&mut self, momentum: f64) {
+                fn set_cycle_momentum(&mut self, momentum: f64) {
                     self.$field = momentum;
                 }
             )?

@@ -20,12 +20,12 @@
 //! let mut opt = Sgd::new(0.1).momentum(0.9);
 //! // 5 warm-up steps from 1% of the rate, then cosine decay over 20 steps.
 //! let mut sched = LrScheduler::new(Schedule::warmup_cosine(5, 0.01, 20, 0.0), &mut opt)?;
-//! assert!((opt.lr() - 0.001).abs() < 1e-15);
+//! assert!((opt.get_lr() - 0.001).abs() < 1e-15);
 //! for _ in 0..5 {
 //!     opt.step(&mut w, &array![0.0])?;
 //!     sched.step(&mut opt)?;
 //! }
-//! assert!((opt.lr() - 0.1).abs() < 1e-15);
+//! assert!((opt.get_lr() - 0.1).abs() < 1e-15);
 //! # Ok::<(), ndloss::Error>(())
 //! ```
 
@@ -251,7 +251,7 @@ impl Schedule {
     /// # Errors
     ///
     /// [`Error::InvalidHyperparameter`] naming the first bad setting.
-    pub fn check(&self) -> Result<()> {
+    pub fn validate(&self) -> Result<()> {
         let positive = |name, v: u64| check_hyper(name, v as f64, v > 0, "a value > 0");
         let finite =
             |name, v: f64| check_hyper(name, v, v.is_finite() && v >= 0.0, "a finite value >= 0");
@@ -312,9 +312,9 @@ impl Schedule {
                     && milestones.windows(2).all(|w| w[0] < w[1]);
                 let expected = "one more schedule than milestones, milestones increasing";
                 check_hyper("milestones", milestones.len() as f64, ok, expected)?;
-                schedules.iter().try_for_each(Schedule::check)?;
+                schedules.iter().try_for_each(Schedule::validate)?;
             }
-            Self::Chained(schedules) => schedules.iter().try_for_each(Schedule::check)?,
+            Self::Chained(schedules) => schedules.iter().try_for_each(Schedule::validate)?,
         }
         Ok(())
     }
@@ -412,7 +412,7 @@ impl Schedule {
 /// let mut sched = LrScheduler::new(Schedule::exponential_lr(0.5), &mut opt)?;
 /// sched.step(&mut opt)?;
 /// sched.step(&mut opt)?;
-/// assert_eq!(opt.lr(), 0.025);
+/// assert_eq!(opt.get_lr(), 0.025);
 /// assert_eq!(sched.last_lr(), &[0.025]);
 /// # Ok::<(), ndloss::Error>(())
 /// ```
@@ -434,15 +434,17 @@ impl LrScheduler {
     /// [`Error::InvalidHyperparameter`] for invalid schedule settings; the
     /// optimizer is unchanged then.
     pub fn new<A: Float, O: Optimizer<A>>(schedule: Schedule, opt: &mut O) -> Result<Self> {
-        schedule.check()?;
-        let base_lrs: Vec<f64> = (0..opt.num_groups()).map(|g| opt.group_lr(g)).collect();
+        schedule.validate()?;
+        let base_lrs = (0..opt.num_groups())
+            .map(|g| opt.get_group_lr(g))
+            .collect::<Result<Vec<f64>>>()?;
         let mut s = Self {
             schedule,
             last_lrs: base_lrs.clone(),
             base_lrs,
             epoch: 0,
         };
-        s.apply(opt);
+        s.apply(opt)?;
         Ok(s)
     }
 
@@ -464,18 +466,21 @@ impl LrScheduler {
             }
         }
         self.epoch += 1;
-        self.apply(opt);
-        Ok(())
+        self.apply(opt)
     }
 
-    fn apply<A: Float, O: Optimizer<A>>(&mut self, opt: &mut O) {
+    /// Sets every group's rate for the current epoch. The groups are the
+    /// optimizer's own (`0..num_groups()`), so `set_group_lr` cannot fail
+    /// for a consistent `Optimizer`; a custom one that errs is reported.
+    fn apply<A: Float, O: Optimizer<A>>(&mut self, opt: &mut O) -> Result<()> {
         for (g, (&base, last)) in self.base_lrs.iter().zip(&mut self.last_lrs).enumerate() {
             *last = self.schedule.lr(base, self.epoch);
-            opt.set_group_lr(g, *last);
+            opt.set_group_lr(g, *last)?;
         }
         if let Some(m) = self.schedule.momentum(self.epoch) {
-            opt.set_momentum(m);
+            opt.set_cycle_momentum(m);
         }
+        Ok(())
     }
 
     /// The rates set by the last call, one per group.
@@ -527,7 +532,7 @@ impl LrScheduler {
 /// for loss in [1.0, 0.9, 0.9, 0.9] {
 ///     plateau.step(loss, &mut opt)?;
 /// }
-/// assert_eq!(opt.lr(), 0.5); // two epochs without improvement > patience 1
+/// assert_eq!(opt.get_lr(), 0.5); // two epochs without improvement > patience 1
 /// # Ok::<(), ndloss::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -638,14 +643,21 @@ impl ReduceLrOnPlateau {
         }
     }
 
-    /// Records one epoch's metric and reduces the rates if it has plateaued.
+    /// Checks the settings without stepping: the errors
+    /// [`step`](Self::step) would return for them.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidHyperparameter`] for a factor outside [0, 1) or a
-    /// negative threshold, min_lr or eps; [`Error::InvalidValue`] for a NaN
-    /// metric. Nothing changes then.
-    pub fn step<A: Float, O: Optimizer<A>>(&mut self, metric: f64, opt: &mut O) -> Result<()> {
+    /// negative threshold, min_lr or eps.
+    ///
+    /// ```
+    /// use ndloss::optim::schedule::ReduceLrOnPlateau;
+    ///
+    /// assert!(ReduceLrOnPlateau::new().validate().is_ok());
+    /// assert!(ReduceLrOnPlateau::new().factor(1.5).validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
         check_hyper(
             "factor",
             self.factor,
@@ -659,6 +671,18 @@ impl ReduceLrOnPlateau {
         ] {
             check_hyper(name, v, v >= 0.0 && v.is_finite(), "a finite value >= 0")?;
         }
+        Ok(())
+    }
+
+    /// Records one epoch's metric and reduces the rates if it has plateaued.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidHyperparameter`] for a factor outside [0, 1) or a
+    /// negative threshold, min_lr or eps; [`Error::InvalidValue`] for a NaN
+    /// metric. Nothing changes then.
+    pub fn step<A: Float, O: Optimizer<A>>(&mut self, metric: f64, opt: &mut O) -> Result<()> {
+        self.validate()?;
         if metric.is_nan() {
             return Err(Error::InvalidValue {
                 what: "metric",
@@ -680,10 +704,10 @@ impl ReduceLrOnPlateau {
         }
         if self.bad_epochs > self.patience {
             for g in 0..opt.num_groups() {
-                let old = opt.group_lr(g);
+                let old = opt.get_group_lr(g)?;
                 let new = (old * self.factor).max(self.min_lr);
                 if old - new > self.eps {
-                    opt.set_group_lr(g, new);
+                    opt.set_group_lr(g, new)?;
                 }
             }
             self.cooldown_left = self.cooldown;
@@ -697,3 +721,14 @@ impl ReduceLrOnPlateau {
         (self.epoch, self.best)
     }
 }
+
+getters!(ReduceLrOnPlateau = "ndloss::optim::schedule::ReduceLrOnPlateau::new()" {
+    get_mode_max => mode_max[maximize](): bool = true,
+    get_factor => factor(0.5): f64 = 0.5,
+    get_patience => patience(3): u64 = 3,
+    get_threshold => threshold(1e-3): f64 = 1e-3,
+    get_threshold_abs => threshold_abs[absolute](): bool = true,
+    get_cooldown => cooldown(2): u64 = 2,
+    get_min_lr => min_lr(1e-5): f64 = 1e-5,
+    get_eps => eps(1e-9): f64 = 1e-9,
+});

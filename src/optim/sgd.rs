@@ -64,7 +64,7 @@ impl<A: Float> Sgd<A> {
         }
     }
 
-    core_builders!();
+    core_builders!("ndloss::optim::Sgd::<f64>::new(0.1)");
 
     /// Momentum factor μ (default 0).
     #[must_use]
@@ -227,6 +227,12 @@ impl<A: Float> Rule<A> for Sgd<A> {
 }
 
 rule_optimizer!(Sgd, momentum: momentum);
+
+getters!(Sgd<A> = "ndloss::optim::Sgd::<f64>::new(0.1)" {
+    get_momentum => momentum(0.9): f64 = 0.9,
+    get_dampening => dampening(0.5): f64 = 0.5,
+    get_nesterov => nesterov(true): bool = true,
+});
 
 #[cfg(test)]
 mod tests {
