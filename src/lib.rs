@@ -108,7 +108,7 @@ pub mod prelude {
         Huber, IouLoss, KlDiv, LogCosh, Loss, Mae, Mape, Mse, Msle, MultiMargin, Nll, PoissonNll,
         Quantile, Reduction, SigmoidFocal, SmoothL1, SoftMargin, SquaredHinge, WeightedLoss,
     };
-    pub use crate::loss::{CosineEmbedding, GaussianNll, MarginRanking, TripletMargin};
+    pub use crate::loss::{CosineEmbedding, GaussianNll, MarginRanking, MultiLoss, TripletMargin};
     pub use crate::metrics::{Average, Normalize, PrfOptions, Prfs, ZeroDivision};
     pub use crate::optim::{
         Adadelta, Adagrad, Adam, AdamW, Adamax, Lion, NAdam, Optimizer, ParamGroup, Proximal,

@@ -287,3 +287,28 @@ impl<A, T: WriteThrough<Elem = A>, const N: usize> ParamsMut<A> for [T; N] {
         self[i].slot_view_mut()
     }
 }
+
+// A set behind `dyn`, as `DynOptimizer` hands it to a concrete optimizer.
+impl<A> Params<A> for &dyn Params<A> {
+    fn num_slots(&self) -> usize {
+        (**self).num_slots()
+    }
+    fn slot(&self, i: usize) -> ArrayViewD<'_, A> {
+        (**self).slot(i)
+    }
+}
+
+impl<A> Params<A> for &mut dyn ParamsMut<A> {
+    fn num_slots(&self) -> usize {
+        (**self).num_slots()
+    }
+    fn slot(&self, i: usize) -> ArrayViewD<'_, A> {
+        (**self).slot(i)
+    }
+}
+
+impl<A> ParamsMut<A> for &mut dyn ParamsMut<A> {
+    fn slot_mut(&mut self, i: usize) -> ArrayViewMutD<'_, A> {
+        (**self).slot_mut(i)
+    }
+}

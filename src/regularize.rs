@@ -187,6 +187,15 @@ pub struct L1 {
 }
 
 impl L1 {
+    /// The strength `lambda`, as [`new`](Self::new) set it.
+    ///
+    /// ```
+    /// assert_eq!(ndloss::regularize::L1::new(0.1).get_lambda(), 0.1);
+    /// ```
+    pub fn get_lambda(&self) -> f64 {
+        self.lambda
+    }
+
     /// L1 penalty of strength `lambda`.
     pub fn new(lambda: f64) -> Self {
         Self { lambda }
@@ -233,6 +242,15 @@ pub struct L2 {
 }
 
 impl L2 {
+    /// The strength `lambda`, as [`new`](Self::new) set it.
+    ///
+    /// ```
+    /// assert_eq!(ndloss::regularize::L2::new(0.1).get_lambda(), 0.1);
+    /// ```
+    pub fn get_lambda(&self) -> f64 {
+        self.lambda
+    }
+
     /// L2 penalty of strength `lambda`.
     pub fn new(lambda: f64) -> Self {
         Self { lambda }
@@ -278,6 +296,24 @@ pub struct ElasticNet {
 }
 
 impl ElasticNet {
+    /// The L1 strength, as [`new`](Self::new) set it.
+    ///
+    /// ```
+    /// assert_eq!(ndloss::regularize::ElasticNet::new(0.1, 0.2).get_l1(), 0.1);
+    /// ```
+    pub fn get_l1(&self) -> f64 {
+        self.l1
+    }
+
+    /// The L2 strength, as [`new`](Self::new) set it.
+    ///
+    /// ```
+    /// assert_eq!(ndloss::regularize::ElasticNet::new(0.1, 0.2).get_l2(), 0.2);
+    /// ```
+    pub fn get_l2(&self) -> f64 {
+        self.l2
+    }
+
     /// Elastic-net penalty with strengths `l1` and `l2`.
     pub fn new(l1: f64, l2: f64) -> Self {
         Self { l1, l2 }

@@ -469,6 +469,29 @@ impl<A: Float, const SQUARE: bool> PointMath<A> for FocalMath<A, SQUARE> {
     }
 }
 
+getters!(SigmoidFocal = "ndloss::loss::SigmoidFocal::new()" {
+    get_alpha => alpha(None): Option<f64> = None,
+    get_gamma => gamma(1.0): f64 = 1.0,
+});
+getters!(BceWithLogits = "ndloss::loss::BceWithLogits::new()" { get_pos_weight => pos_weight(2.0): Option<f64> = Some(2.0) });
+
+impl BceWithLogits {
+    /// The per-class positive weights, as [`pos_weights`](Self::pos_weights)
+    /// set them (in `f64`); `None` without them.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ndloss::loss::BceWithLogits;
+    ///
+    /// let loss = BceWithLogits::new().pos_weights(array![1.0_f32, 3.0]);
+    /// assert_eq!(loss.get_pos_weights(), Some(&[1.0, 3.0][..]));
+    /// assert_eq!(loss.get_pos_weight(), None);
+    /// ```
+    pub fn get_pos_weights(&self) -> Option<&[f64]> {
+        self.pos_weights.as_ref().map(|(w, _)| w.as_slice())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

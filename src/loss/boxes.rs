@@ -272,12 +272,7 @@ impl<A: Float> BoxRows<A> {
         grad: Option<&ArrayRef<A, Ix2>>,
         reduced: bool,
     ) -> Result<Self> {
-        let eps = check_hyper(
-            "eps",
-            eps,
-            eps.is_finite() && eps >= 0.0,
-            "a finite value >= 0",
-        )?;
+        let eps = check_eps(eps)?;
         let (rows, cols) = pred.dim();
         if cols != 4 {
             return Err(Error::ShapeMismatch {
@@ -329,6 +324,16 @@ impl<A: Float> BoxRows<A> {
     }
 }
 
+/// The box losses' `eps`: finite and ≥ 0.
+fn check_eps(eps: f64) -> Result<f64> {
+    check_hyper(
+        "eps",
+        eps,
+        eps.is_finite() && eps >= 0.0,
+        "a finite value >= 0",
+    )
+}
+
 /// Builders and the [`Loss`] implementation shared by the box losses.
 macro_rules! box_loss {
     ($name:ident, $math:ident, $summary:literal, $eps_doc:literal) => {
@@ -355,6 +360,24 @@ macro_rules! box_loss {
             }
         }
         loss_builders!($name);
+
+        impl $name {
+            /// The `eps` setting, as [`eps`](Self::eps) set it (or its default).
+            ///
+            /// ```
+            #[doc = concat!("let x = ndloss::loss::", stringify!($name), "::new().eps(1e-9);")]
+            /// assert_eq!(x.get_eps(), 1e-9);
+            /// ```
+            pub fn get_eps(&self) -> f64 {
+                self.eps
+            }
+        }
+
+        impl $crate::loss::CheckSettings for $name {
+            fn check_settings(&self) -> Result<()> {
+                check_eps(self.eps).map(drop)
+            }
+        }
 
         impl<A: Float> Loss<A, Ix2> for $name {
             type Unreduced = ndarray::Ix1;

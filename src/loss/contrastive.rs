@@ -6,7 +6,8 @@
 
 use ndarray::{Array1, Array2, ArrayRef, Ix1, Ix2};
 
-use super::multi::{clamp_min_zero, reduction_builder, shape_error};
+use super::loss_builders;
+use super::multi::{clamp_min_zero, multi_loss, shape_error};
 use crate::error::{check_hyper, Result};
 use crate::float::Float;
 use crate::kernel::check_same_shape;
@@ -83,7 +84,8 @@ impl Default for CosineEmbedding {
         }
     }
 }
-reduction_builder!(CosineEmbedding);
+loss_builders!(CosineEmbedding);
+multi_loss!(CosineEmbedding<> (x1: Ix2, x2: Ix2, y: Ix1) -> (grad_x1: Ix2, grad_x2: Ix2), ndarray::Array1<A>);
 
 /// One pair of rows of [`CosineEmbedding`]: the value, and (if asked) the
 /// gradients scaled by `scale`, in PyTorch's backward order.
@@ -150,18 +152,22 @@ impl CosineEmbedding {
         self
     }
 
+    fn check_margin(&self) -> Result<f64> {
+        check_hyper(
+            "margin",
+            self.margin,
+            self.margin.is_finite(),
+            "a finite value",
+        )
+    }
+
     fn checked<A: Float>(
         &self,
         x1: &ArrayRef<A, Ix2>,
         x2: &ArrayRef<A, Ix2>,
         y: &ArrayRef<A, Ix1>,
     ) -> Result<A> {
-        let m = check_hyper(
-            "margin",
-            self.margin,
-            self.margin.is_finite(),
-            "a finite value",
-        )?;
+        let m = self.check_margin()?;
         check_same_shape("x2", x1, x2)?;
         if y.len() != x1.nrows() {
             return Err(shape_error("y", &[x1.nrows()], y.shape()));
@@ -423,7 +429,9 @@ impl Default for TripletMargin {
         }
     }
 }
-reduction_builder!(TripletMargin);
+loss_builders!(TripletMargin);
+multi_loss!(TripletMargin<> (anchor: Ix2, positive: Ix2, negative: Ix2)
+    -> (grad_anchor: Ix2, grad_positive: Ix2, grad_negative: Ix2), ndarray::Array1<A>);
 
 /// The validated settings of a [`TripletMargin`] call, in `A`.
 #[derive(Clone, Copy)]
@@ -524,12 +532,8 @@ impl TripletMargin {
         self
     }
 
-    fn checked<A: Float>(
-        &self,
-        anchor: &ArrayRef<A, Ix2>,
-        positive: &ArrayRef<A, Ix2>,
-        negative: &ArrayRef<A, Ix2>,
-    ) -> Result<TripletMath<A>> {
+    /// `(margin, p, eps)`, checked.
+    fn check_scalars(&self) -> Result<(f64, f64, f64)> {
         let margin = check_hyper(
             "margin",
             self.margin,
@@ -548,6 +552,16 @@ impl TripletMargin {
             self.eps.is_finite() && self.eps >= 0.0,
             "a finite value >= 0",
         )?;
+        Ok((margin, p, eps))
+    }
+
+    fn checked<A: Float>(
+        &self,
+        anchor: &ArrayRef<A, Ix2>,
+        positive: &ArrayRef<A, Ix2>,
+        negative: &ArrayRef<A, Ix2>,
+    ) -> Result<TripletMath<A>> {
+        let (margin, p, eps) = self.check_scalars()?;
         check_same_shape("positive", anchor, positive)?;
         check_same_shape("negative", anchor, negative)?;
         Ok(TripletMath {
@@ -669,3 +683,23 @@ impl TripletMargin {
         Ok(out)
     }
 }
+
+impl crate::loss::CheckSettings for CosineEmbedding {
+    fn check_settings(&self) -> Result<()> {
+        self.check_margin().map(drop)
+    }
+}
+
+impl crate::loss::CheckSettings for TripletMargin {
+    fn check_settings(&self) -> Result<()> {
+        self.check_scalars().map(drop)
+    }
+}
+
+getters!(CosineEmbedding = "ndloss::loss::CosineEmbedding::new()" { get_margin => margin(0.5): f64 = 0.5 });
+getters!(TripletMargin = "ndloss::loss::TripletMargin::new()" {
+    get_margin => margin(0.5): f64 = 0.5,
+    get_p => p(1.0): f64 = 1.0,
+    get_eps => eps(1e-8): f64 = 1e-8,
+    get_swap => swap(true): bool = true,
+});

@@ -320,3 +320,5 @@ impl<A: Float> PointMath<A> for HingeEmbeddingMath<A> {
         (v, d)
     }
 }
+
+getters!(HingeEmbedding = "ndloss::loss::HingeEmbedding::new()" { get_margin => margin(2.0): f64 = 2.0 });

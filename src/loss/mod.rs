@@ -12,9 +12,9 @@
 //! | [`contrastive`] | [`CosineEmbedding`], [`TripletMargin`] |
 //!
 //! [`MarginRanking`], [`GaussianNll`], [`CosineEmbedding`] and
-//! [`TripletMargin`] take several differentiable inputs: they have inherent
-//! methods, not [`Loss`] (see [`ranking`]). [`Regularized`] adds a penalty on
-//! the parameters to any loss.
+//! [`TripletMargin`] take several differentiable inputs: they implement
+//! [`MultiLoss`] instead of [`Loss`] (see [`ranking`]). [`Regularized`] adds
+//! a penalty on the parameters to any loss.
 
 use ndarray::{Array, ArrayRef, Dimension};
 
@@ -28,6 +28,7 @@ pub mod classification;
 pub mod contrastive;
 pub mod margin;
 mod multi;
+pub use multi::MultiLoss;
 pub mod probabilistic;
 pub mod ranking;
 pub mod regression;
@@ -41,7 +42,7 @@ pub use margin::{Hinge, HingeEmbedding, SoftMargin, SquaredHinge};
 pub use probabilistic::{GaussianNll, KlDiv, PoissonNll};
 pub use ranking::MarginRanking;
 pub use regression::{Huber, LogCosh, Mae, Mape, Mse, Msle, Quantile, SmoothL1};
-pub use regularized::Regularized;
+pub use regularized::{Regularized, WithParams};
 
 /// A loss: a scalar objective of a prediction and a target, with its exact
 /// gradient with respect to the prediction.
@@ -141,10 +142,41 @@ pub trait Loss<A: Float, D: Dimension, T = A, TD: Dimension = D> {
     }
 }
 
-/// Builder methods every loss shares: `reduction` and `regularized`.
+/// The settings check behind every loss's `validate`: the
+/// [`InvalidHyperparameter`](crate::Error::InvalidHyperparameter) errors a
+/// call returns for the settings alone, in the order the call checks them.
+pub(crate) trait CheckSettings {
+    fn check_settings(&self) -> Result<()>;
+}
+
+impl<L: Elementwise> CheckSettings for L {
+    fn check_settings(&self) -> Result<()> {
+        self.math::<f64>().map(drop)
+    }
+}
+
+/// Builder methods every loss shares: `reduction`, `get_reduction`,
+/// `validate` and `regularized`.
 macro_rules! loss_builders {
     ($name:ident) => {
         impl $name {
+            /// Checks the settings without data: the
+            /// [`InvalidHyperparameter`](crate::Error::InvalidHyperparameter)
+            /// error a call would return for them alone (what depends on the
+            /// data, such as the length of per-class weights, is checked by
+            /// the call).
+            ///
+            /// # Errors
+            ///
+            /// The first invalid setting.
+            ///
+            /// ```
+            #[doc = concat!("assert!(ndloss::loss::", stringify!($name), "::new().validate().is_ok());")]
+            /// ```
+            pub fn validate(&self) -> $crate::error::Result<()> {
+                $crate::loss::CheckSettings::check_settings(self)
+            }
+
             /// Sets how the loss is reduced (default [`Reduction::Mean`]).
             ///
             /// [`Reduction::Mean`]: crate::loss::Reduction::Mean

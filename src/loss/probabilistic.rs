@@ -4,7 +4,7 @@
 
 use ndarray::{Array, ArrayRef, ArrayView, Axis, Dimension, IntoDimension, IxDyn};
 
-use super::multi::{reduction_builder, shape_error};
+use super::multi::{multi_loss, shape_error};
 use crate::error::{check_hyper, Error, Result};
 use crate::float::Float;
 use crate::kernel::check_same_shape;
@@ -396,7 +396,8 @@ impl Default for GaussianNll {
         }
     }
 }
-reduction_builder!(GaussianNll);
+loss_builders!(GaussianNll);
+multi_loss!(GaussianNll<D, E> (input: D, target: D, var: E) -> (grad_input: D, grad_var: E), Array<A, D>);
 
 impl GaussianNll {
     /// PyTorch's defaults: no constant term, `eps = 1e-6`, mean reduction.
@@ -418,6 +419,15 @@ impl GaussianNll {
         self
     }
 
+    fn check_eps(&self) -> Result<f64> {
+        check_hyper(
+            "eps",
+            self.eps,
+            self.eps.is_finite() && self.eps > 0.0,
+            "a finite value > 0",
+        )
+    }
+
     /// Checks everything read-only; returns the layout of `var`, `var` with
     /// the input's axes and the per-element math `(input, var, target)`.
     #[allow(clippy::type_complexity)]
@@ -431,12 +441,7 @@ impl GaussianNll {
         ArrayView<'a, A, D>,
         impl Fn(A, A, A) -> (A, A, A) + Copy,
     )> {
-        let eps = check_hyper(
-            "eps",
-            self.eps,
-            self.eps.is_finite() && self.eps > 0.0,
-            "a finite value > 0",
-        )?;
+        let eps = self.check_eps()?;
         check_same_shape("target", input, target)?;
         let layout = var_layout(input.shape(), var.shape())?;
         if let Some((index, &v)) = var.indexed_iter().find(|(_, &v)| v < A::zero()) {
@@ -590,6 +595,23 @@ impl GaussianNll {
         Ok(map3([input.view(), v, target.view()], f))
     }
 }
+
+getters!(PoissonNll = "ndloss::loss::PoissonNll::new()" {
+    get_log_input => log_input(false): bool = false,
+    get_full => full(true): bool = true,
+    get_eps => eps(1e-6): f64 = 1e-6,
+});
+getters!(KlDiv = "ndloss::loss::KlDiv::new()" { get_log_target => log_target(true): bool = true });
+impl crate::loss::CheckSettings for GaussianNll {
+    fn check_settings(&self) -> Result<()> {
+        self.check_eps().map(drop)
+    }
+}
+
+getters!(GaussianNll = "ndloss::loss::GaussianNll::new()" {
+    get_full => full(true): bool = true,
+    get_eps => eps(1e-8): f64 = 1e-8,
+});
 
 #[cfg(test)]
 mod tests {

@@ -4,9 +4,10 @@
 //! Like every loss of several differentiable inputs
 //! ([`GaussianNll`](crate::loss::GaussianNll),
 //! [`CosineEmbedding`](crate::loss::CosineEmbedding),
-//! [`TripletMargin`](crate::loss::TripletMargin)), it does not implement the
-//! single-prediction [`Loss`](crate::loss::Loss) trait; each has the same
-//! method set as inherent methods:
+//! [`TripletMargin`](crate::loss::TripletMargin)), it implements
+//! [`MultiLoss`](crate::loss::MultiLoss) rather than the single-prediction
+//! [`Loss`](crate::loss::Loss), and has the same methods as inherent methods
+//! with positional arguments:
 //!
 //! | method | returns |
 //! | --- | --- |
@@ -30,7 +31,8 @@
 
 use ndarray::{Array, ArrayRef, Dimension};
 
-use super::multi::{clamp_min_zero, reduction_builder};
+use super::loss_builders;
+use super::multi::{clamp_min_zero, multi_loss};
 use crate::error::{check_hyper, Result};
 use crate::float::Float;
 use crate::kernel::check_same_shape;
@@ -95,7 +97,8 @@ impl Default for MarginRanking {
         }
     }
 }
-reduction_builder!(MarginRanking);
+loss_builders!(MarginRanking);
+multi_loss!(MarginRanking<D> (x1: D, x2: D, y: D) -> (grad_x1: D, grad_x2: D), Array<A, D>);
 
 impl MarginRanking {
     /// Margin ranking loss with `margin = 0` and mean reduction (PyTorch's defaults).
@@ -110,6 +113,15 @@ impl MarginRanking {
         self
     }
 
+    fn check_margin(&self) -> Result<f64> {
+        check_hyper(
+            "margin",
+            self.margin,
+            self.margin.is_finite(),
+            "a finite value",
+        )
+    }
+
     /// Checks the margin and the shapes; returns the per-element math.
     fn checked<A: Float, D: Dimension>(
         &self,
@@ -117,12 +129,7 @@ impl MarginRanking {
         x2: &ArrayRef<A, D>,
         y: &ArrayRef<A, D>,
     ) -> Result<impl Fn(A, A, A) -> (A, A, A) + Copy> {
-        let m = check_hyper(
-            "margin",
-            self.margin,
-            self.margin.is_finite(),
-            "a finite value",
-        )?;
+        let m = self.check_margin()?;
         check_same_shape("x2", x1, x2)?;
         check_same_shape("y", x1, y)?;
         let margin = A::from_f64(m);
@@ -220,3 +227,11 @@ impl MarginRanking {
         Ok(map3([x1.view(), x2.view(), y.view()], f))
     }
 }
+
+impl crate::loss::CheckSettings for MarginRanking {
+    fn check_settings(&self) -> Result<()> {
+        self.check_margin().map(drop)
+    }
+}
+
+getters!(MarginRanking = "ndloss::loss::MarginRanking::new()" { get_margin => margin(0.5): f64 = 0.5 });

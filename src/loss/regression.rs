@@ -671,6 +671,10 @@ impl<A: Float> PointMath<A> for QuantileMath<A> {
     }
 }
 
+getters!(Huber = "ndloss::loss::Huber::new()" { get_delta => delta(0.5): f64 = 0.5 });
+getters!(SmoothL1 = "ndloss::loss::SmoothL1::new()" { get_beta => beta(0.5): f64 = 0.5 });
+getters!(Quantile = "ndloss::loss::Quantile::new()" { get_tau => tau(0.9): f64 = 0.9 });
+
 #[cfg(test)]
 mod tests {
     use super::*;

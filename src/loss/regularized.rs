@@ -1,10 +1,10 @@
 //! [`Regularized`]: a loss plus a penalty on the parameters.
 
-use ndarray::{ArrayRef, Dimension};
+use ndarray::{Array, ArrayRef, Dimension};
 
 use crate::error::Result;
 use crate::float::Float;
-use crate::loss::Loss;
+use crate::loss::{Loss, MultiLoss};
 use crate::params::{Params, ParamsMut};
 use crate::regularize::Regularizer;
 
@@ -45,13 +45,54 @@ impl<L, R: Regularizer> Regularized<L, R> {
     }
 
     /// The data loss.
-    pub fn loss(&self) -> &L {
+    ///
+    /// ```
+    /// use ndloss::prelude::*;
+    ///
+    /// let objective = Huber::new().delta(0.5).regularized(L1::new(0.1));
+    /// assert_eq!(objective.get_loss().get_delta(), 0.5);
+    /// ```
+    pub fn get_loss(&self) -> &L {
         &self.loss
     }
 
     /// The regularizer.
-    pub fn regularizer(&self) -> &R {
+    ///
+    /// ```
+    /// use ndloss::prelude::*;
+    ///
+    /// let objective = Mse::new().regularized(L2::new(0.1));
+    /// assert_eq!(objective.get_regularizer().get_lambda(), 0.1);
+    /// ```
+    pub fn get_regularizer(&self) -> &R {
         &self.regularizer
+    }
+
+    /// The objective with its parameter set bound: a value that is itself a
+    /// [`Loss`] (or a [`MultiLoss`] when the data loss is one), whose value is
+    /// `loss + R(params)` and whose gradient is the data term's, with respect
+    /// to the prediction (add `∂R/∂params` with
+    /// [`add_penalty_grad`](Regularized::add_penalty_grad)). Its `unreduced`
+    /// is the data term's alone: the penalty is one scalar, not per element.
+    ///
+    /// `params` is a `Copy` set of borrowed arrays (`&w`, `(&w, &b)`, …).
+    ///
+    /// ```
+    /// use ndarray::{array, Ix1};
+    /// use ndloss::prelude::*;
+    ///
+    /// fn report<L: Loss<f64, Ix1>>(loss: &L) -> f64 {
+    ///     loss.forward(&array![1.0, 2.0], &array![1.0, 0.0]).unwrap()
+    /// }
+    /// let w = array![1.0_f64, -1.0];
+    /// let objective = Mse::new().regularized(L2::new(0.5));
+    /// assert_eq!(report(&objective.with_params(&w)), 2.0 + 0.5 * 2.0);
+    /// ```
+    pub fn with_params<P: Copy>(&self, params: P) -> WithParams<'_, L, R, P> {
+        WithParams {
+            objective: self,
+            params,
+        }
     }
 
     /// `loss(pred, target) + R(params)`.
@@ -119,5 +160,79 @@ impl<L, R: Regularizer> Regularized<L, R> {
         grads: G,
     ) -> Result<()> {
         self.regularizer.add_grad(params, grads)
+    }
+}
+
+/// A [`Regularized`] objective with its parameter set bound, made by
+/// [`Regularized::with_params`]: a [`Loss`] or [`MultiLoss`] whose value
+/// includes the penalty.
+#[derive(Debug, Clone, Copy)]
+pub struct WithParams<'r, L, R, P> {
+    objective: &'r Regularized<L, R>,
+    params: P,
+}
+
+impl<A, D, T, TD, L, R, P> Loss<A, D, T, TD> for WithParams<'_, L, R, P>
+where
+    A: Float,
+    D: Dimension,
+    TD: Dimension,
+    L: Loss<A, D, T, TD>,
+    R: Regularizer,
+    P: Params<A> + Copy,
+{
+    type Unreduced = L::Unreduced;
+
+    fn forward(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<T, TD>) -> Result<A> {
+        self.objective.forward(pred, target, self.params)
+    }
+
+    fn forward_grad_into(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<T, TD>,
+        grad: &mut ArrayRef<A, D>,
+    ) -> Result<A> {
+        self.objective
+            .forward_grad_into(pred, target, grad, self.params)
+    }
+
+    fn unreduced(
+        &self,
+        pred: &ArrayRef<A, D>,
+        target: &ArrayRef<T, TD>,
+    ) -> Result<Array<A, Self::Unreduced>> {
+        self.objective.loss.unreduced(pred, target)
+    }
+}
+
+impl<A, I, G, L, R, P> MultiLoss<A, I, G> for WithParams<'_, L, R, P>
+where
+    A: Float,
+    L: MultiLoss<A, I, G>,
+    R: Regularizer,
+    P: Params<A> + Copy,
+{
+    type Grads = L::Grads;
+    type Unreduced = L::Unreduced;
+
+    fn forward(&self, inputs: I) -> Result<A> {
+        let penalty = self.objective.regularizer.penalty(self.params)?;
+        Ok(self.objective.loss.forward(inputs)? + penalty)
+    }
+
+    fn forward_grad_into(&self, inputs: I, grads: G) -> Result<A> {
+        let penalty = self.objective.regularizer.penalty(self.params)?;
+        Ok(self.objective.loss.forward_grad_into(inputs, grads)? + penalty)
+    }
+
+    fn forward_grad(&self, inputs: I) -> Result<(A, Self::Grads)> {
+        let penalty = self.objective.regularizer.penalty(self.params)?;
+        let (value, grads) = self.objective.loss.forward_grad(inputs)?;
+        Ok((value + penalty, grads))
+    }
+
+    fn unreduced(&self, inputs: I) -> Result<Self::Unreduced> {
+        self.objective.loss.unreduced(inputs)
     }
 }

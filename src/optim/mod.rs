@@ -67,6 +67,7 @@ mod adagrad;
 mod adam;
 mod adamax;
 pub mod clip;
+mod dynamic;
 mod lion;
 mod nadam;
 mod proximal;
@@ -80,6 +81,7 @@ pub use adadelta::Adadelta;
 pub use adagrad::Adagrad;
 pub use adam::{Adam, AdamW};
 pub use adamax::Adamax;
+pub use dynamic::DynOptimizer;
 pub use lion::Lion;
 pub use nadam::NAdam;
 pub use proximal::Proximal;
@@ -88,6 +90,10 @@ pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 /// An optimizer: a rule that moves parameters using their gradients.
+///
+/// `Optimizer` is not dyn-compatible (`step` is generic over the parameter
+/// set): to choose one at run time, box it as [`DynOptimizer`], which
+/// every optimizer implements and whose box implements `Optimizer`.
 ///
 /// # Examples
 ///

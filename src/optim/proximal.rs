@@ -74,12 +74,28 @@ impl<O, R: Regularizer> Proximal<O, R> {
     }
 
     /// The inner optimizer.
-    pub fn inner(&self) -> &O {
+    ///
+    /// ```
+    /// use ndloss::optim::{Optimizer, Proximal, Sgd};
+    /// use ndloss::regularize::L1;
+    ///
+    /// let opt = Proximal::new(Sgd::<f64>::new(0.1), L1::new(1e-3));
+    /// assert_eq!(opt.get_inner().get_lr(), 0.1);
+    /// ```
+    pub fn get_inner(&self) -> &O {
         &self.inner
     }
 
     /// The regularizer.
-    pub fn regularizer(&self) -> &R {
+    ///
+    /// ```
+    /// use ndloss::optim::{Proximal, Sgd};
+    /// use ndloss::regularize::L1;
+    ///
+    /// let opt = Proximal::new(Sgd::<f64>::new(0.1), L1::new(1e-3));
+    /// assert_eq!(opt.get_regularizer().get_lambda(), 1e-3);
+    /// ```
+    pub fn get_regularizer(&self) -> &R {
         &self.regularizer
     }
 }

@@ -132,7 +132,10 @@ impl CrossEntropy {
         self
     }
 
-    class_weights_builder!("A weight per class (length C), PyTorch's `weight`.");
+    class_weights_builder!(
+        CrossEntropy,
+        "A weight per class (length C), PyTorch's `weight`."
+    );
 
     /// Positions whose target equals `index` contribute nothing, to the loss
     /// or to the mean's denominator. The index may be outside `0..C` (a
@@ -159,15 +162,19 @@ impl CrossEntropy {
         }
     }
 
-    /// Validates the options against `C` classes.
-    fn setup<A: Float>(&self, classes: usize) -> Result<Setup<'_, A>> {
+    fn check_smoothing(&self) -> Result<f64> {
         let eps = self.label_smoothing;
         check_hyper(
             "label_smoothing",
             eps,
             (0.0..=1.0).contains(&eps),
             "a value in [0, 1]",
-        )?;
+        )
+    }
+
+    /// Validates the options against `C` classes.
+    fn setup<A: Float>(&self, classes: usize) -> Result<Setup<'_, A>> {
+        let eps = self.check_smoothing()?;
         self.classes().check_weights(classes)?;
         let weights = self.class_weights.as_deref();
         let weight_sum = weights.map_or(classes as f64, |w| w.iter().sum());
@@ -677,6 +684,19 @@ fn target_slice<'a, A: Copy>(
         }
     }
 }
+
+impl crate::loss::CheckSettings for CrossEntropy {
+    fn check_settings(&self) -> Result<()> {
+        self.check_smoothing()?;
+        super::check_weight_values(self.class_weights.as_deref())
+    }
+}
+
+getters!(CrossEntropy = "ndloss::loss::CrossEntropy::new()" {
+    get_label_smoothing => label_smoothing(0.1): f64 = 0.1,
+    get_ignore_index => ignore_index(3): Option<usize> = Some(3),
+    get_from_probs => from_probs(true): bool = true,
+});
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,7 @@ use crate::loss::{loss_builders, Loss, Reduction};
 /// The `class_weights` builder shared by the class-axis losses (stored as
 /// `f64`, validated against C when a call starts).
 macro_rules! class_weights_builder {
-    ($doc:literal) => {
+    ($name:ident, $doc:literal) => {
         #[doc = $doc]
         #[must_use]
         pub fn class_weights<S>(mut self, weights: ndarray::ArrayBase<S, ndarray::Ix1>) -> Self
@@ -30,6 +30,19 @@ macro_rules! class_weights_builder {
         {
             self.class_weights = Some($crate::loss::to_f64_vec(&weights));
             self
+        }
+
+        /// The class weights, as [`class_weights`](Self::class_weights) set them
+        /// (in `f64`); `None` without them.
+        ///
+        /// ```
+        /// use ndarray::array;
+        ///
+        #[doc = concat!("let loss = ndloss::loss::", stringify!($name), "::new().class_weights(array![1.0_f32, 0.5]);")]
+        /// assert_eq!(loss.get_class_weights(), Some(&[1.0, 0.5][..]));
+        /// ```
+        pub fn get_class_weights(&self) -> Option<&[f64]> {
+            self.class_weights.as_deref()
         }
     };
 }
@@ -67,6 +80,19 @@ struct ClassOptions<'w> {
     reduction: Reduction,
 }
 
+/// Every class weight finite and ≥ 0 (their count is checked against C by a call).
+fn check_weight_values(weights: Option<&[f64]>) -> Result<()> {
+    for &v in weights.unwrap_or_default() {
+        check_hyper(
+            "class_weights",
+            v,
+            v.is_finite() && v >= 0.0,
+            "finite weights >= 0",
+        )?;
+    }
+    Ok(())
+}
+
 impl ClassOptions<'_> {
     fn check_weights(&self, classes: usize) -> Result<()> {
         if let Some(w) = self.weights {
@@ -77,16 +103,8 @@ impl ClassOptions<'_> {
                     found: vec![w.len()],
                 });
             }
-            for &v in w {
-                check_hyper(
-                    "class_weights",
-                    v,
-                    v.is_finite() && v >= 0.0,
-                    "finite weights >= 0",
-                )?;
-            }
         }
-        Ok(())
+        check_weight_values(self.weights)
     }
 
     fn weight<A: Float>(&self, c: usize) -> A {
@@ -240,7 +258,7 @@ impl Nll {
         Self::default()
     }
 
-    class_weights_builder!("A weight per class (length C), PyTorch's `weight`.");
+    class_weights_builder!(Nll, "A weight per class (length C), PyTorch's `weight`.");
 
     /// Positions whose target equals `index` contribute nothing.
     #[must_use]
@@ -379,9 +397,13 @@ impl MultiMargin {
         self
     }
 
-    class_weights_builder!("A weight per class, applied by the target's class.");
+    class_weights_builder!(
+        MultiMargin,
+        "A weight per class, applied by the target's class."
+    );
 
-    fn opts(&self) -> Result<ClassOptions<'_>> {
+    /// `p` and `margin` (the weights are checked with C).
+    fn check_scalars(&self) -> Result<()> {
         check_hyper("p", f64::from(self.p), self.p == 1 || self.p == 2, "1 or 2")?;
         check_hyper(
             "margin",
@@ -389,6 +411,11 @@ impl MultiMargin {
             self.margin.is_finite(),
             "a finite value",
         )?;
+        Ok(())
+    }
+
+    fn opts(&self) -> Result<ClassOptions<'_>> {
+        self.check_scalars()?;
         Ok(ClassOptions {
             weights: self.class_weights.as_deref(),
             ignore: None,
@@ -476,3 +503,22 @@ impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for MultiMargin {
         }))
     }
 }
+
+impl crate::loss::CheckSettings for Nll {
+    fn check_settings(&self) -> Result<()> {
+        check_weight_values(self.class_weights.as_deref())
+    }
+}
+
+impl crate::loss::CheckSettings for MultiMargin {
+    fn check_settings(&self) -> Result<()> {
+        self.check_scalars()?;
+        check_weight_values(self.class_weights.as_deref())
+    }
+}
+
+getters!(Nll = "ndloss::loss::Nll::new()" { get_ignore_index => ignore_index(3): Option<usize> = Some(3) });
+getters!(MultiMargin = "ndloss::loss::MultiMargin::new()" {
+    get_p => p(2): u32 = 2,
+    get_margin => margin(0.5): f64 = 0.5,
+});
