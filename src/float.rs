@@ -106,7 +106,7 @@ pub trait FloatKernels: num_traits::Float {
     /// `ln(1 − p)` for `p ∈ [−0, 1]` without special cases, for `Bce`: its
     /// reduced argument is formed from `p` exactly, so the rounding of
     /// `1 − p` never enters (`f32`: within 1 ulp of `ln(1 − p)` rounded,
-    /// measured over every `f32` of [0, 1); `f64`: within 2 ulp); `p = 1` gives a
+    /// checked over every `f32` of [0, 1); `f64`: within 2 ulp); `p = 1` gives a
     /// finite value below −100 where `ln` gives −∞; NaN gives NaN; other
     /// `p` unspecified..
     fn ln_1m_unit_k<const FMA: bool>(self) -> Self;
@@ -129,8 +129,8 @@ pub trait FloatKernels: num_traits::Float {
         // |x| ≤ 1; 0 for x ≤ −½, where u is exact). ln(1 + c/u) ≈ c/u, and
         // 1/u ≈ 1 − x: that error, |c|·x²/(1 + x), stays below half an ulp
         // of the result. Above 1 the correction (at most half an ulp of u,
-        // over u) is dropped. No division (Goldberg's ln(u)·x/(u − 1) had
-        // one: `Bce` −10% in cache, `Msle` at 16M 51 → 25 ms, Zen 4).
+        // over u) is dropped. No division (Goldberg's ln(u)·x/(u − 1) has
+        // one, and the losses calling this are bound by their arithmetic).
         let one = Self::one();
         // u is 0 or at least 2⁻²⁴ (f32; 2⁻⁵³ for f64) in magnitude, never
         // subnormal: the rescaling step is left out (5 instructions of ~40).
@@ -181,9 +181,8 @@ pub(crate) fn ln_unit_pair<A: Float, const FMA: bool>(p: A) -> (A, A) {
 #[inline(always)]
 pub(crate) fn logistic<A: Float, const FMA: bool>(x: A) -> (A, A, A) {
     let (e, l) = softplus_parts::<A, FMA>(x);
-    // The reciprocal is a division: on current cores (Skylake and later, Zen)
-    // a vector division costs less than the ten multiply-adds of a
-    // polynomial for it (measured: BceWithLogits 0.61 vs 0.71 ns/element).
+    // The reciprocal is a division: on current x86 cores a vector division
+    // costs less than the ten multiply-adds of a polynomial for it.
     (e, l, A::one() / (A::one() + e))
 }
 
@@ -301,9 +300,8 @@ fn horner<const FMA: bool, T: num_traits::Float, const N: usize>(u: T, c: &[T; N
 /// by Estrin's scheme in `u²`: 5 multiply-adds on the dependency chain
 /// instead of Horner's 8, with Horner's accuracy (the last two steps scale
 /// `S`'s rounding errors by `u² ≤ ¼`). All of Estrin's scheme was 1.8 ulp
-/// (`scripts/poly_coefficients.py`). `BceWithLogits` in cache: −5%,
-/// `LogCosh` −6% (Zen 4, whose heavy losses are bound by the length of that
-/// chain: see ARCHITECTURE.md).
+/// (`scripts/poly_coefficients.py`). For the logistic losses, whose loops
+/// are bound by the length of that chain, not by the instruction count.
 #[inline(always)]
 fn horner_estrin_9<const FMA: bool>(u: f32, c: &[f32; 9]) -> f32 {
     let u2 = u * u;
@@ -322,7 +320,7 @@ fn horner_estrin_9<const FMA: bool>(u: f32, c: &[f32; 9]) -> f32 {
 /// `c₂ₖ + c₂ₖ₊₁u`, then Horner's rule in `u²` over them. No `u⁴` (Estrin's
 /// last steps need it): an instruction fewer, for a longer chain, which the
 /// logarithm's loops — bound by the count of vector instructions, not by a
-/// chain — take (`Bce` −4% with [`LN_P7`]). For [`LN_P`] and [`LN_P7`],
+/// chain — take. For [`LN_P`] and [`LN_P7`],
 /// whose rounding errors the caller scales by `u² ≤ 0.18`.
 #[inline(always)]
 fn pairs_horner<const FMA: bool, const N: usize>(u: f32, u2: f32, c: &[f32; N]) -> f32 {
@@ -523,9 +521,8 @@ pub(crate) const LN_P7: [f32; 8] = [
 /// ln(1 + f) = f − f²/2 + f³·P(f) ([`LN_P`]): the leading term f is exact,
 /// so results near 1 keep their relative accuracy, and P's rounding errors
 /// are scaled by f² ≤ 0.18. No division: the series in
-/// s = f/(2 + f) it replaces had one (with the fused multiply-adds of
-/// `ln_k`, in cache: `Bce` −27%, `Msle` −35%, `KlDiv` and `PoissonNll`
-/// `full` −27%, Xeon VM). `SUBNORMAL`: rescale subnormal inputs first
+/// s = f/(2 + f) needs one, and the losses that take logarithms are bound
+/// by their arithmetic. `SUBNORMAL`: rescale subnormal inputs first
 /// (callers whose argument cannot be subnormal leave it out).
 #[inline(always)]
 fn ln_f32<const FMA: bool, const SUBNORMAL: bool>(x: f32) -> f32 {
@@ -535,7 +532,7 @@ fn ln_f32<const FMA: bool, const SUBNORMAL: bool>(x: f32) -> f32 {
     let e = (bits.wrapping_sub(SQRT_HALF_BITS_F32)) >> 23;
     let m = f32::from_bits(bits.wrapping_sub(e << 23) as u32);
     // (A masked subtract: one instruction. Folding the shift into the
-    // split, as `ln_unit_f32` does, took two here: `KlDiv` +2.5%.)
+    // split, as `ln_unit_f32` does, takes two here.)
     let e = (e - if sub { 23 } else { 0 }) as f32;
     ln_f32_reduced::<FMA>(e, m - 1.0, |f, z| pairs_horner::<FMA, 9>(f, z, &LN_P))
 }
@@ -913,10 +910,10 @@ mod tests {
     fn ln_f32_matches_std_over_whole_range() {
         // Both evaluation orders: `ln_fast` (separate multiplies and adds)
         // and the kernels' `ln_k::<true>` (fused; a software `fma` call
-        // here, with the same results as the instruction). Measured over
-        // every positive finite f32 against the f64 logarithm rounded (a
-        // `/tmp` scan with native FMA, 17 s): within 1 ulp either way, 0.6%
-        // of them 1 ulp off.
+        // here, with the same results as the instruction). Checked over
+        // every positive finite f32 against the f64 logarithm rounded (an
+        // offline scan with native FMA, too slow for the suite, which takes
+        // every 97th): within 1 ulp either way, 0.6% of them 1 ulp off.
         for x in f32_sweep() {
             let (a, b) = (x.ln_fast(), x.ln());
             assert!(ulp_diff_f32(a, b) <= 1, "ln_fast({x:e}) = {a} vs std {b}");
@@ -934,8 +931,8 @@ mod tests {
     fn ln_unit_is_ln_on_probabilities() {
         use super::ln_unit_pair;
         // Every 97th f32 of (0, 1], subnormals included: `ln_unit_core_k`
-        // within 1 ulp of the logarithm (of every f32 of (0, 1] in a `/tmp`
-        // scan with native FMA, both orders; 0.6% of them 1 ulp off), and
+        // within 1 ulp of the logarithm (of every f32 of (0, 1] in an
+        // offline scan with native FMA, both orders; 0.6% of them 1 ulp off), and
         // `ln_1m_unit_k`, which `ln_unit_pair` pairs it with, within 1 ulp
         // of ln(1 − p) (every f32 of [0, 1) scanned: 0.2% 1 ulp off). At ±0
         // and 1 the logarithms' −∞ become finite values below −100.

@@ -8,8 +8,8 @@
 //! become element-wise operations between whole vectors. Plain Rust over
 //! `[f32; 16]` arrays is at the mercy of the compiler's SLP vectoriser,
 //! which split such code into 1 + 1 + 2 + 4 + 8-lane pieces with
-//! store-forwarding stalls between them (see ARCHITECTURE.md, "SIMD and
-//! dispatch"); written with [`F32x16`], each operation is one instruction.
+//! store-forwarding stalls between them (BENCHMARKS.md, "Design
+//! measurements"); written with [`F32x16`], each operation is one instruction.
 //!
 //! Every [`F32x16`] is made from the [`Avx512`] token, which only exists on a
 //! CPU with the features, or from other values; every function checks its

@@ -26,10 +26,10 @@ pub(crate) trait PointMath<A: Float>: Copy + Send + Sync {
     /// The math costs more time per element than streaming its inputs from
     /// memory (an exponential, a logarithm, a division): the kernels then
     /// prefetch the inputs ahead in software, so that the loads overlap the
-    /// arithmetic (the hardware prefetcher alone left the two in series:
-    /// `BceWithLogits` at 16M took the sum of its in-cache and memory times).
-    /// Cheap math must not: the extra instructions cost `Mse` a fifth of its
-    /// bandwidth.
+    /// arithmetic (the hardware prefetcher alone does not run ahead of a
+    /// slow loop, which leaves the two in series). Cheap math must not: its
+    /// loops are bound by bandwidth, and the prefetches are extra
+    /// instructions there.
     const HEAVY: bool = false;
     /// [`PointMath::value_grad`] in a kernel compiled with (`FMA`) or
     /// without the fused multiply-add instructions: losses built on the
@@ -52,8 +52,7 @@ pub(crate) trait PointMath<A: Float>: Copy + Send + Sync {
     /// `pos_weight`) overrides this to pass a variant with the setting in
     /// its type, so that the contiguous kernels hold no branch per vector.
     /// (The branch splits the loop body into blocks the compiler schedules
-    /// one at a time: `BceWithLogits` in cache took 13% longer with it,
-    /// Zen 4.)
+    /// one at a time.)
     #[inline(always)]
     fn specialize<P: Pass<A>>(self, pass: P) -> P::Output {
         pass.run(self)
@@ -108,7 +107,8 @@ fn check_inputs<A: Float, D: Dimension, M: PointMath<A>>(
 ) -> Result<()> {
     super::check_same_shape("target", pred, target)?;
     if let Some((ok, expected)) = math.pred_domain() {
-        // `iter().all` over the array was a quarter of a `Bce` pass.
+        // Contiguous input: the dispatched block scan (`all_of`), which
+        // vectorises; `iter().all` stops per element and does not.
         let all_ok = match pred.as_slice_memory_order() {
             Some(s) => super::all_of(s, InDomain(math)),
             None => pred.iter().all(|&p| ok(p)),
@@ -188,7 +188,7 @@ impl<A: Float, D: Dimension> Pass<A> for Contiguous<'_, A, D> {
 
 /// `total / n`. For a power of two the reciprocal is exact, and so is the
 /// product: the same bits without a division's latency at the end of the
-/// call's dependency chain (a sixth of a 16-element MSE on the Zen 4 VM).
+/// call's dependency chain, which short calls feel.
 #[inline(always)]
 pub(crate) fn mean(total: f64, n: f64) -> f64 {
     match pow2_recip(n) {
@@ -226,8 +226,9 @@ pub(crate) fn reduce_extras<A: Float, D: Dimension, M: PointMath<A>>(
     reduce_weighted(pred, target, extras, grad, reduction, math)
 }
 
-/// [`reduce_extras`] with extras, out of line: its large stack frame (the
-/// strided `Zip` passes) was paid by every call, 16-element MSE included.
+/// [`reduce_extras`] with extras, out of line, so that its large stack
+/// frame (the strided `Zip` passes) is not paid by every call, short
+/// unweighted ones included.
 #[inline(never)]
 fn reduce_weighted<A: Float, D: Dimension, M: PointMath<A>>(
     pred: &ArrayRef<A, D>,
@@ -320,8 +321,8 @@ pub(crate) fn unreduced<A: Float, D: Dimension, M: PointMath<A>>(
 /// inputs and pieces too short for the block kernels.
 ///
 /// Four running sums (element `i` into sum `i mod 4`, then `(s₀ + s₁) +
-/// (s₂ + s₃)`): one sum was a chain of dependent `f64` additions, the
-/// critical path of a 16-element MSE.
+/// (s₂ + s₃)`): one sum would be a chain of dependent `f64` additions, the
+/// critical path of a short call.
 #[inline]
 fn scalar_pass<A: Float, M: PointMath<A>>(p: &[A], t: &[A], g: &mut [A], scale: A, math: M) -> f64 {
     const K: usize = 4;
@@ -380,9 +381,8 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
         }
         // A few leading elements alone, so that the gradient stores of the
         // vector loop are 64-byte aligned and never split a cache line
-        // (a suspect for the 16M slowdown with wide vectors; measured alone
-        // it changed little — the two-values-per-lane loop in `fused_block`
-        // was the fix — but it costs nothing).
+        // (and the streaming stores find their aligned addresses); it costs
+        // nothing.
         let head = (g.as_ptr().align_offset(64)).min(p.len());
         let (gh, g) = g.split_at_mut(head);
         let (ph, p) = p.split_at(head);
@@ -465,10 +465,9 @@ impl<A: Float, M: PointMath<A>> Kernel for FusedChunk<'_, A, M> {
                 // The next block's gradient pages, a block ahead: a
                 // streaming store reads no line, so nothing else walks the
                 // page tables for it before the store itself, which then
-                // waits for the walk (on the VM's nested paging, a large
-                // part of the pass: 16M elements `Mse` −8%,
-                // `BceWithLogits` −10%, Zen 4; with 2 MiB pages the walks
-                // all but vanish). The last block may be shorter: a
+                // waits for the walk (under nested paging, a large part of
+                // the pass; with 2 MiB pages the walks all but vanish).
+                // The last block may be shorter: a
                 // prefetch past the slice is harmless.
                 super::simd::prefetch_pages(g_all.wrapping_add(start + SUPER), SUPER);
             }
@@ -491,8 +490,8 @@ impl<A: Float, M: PointMath<A>> Kernel for FusedChunk<'_, A, M> {
 const ACC: usize = 64;
 
 /// Elements per accumulation block of the fused pass: [`ACC`] lanes, each
-/// summing 16 values before the halving tree (as accurate as before the
-/// lanes moved to registers, when blocks were 16 × [`BLOCK`]). The
+/// summing 16 values before the halving tree (as the value-only pass's
+/// blocks of [`VALUE_SPAN`] do). The
 /// [`PointMath::HEAVY`] loop adds four values per stored sum into the first
 /// 16 lanes, so there each lane sums 64 values in the element type
 /// (`BceWithLogits`' mean over 16M stays within 1e-6 of `f64`:
@@ -505,22 +504,21 @@ const VALUE_SPAN: usize = 16 * BLOCK;
 
 /// [`PointMath::HEAVY`] kernels prefetch in software only when each input
 /// has at least this many bytes (beyond a 1 MiB L2 with the three arrays):
-/// on inputs the caches hold, the prefetches are wasted instructions (3–5%
-/// of `BceWithLogits` at 64K elements, Zen 4).
+/// on inputs the caches hold, the prefetches are wasted instructions.
 const PREFETCH_MIN_BYTES: usize = 512 << 10;
 
 /// The fused pass writes the gradient with streaming stores
 /// ([`Streamer::store`]) when it has at least this many bytes:
-/// beyond the last-level cache of current parts (32 MiB per Zen 4 CCD), so
-/// its first lines are evicted before the pass ends and a following pass
-/// (the optimizer) reads it from memory either way. A plain store reads its
-/// line first: streaming saves a quarter of the traffic (16M elements:
-/// copy 8.9 → 6.7 ms, Zen 4).
+/// beyond the last-level cache of current parts (32 MiB per core complex
+/// on recent AMD ones), so its first lines are evicted before the pass ends
+/// and a following pass (the optimizer) reads it from memory either way. A
+/// plain store reads its line first: streaming saves a quarter of the
+/// traffic (12 bytes per element instead of 16).
 const STREAM_MIN_BYTES: usize = 32 << 20;
 
 /// How far ahead [`PointMath::HEAVY`] kernels prefetch, in chunks of
-/// [`ACC`] elements (2 KiB of each `f32` input; 4 chunks did as well on the
-/// development machine, 16 and more worse).
+/// [`ACC`] elements (2 KiB of each `f32` input; a tuned distance: nearer
+/// does no better, farther does worse).
 const PREFETCH_CHUNKS: usize = 8;
 
 /// Prefetches chunk `k` (of `L` elements) of the `len` elements from `x`,
@@ -537,9 +535,8 @@ fn prefetch_chunk<const L: usize, A>(x: *const A, len: usize, k: usize) {
 /// gradient is written and the values are added to [`ACC`] running sums kept
 /// in registers, summed by the constant-size halving tree at the end.
 ///
-/// Measured on the 16M inputs (AVX-512; see ARCHITECTURE.md): running sums
-/// in a stack buffer (the previous design) cost `Mse` 15% of its bandwidth —
-/// their stores commit in order behind the gradient's cache misses. Cheap
+/// The running sums stay in registers: sums in a stack buffer are stores,
+/// which commit in order behind the gradient's cache misses. Cheap
 /// math is written as whole arrays (`from_fn`), which stay in registers.
 /// [`PointMath::HEAVY`] math is a loop over a quarter chunk, four values per
 /// lane (whole arrays would keep all 64 lanes' temporaries live: spills on
@@ -572,9 +569,8 @@ fn fused_block<const FMA: bool, const STREAM: bool, A: Float, M: PointMath<A>>(
             prefetch_chunk::<L, _>(p_ahead.as_ptr(), p_ahead.len(), ahead);
             prefetch_chunk::<L, _>(t_ahead.as_ptr(), t_ahead.len(), ahead);
             // The gradient's lines too (the chunk's gradient is as long as
-            // its inputs): a store to a line not in cache waits for the line
-            // (LogCosh at 16M: ~10% faster, Zen 4). Streaming stores need
-            // no line.
+            // its inputs): a store to a line not in cache waits for the
+            // line. Streaming stores need no line.
             if !STREAM {
                 prefetch_chunk::<L, _>(g_ahead, p_ahead.len(), ahead);
             }
@@ -586,7 +582,7 @@ fn fused_block<const FMA: bool, const STREAM: bool, A: Float, M: PointMath<A>>(
         if M::HEAVY {
             // Long math: a loop, four values per running sum, added straight
             // into the sums (a zeroed array of values on the stack per chunk
-            // cost 9–14% in cache, Zen 4).
+            // would go through memory).
             const H: usize = L / 4;
             for j in 0..H {
                 let (v1, d1) = math.value_grad_k::<FMA>(p[j], t[j]);
@@ -601,8 +597,8 @@ fn fused_block<const FMA: bool, const STREAM: bool, A: Float, M: PointMath<A>>(
             }
         } else {
             // Cheap math: whole arrays, kept in vector registers. (An array
-            // of (value, gradient) pairs instead went through memory: 3×
-            // slower; the math written twice is merged by the compiler.)
+            // of (value, gradient) pairs would go through memory; the math
+            // written twice is merged by the compiler.)
             *gd = std::array::from_fn(|j| math.value_grad_k::<FMA>(p[j], t[j]).1 * scale);
             let v: [A; L] = std::array::from_fn(|j| math.value_grad_k::<FMA>(p[j], t[j]).0);
             acc = std::array::from_fn(|j| acc[j] + v[j]);

@@ -24,9 +24,8 @@ use sum::Cascade;
 pub(crate) const PAR_CHUNK: usize = 1 << 16;
 
 /// Passes over at least this many elements run on several threads with the
-/// `rayon` feature (measured on 2 cores: at 1M elements two threads give
-/// 1.6–2×, at 256K cross-entropy 1.8×; the fork-join cost is a few µs, so
-/// below ~128K elements one thread is as fast).
+/// `rayon` feature: below it the fork-join cost outweighs what a second
+/// thread gains.
 #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
 pub(crate) const PAR_MIN: usize = 1 << 17;
 
@@ -75,8 +74,8 @@ pub(crate) fn split_sum<A: Float>(
 ///
 /// Called from outside the pool, rayon's own parallel iterators hand the
 /// whole pass to the pool and put the caller to sleep until it is done:
-/// waking a worker and then the caller cost ~15 µs per pass on a 2-core
-/// VM (256 × 1000 cross-entropy: 1.23× on two threads). Here the caller
+/// waking a worker and then the caller costs much of what a mid-sized
+/// pass gains from the second thread. Here the caller
 /// works from the start: the chunks are a shared queue that the caller and
 /// `n − 1` spawned helpers take from, so a helper that wakes late just takes
 /// fewer chunks; and the caller waits for the helpers' last chunks by
@@ -135,15 +134,14 @@ fn shared_chunks<A: Float>(
 
 /// A per-element test for [`all_of`]. A type rather than a function
 /// pointer so that the dispatched kernel inlines it: through a pointer the
-/// kernel made a call per element (a domain check 2.4× slower).
+/// kernel makes a call per element.
 pub(crate) trait Test<A>: Copy {
     /// Whether `x` passes.
     fn ok(self, x: A) -> bool;
 }
 
 /// Whether every element of `s` passes `test`, as a dispatched kernel
-/// (vectorised in the CPU's widest instruction set: the SSE2 build read 16M
-/// `f32` at 0.2–0.4 ns each, the AVX-512 one at 0.17, Xeon VM). Blocks are
+/// (vectorised in the CPU's widest instruction set). Blocks are
 /// tested without short-circuiting, so the loop vectorises; the scan stops
 /// at the first failing block. For the checks that must read a whole input
 /// before a pass may write anything (`Bce`'s domain, `check_finite`).
@@ -161,8 +159,8 @@ impl<A: Float, T: Test<A>> simd::Kernel for AllOf<'_, A, T> {
     #[inline(always)]
     fn run<const FMA: bool>(self) -> bool {
         // One line per page eight pages ahead, so the page walks start early
-        // (`Bce` at 16M −5%, Xeon VM; every line of the block two blocks
-        // ahead instead was 2.6× slower).
+        // (one line is enough to start a walk; prefetching every line of a
+        // block costs more than it saves).
         let (s, test) = (self.s, self.test);
         s.chunks(1024).enumerate().all(|(i, c)| {
             simd::prefetch_pages(s.as_ptr().wrapping_add((i + 8) * 1024), 1024);

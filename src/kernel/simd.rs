@@ -251,7 +251,7 @@ pub(crate) fn dispatch<K: Kernel>(k: K) -> K::Output {
 }
 
 /// The baseline build of a kernel, kept out of line like the others (a hot
-/// loop inlined into its caller's loop vectorises worse: measured).
+/// loop inlined into its caller's loop vectorises worse).
 #[inline(never)]
 fn baseline<K: Kernel>(k: K) -> K::Output {
     k.run::<false>()

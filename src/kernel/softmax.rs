@@ -400,8 +400,8 @@ pub(crate) fn count_targets(
 /// Counts the class-index targets that take part (those not `ignore`) and
 /// says whether any of them is `classes` or more: the validation before
 /// [`IndexRows`], dispatched so that it vectorises (the baseline x86-64 has
-/// no 64-bit unsigned compare: scalar, it was a tenth of a 32 × 10
-/// cross-entropy).
+/// no 64-bit unsigned compare, so its build is scalar and a visible part
+/// of a small call).
 struct CountTargets<'a> {
     /// The targets.
     pub(crate) targets: &'a [usize],
@@ -506,13 +506,11 @@ struct LaneRows<'a> {
 const _: () = assert!(LONG_ROW <= 4 * LANES); // `run_avx512`'s chunk counts
 
 /// Fewer rows go through the group path: a block costs about the same for
-/// 1 row as for 16. Measured (Zen 4, medians): 10 classes, 1 row 200 vs
-/// 160 ns (group path faster), 3 rows 200 vs 210 ns, 5 rows 205 vs 270 ns.
+/// 1 row as for 16, which one or two rows do not repay.
 #[cfg(target_arch = "x86_64")]
 const LANE_MIN_ROWS: usize = 3;
 /// [`LANE_MIN_ROWS`] for more than 16 classes (two to four transposed
-/// blocks per 16 rows): 4 × 40 610 vs 340 ns, 8 × 30 and 8 × 60 even,
-/// 32 × 32 870 vs 1520 ns.
+/// blocks per 16 rows, so the lane path pays off from more rows).
 #[cfg(target_arch = "x86_64")]
 const LANE_MIN_ROWS_WIDE: usize = 8;
 
@@ -757,7 +755,7 @@ fn exp_row<const FMA: bool, A: Float>(x: &[A], m: A, g: &mut [A], next: &[A]) ->
 /// cannot change a row sum of at least 1, and the gradient entries they
 /// would give are below 1.2e-38 (f32) in magnitude (PyTorch's are
 /// subnormal there). Three instructions fewer per vector than the exact
-/// version: 13% of the 256 × 1000 kernel.
+/// version, in a loop bound by its vector instructions.
 #[inline(always)]
 fn exp<const FMA: bool, A: Float>(x: A) -> A {
     x.exp_nonpos_ftz::<FMA>()

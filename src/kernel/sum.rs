@@ -45,8 +45,8 @@ impl Cascade {
     }
 
     /// The total of everything pushed: the occupied levels, lowest first.
-    /// Only the set bits of the count are visited (a loop over all 64
-    /// levels cost ~40 ns per call, a third of a 256-element MSE).
+    /// Only the set bits of the count are visited: a loop over all 64
+    /// levels is a fixed cost that short calls feel.
     pub(crate) fn total(&self) -> f64 {
         let mut total = 0.0;
         let mut occupied = self.count;
@@ -144,8 +144,7 @@ const W: usize = 32;
 /// with that NaN rule; long rows keep [`ROW_LANES`] running maxima in an array
 /// updated element-wise (a loop the vectoriser handles without reduction
 /// support; the `f32::max` fold it did vectorise costs three instructions per
-/// vector for `maxnum`'s NaN rule: measured 17% of a 256×1000
-/// cross-entropy), then reduce them by halving.
+/// vector for `maxnum`'s NaN rule), then reduce them by halving.
 #[inline(always)]
 pub(crate) fn row_max<A: Float>(x: &[A]) -> A {
     #[inline(always)]
@@ -257,7 +256,7 @@ impl<A: Float> Stream<A> {
 
 /// `Σ f(xᵢ)` over a short slice (one block) with `LANES` accumulators.
 ///
-/// Vectorisation notes, measured: the tail must go to its own accumulator
+/// Vectorisation notes, from the generated code: the tail must go to its own accumulator
 /// (feeding it into `lanes[k]` makes the SLP vectoriser regroup the lanes into
 /// shuffles), and the lanes are reduced by a left fold for the same reason.
 #[inline(always)]

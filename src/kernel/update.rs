@@ -18,8 +18,8 @@ pub(crate) fn check_pair<A, P: Params<A>, G: Params<A>>(params: &P, grads: &G) -
 /// first way `params` differs from them (the slot count, else the first
 /// slot of another shape) — returned, not raised, so that the caller keeps
 /// the order of its errors (pairs, its own checks, then the state). One
-/// view of each parameter and gradient per slot: a view is ~12 ns, a
-/// sizeable part of a step on a small parameter.
+/// view of each parameter and gradient per slot: a view is a sizeable part
+/// of a step on a small parameter.
 pub(crate) fn check_pair_state<A, P: Params<A>, G: Params<A>>(
     params: &P,
     grads: &G,
@@ -125,9 +125,8 @@ fn step<A: Float, const K: usize>(
 
 /// The contiguous pass of [`update`], as a dispatched kernel: compiled for
 /// AVX-512 and AVX2 as well as the baseline. The square roots and divisions
-/// of the adaptive optimizers made the SSE2 loop compute-bound on a
-/// ~3.5 GHz core (Zen 4 VM: `Adam` at 16M 83% of its roofline, slower than
-/// a plain `Zip` loop).
+/// of the adaptive optimizers make an SSE2 loop compute-bound, not
+/// memory-bound.
 struct Update<'a, A, F, const K: usize> {
     p: &'a mut [A],
     g: &'a [A],

@@ -97,8 +97,8 @@ impl<A: Float> PointMath<A> for BceMath<A> {
         // The domain check lets through [−0, 1] and NaN only: the logs
         // without their special cases (p = 0 and 1 give values below the
         // clamp instead of −∞), ln(1 − p) from p exactly (no correction
-        // for the rounding of 1 − p): ~54 vector instructions per 16
-        // elements where `ln_k` and `ln_1p_k` took ~77. A NaN p makes
+        // for the rounding of 1 − p): fewer vector instructions than
+        // `ln_k` and `ln_1p_k`, in a loop bound by them. A NaN p makes
         // ln(1 − p) NaN, which `at_least` keeps, so the value is NaN.
         let (ln_p, ln_q) = ln_unit_pair::<A, FMA>(p);
         let v = (t - A::one()) * at_least(ln_q, lo) - t * at_least(ln_p, lo);
@@ -445,8 +445,8 @@ impl<A: Float, const SQUARE: bool> PointMath<A> for FocalMath<A, SQUARE> {
             (one, A::zero())
         } else {
             // (1 − pₜ)^γ as e^{γ·ln(1 − pₜ)} with the crate's branch-free
-            // functions: `powf`, a C library call, kept the loop scalar
-            // (16M elements: 8% of the copy roofline). 0^γ = 0 for γ > 0,
+            // functions: `powf`, a C library call, keeps the loop scalar.
+            // 0^γ = 0 for γ > 0,
             // and there the derivative's limit is 0.
             let pos = miss > A::zero();
             let m = if pos {

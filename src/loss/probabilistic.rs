@@ -112,8 +112,7 @@ counted_elementwise!(PoissonNll, PoissonMath);
 /// `DEFAULTS`: `log_input` and not `full` (PyTorch's defaults), fixed in
 /// the type: the variant [`PointMath::specialize`] hands the contiguous
 /// kernels then. With the settings read per element, the vectorised loop
-/// computed both inputs' formulas and selected (16M elements: 59% of the
-/// copy roofline).
+/// would compute both inputs' formulas and select.
 #[derive(Clone, Copy)]
 pub(crate) struct PoissonMath<A, const DEFAULTS: bool = false> {
     log_input: bool,
@@ -161,8 +160,8 @@ impl<A: Float, const DEFAULTS: bool> PointMath<A> for PoissonMath<A, DEFAULTS> {
         };
         if full && y > A::one() {
             // Stirling: y·ln y − y + ½·ln(2πy), with the crate's branch-free
-            // `ln` (a C library call here kept the whole loop scalar: 9% of
-            // the copy roofline at 16M, even without `full`).
+            // `ln` (a C library call here keeps the whole loop scalar, even
+            // without `full`).
             let ln_y = y.ln_k::<FMA>();
             let half_ln_two_pi = A::from_f64(0.5 * (2.0 * std::f64::consts::PI).ln());
             v = v + (y * ln_y - y + (A::from_f64(0.5) * ln_y + half_ln_two_pi));
@@ -254,8 +253,7 @@ impl<A: Float> PointMath<A> for KlMath<A> {
     #[inline(always)]
     fn value_grad_k<const FMA: bool>(self, x: A, y: A) -> (A, A) {
         // The crate's branch-free `exp`/`ln` (within 2 ulp of `std`): a
-        // call to the C library in the loop kept it scalar (16M elements:
-        // 18% of the copy roofline).
+        // call to the C library in the loop keeps it scalar.
         if self.log_target {
             let e = y.exp_k::<FMA>();
             (e * (y - x), -e)

@@ -248,8 +248,8 @@ pub(crate) struct HuberMathG<A, const SMOOTH_L1: bool> {
 /// Huber's math.
 pub(crate) type HuberMath<A> = HuberMathG<A, false>;
 /// Smooth L1's math (Huber divided by β). A const parameter, not a runtime
-/// flag: with a flag, every element computed both variants, divisions
-/// included, and blended them (measured: Huber at 56% of the roofline).
+/// flag: with a flag, every element would compute both variants, divisions
+/// included, and blend them.
 pub(crate) type SmoothL1Math<A> = HuberMathG<A, true>;
 
 impl<A: Float, const SMOOTH_L1: bool> PointMath<A> for HuberMathG<A, SMOOTH_L1> {

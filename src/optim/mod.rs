@@ -526,8 +526,9 @@ impl<A: Float> Core<A> {
         for (slot, bufs) in self.buffers.iter_mut().enumerate() {
             for (buf, &init) in bufs.iter_mut().zip(init) {
                 if let (Some(v), true) = (init, buf.is_empty()) {
-                    // The slot's length only here: a view per slot per step
-                    // is ~12 ns of a 16-element step's ~250.
+                    // The slot's length only here, when its buffers are
+                    // allocated: a view per slot per step is a sizeable part
+                    // of a small step.
                     *buf = vec![v; params.slot(slot).len()];
                 }
             }
