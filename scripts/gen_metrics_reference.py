@@ -4,7 +4,7 @@
 What it generates
 -----------------
 ``tests/data/metrics.json`` -- values of ``sklearn.metrics`` functions on
-small seeded problems, replayed by ``tests/parity_metrics.rs`` against
+small seeded problems, replayed by ``tests/it/parity_metrics.rs`` against
 ``ndloss::metrics``:
 
 * ``accuracy_score`` (``normalize`` True and False), binary and multiclass,
@@ -73,7 +73,7 @@ strings ``"nan"``, ``"inf"``, ``"-inf"``.
 Deliberately not in the data: inputs scikit-learn rejects or where ndloss
 deviates on purpose (R² of one sample, 2-column top-k scores for binary
 ``y_true``, the floating-point artefact of ``r2_score`` on a constant
-``[0.1, 0.1, 0.1]`` target); ``tests/parity_metrics.rs`` covers those with
+``[0.1, 0.1, 0.1]`` target); ``tests/it/parity_metrics.rs`` covers those with
 hand-derived values.
 
 How it is run

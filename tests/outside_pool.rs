@@ -12,8 +12,9 @@ use ndarray::{Array, Array1, Array2, Dimension};
 use ndloss::prelude::*;
 use rayon::ThreadPool;
 
-mod common;
-use common::uniform;
+#[path = "it/common/uniform.rs"]
+mod uniform;
+use uniform::uniform;
 
 /// Runs `run` once on the one-thread pool `one`, then 20 times from this
 /// thread (outside the global pool): value and gradient bit-identical every

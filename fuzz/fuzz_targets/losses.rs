@@ -1,5 +1,7 @@
 //! Every loss on arbitrary shapes, values and options: must return a value
-//! or an error, never panic.
+//! or an error, never panic. The element-wise losses are the integration
+//! tests' catalogue (`tests/it/catalogue.rs`), so a loss registered there is
+//! fuzzed too.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -10,12 +12,12 @@ use ndloss::prelude::*;
 mod input;
 use input::Input;
 
-fn dense<L: Loss<f64, IxDyn, Unreduced = IxDyn> + WeightedLoss<f64, IxDyn>>(
-    l: &L,
-    p: &ArrayD<f64>,
-    t: &ArrayD<f64>,
-    w: &ArrayD<f64>,
-) {
+// The element-wise losses: the integration tests' catalogue.
+#[path = "../../tests/it/catalogue.rs"]
+mod catalogue;
+use catalogue::{DenseLoss, Settings, CATALOGUE};
+
+fn dense(l: &dyn DenseLoss<f64>, p: &ArrayD<f64>, t: &ArrayD<f64>, w: &ArrayD<f64>) {
     let _ = l.forward(p, t);
     let _ = l.unreduced(p, t);
     let mut g = ArrayD::zeros(p.raw_dim());
@@ -49,55 +51,24 @@ fuzz_target!(|data: &[u8]| {
     let w = input.array(&wshape);
     let r = [Reduction::Mean, Reduction::Sum, Reduction::BatchMean][input.below(3)];
     let k = input.f64();
-    match input.below(21) {
-        0 => dense(&Mse::new().reduction(r), &p, &t, &w),
-        1 => dense(&Mae::new().reduction(r), &p, &t, &w),
-        2 => dense(&Huber::new().delta(k).reduction(r), &p, &t, &w),
-        3 => dense(&SmoothL1::new().beta(k).reduction(r), &p, &t, &w),
-        4 => dense(&LogCosh::new().reduction(r), &p, &t, &w),
-        5 => dense(&Msle::new().reduction(r), &p, &t, &w),
-        6 => dense(&Mape::new().reduction(r), &p, &t, &w),
-        7 => dense(&Quantile::new().tau(k).reduction(r), &p, &t, &w),
-        8 => dense(
-            &PoissonNll::new()
-                .eps(k)
-                .full(input.bool())
-                .log_input(input.bool())
-                .reduction(r),
-            &p,
-            &t,
-            &w,
-        ),
-        9 => dense(
-            &KlDiv::new().log_target(input.bool()).reduction(r),
-            &p,
-            &t,
-            &w,
-        ),
-        10 => dense(&Bce::new().reduction(r), &p, &t, &w),
-        11 => {
-            let c = input.below(5);
-            let pw = Array1::from_shape_fn(c, |_| k);
-            dense(
-                &BceWithLogits::new().pos_weights(pw).reduction(r),
-                &p,
-                &t,
-                &w,
-            );
+    let n = CATALOGUE.len();
+    match input.below(n + 4) {
+        i if i < n => {
+            // A catalogue loss, with drawn settings or its knob at `k`.
+            let entry = &CATALOGUE[i];
+            let u = [0; 3].map(|_| input.below(1000) as f64 / 1000.0);
+            let s = Settings {
+                u,
+                reduction: r,
+                last: input.below(5),
+            };
+            let loss = match (&entry.knob, input.bool()) {
+                (Some(knob), true) => (knob.set)(k, &s),
+                _ => (entry.make)(&s),
+            };
+            dense(loss.f64(), &p, &t, &w);
         }
-        12 => dense(
-            &SigmoidFocal::new()
-                .alpha(Some(k))
-                .gamma(input.f64())
-                .reduction(r),
-            &p,
-            &t,
-            &w,
-        ),
-        13 => dense(&Hinge::new().reduction(r), &p, &t, &w),
-        14 => dense(&SoftMargin::new().reduction(r), &p, &t, &w),
-        15 => dense(&HingeEmbedding::new().margin(k).reduction(r), &p, &t, &w),
-        16 => {
+        i if i == n => {
             // Boxes and the multi-input losses take fixed ranks.
             let (p2, t2) = (to2(&p), to2(&t));
             let mut g = p2.clone();
@@ -122,7 +93,7 @@ fuzz_target!(|data: &[u8]| {
                 .swap(input.bool())
                 .forward_grad(&p2, &t2, &to2(&w));
         }
-        17 => {
+        i if i == n + 1 => {
             let _ = MarginRanking::new()
                 .margin(k)
                 .reduction(r)
@@ -133,7 +104,7 @@ fuzz_target!(|data: &[u8]| {
                 .reduction(r)
                 .forward_grad(&p, &t, &w);
         }
-        18 => {
+        i if i == n + 2 => {
             use ndloss::metrics;
             let yt = input
                 .indices(&[p.len()], 3)

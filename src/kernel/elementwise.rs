@@ -495,7 +495,7 @@ const ACC: usize = 64;
 /// [`PointMath::HEAVY`] loop adds four values per stored sum into the first
 /// 16 lanes, so there each lane sums 64 values in the element type
 /// (`BceWithLogits`' mean over 16M stays within 1e-6 of `f64`:
-/// `tests/large.rs`).
+/// `tests/it/large.rs`).
 const SUPER: usize = 16 * ACC;
 
 /// Elements per block of the value-only pass ([`BLOCK`] lanes in a stack

@@ -1,12 +1,16 @@
-//! The hot paths allocate nothing: `forward_grad_into` on contiguous inputs,
-//! and every optimizer step after the first (which creates the state).
+//! The hot paths allocate nothing: `forward_grad_into` on contiguous inputs
+//! (every catalogue loss, cross-entropy), and every optimizer step after the
+//! first (which creates the state).
 //! Checked with a counting global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use ndloss::prelude::*;
+
+use crate::catalogue::{inputs, Settings, CATALOGUE};
+use crate::common::cast;
 
 struct Counting;
 
@@ -60,28 +64,39 @@ fn steady_state<O: Optimizer<f32>>(name: &str, mut opt: O) {
 #[test]
 fn hot_paths_do_not_allocate() {
     let p = Array2::<f32>::from_shape_fn((128, 64), |(i, j)| (i * 64 + j) as f32 * 1e-3);
-    let t = Array2::<f32>::zeros((128, 64));
     let mut g = Array2::<f32>::zeros((128, 64));
     let classes = Array1::from_shape_fn(128, |i| i % 64);
     let probs = Array2::<f32>::from_elem((128, 64), 1.0 / 64.0);
     // The first kernel call of a process detects the CPU's instruction set
     // (and reads `NDLOSS_SIMD`); `simd_level()` does it up front.
     ndloss::simd_level().unwrap();
-    // Per-class positive weights: built (and stored in both precisions)
-    // before the counted calls.
-    let per_class = BceWithLogits::new().pos_weights(Array1::from_shape_fn(64, |c| 0.5 + c as f64));
-    let p64 = p.mapv(f64::from);
-    let t64 = t.mapv(f64::from);
-    let mut g64 = Array2::<f64>::zeros((128, 64));
+    // Every catalogue loss in three settings (for `BceWithLogits`: no,
+    // one and per-class positive weights), both precisions, built with
+    // their inputs before the counted calls.
+    let cases: Vec<_> = CATALOGUE
+        .iter()
+        .flat_map(|entry| {
+            [0.1, 0.45, 0.9].map(|u| {
+                let s = Settings::plain(u, 64);
+                let (p, t) = inputs(entry, &s, &[128, 64], 9);
+                let (p32, t32) = (cast::<f32, _>(&p), cast::<f32, _>(&t));
+                (entry.name, (entry.make)(&s), p, t, p32, t32)
+            })
+        })
+        .collect();
+    let mut g64 = ArrayD::<f64>::zeros(IxDyn(&[128, 64]));
+    let mut g32 = ArrayD::<f32>::zeros(IxDyn(&[128, 64]));
+    for (name, loss, p, t, p32, t32) in &cases {
+        let n = allocations(|| {
+            loss.f64().forward_grad_into(p, t, &mut g64).unwrap();
+            loss.f32().forward_grad_into(p32, t32, &mut g32).unwrap();
+        });
+        assert_eq!(
+            n, 0,
+            "{name} ({loss:?}): forward_grad_into must not allocate"
+        );
+    }
     let n = allocations(|| {
-        per_class.forward_grad_into(&p, &t, &mut g).unwrap();
-        per_class.forward_grad_into(&p64, &t64, &mut g64).unwrap();
-        Mse::new().forward_grad_into(&p, &t, &mut g).unwrap();
-        Mae::new().forward_grad_into(&p, &t, &mut g).unwrap();
-        BceWithLogits::new()
-            .pos_weight(2.0)
-            .forward_grad_into(&p, &t, &mut g)
-            .unwrap();
         CrossEntropy::new()
             .label_smoothing(0.1)
             .forward_grad_into(&p, &classes, &mut g)

@@ -6,23 +6,13 @@
 //! gradient buffer, so the fast paths and the fallbacks are both held to the
 //! reference.
 
-mod common;
-
-use common::{
-    array, assert_close, assert_scalar, cast, fortran, index_array, load, num, rtol, strided,
+use crate::common::{
+    array, assert_close, assert_scalar, cast, fortran, index_array, load, num, reduction, rtol,
+    strided,
 };
 use ndarray::{Array1, ArrayD, Ix1, Ix2, IxDyn};
 use ndloss::prelude::*;
 use serde_json::Value;
-
-fn reduction(case: &Value) -> Option<Reduction> {
-    match case["reduction"].as_str().unwrap() {
-        "mean" => Some(Reduction::Mean),
-        "sum" => Some(Reduction::Sum),
-        "none" => None,
-        r => panic!("reduction {r}"),
-    }
-}
 
 fn run_elementwise<A: Float>(case: &Value) {
     let name = case["name"].as_str().unwrap();

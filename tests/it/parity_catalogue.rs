@@ -1,31 +1,19 @@
 //! The loss catalogue against PyTorch / torchvision (and Keras formulas
 //! re-derived in the generator): `tests/data/losses_catalogue.json`, every
-//! option, reductions none/mean/sum/batchmean, f32 and f64. (Box and
-//! multi-input losses have their own suites.)
+//! option, reductions none/mean/sum/batchmean, f32 and f64. Every entry of
+//! `catalogue::CATALOGUE` must have its cases here, and the class-axis losses
+//! too. (Box and multi-input losses have their own suites.)
 
-mod common;
-
-use common::{array, assert_close, assert_scalar, cast, index_array, load, num, Worst};
+use crate::catalogue::{Entry, Options, Pick, CATALOGUE};
+use crate::common::{
+    array, assert_close, assert_scalar, cast, index_array, load, num, reduction, Worst,
+};
 use ndarray::{ArrayD, IxDyn};
 use ndloss::prelude::*;
 use serde_json::Value;
 
-fn reduction(case: &Value) -> Option<Reduction> {
-    match case["reduction"].as_str().unwrap() {
-        "mean" => Some(Reduction::Mean),
-        "sum" => Some(Reduction::Sum),
-        "batchmean" => Some(Reduction::BatchMean),
-        "none" => None,
-        r => panic!("reduction {r}"),
-    }
-}
-
 fn opt(case: &Value, key: &str) -> Option<f64> {
     case["options"].get(key).map(num)
-}
-
-fn flag(case: &Value, key: &str) -> Option<bool> {
-    case["options"].get(key).map(|v| v.as_bool().unwrap())
 }
 
 fn weights(case: &Value) -> Option<ndarray::Array1<f64>> {
@@ -81,17 +69,52 @@ impl<A: Float> Check<'_, A> {
         self.compare(g.view(), &array(&self.case["grads"][self.grad_key]));
     }
 
-    /// `Loss` with a dense target of the prediction's shape.
+    /// A catalogue entry: the loss built from the case's options, with the
+    /// case's per-element weights when it has them.
+    fn entry(&self, entry: &Entry)
+    where
+        A: Pick,
+    {
+        let options = CaseOptions(self.case);
+        let target = self.input(entry.parity.target);
+        let weight = self.case["inputs"]
+            .get("weight")
+            .map(|w| cast::<A, _>(&array(w)));
+        let r = reduction(self.case);
+        let loss = (entry.parity.make)(&options, r.unwrap_or(Reduction::Mean));
+        let loss = A::of(&*loss);
+        let Some(_) = r else {
+            let unreduced = match &weight {
+                Some(w) => loss.unreduced_weighted(&self.pred, &target, w),
+                None => loss.unreduced(&self.pred, &target),
+            };
+            self.compare(unreduced.unwrap().view(), &array(&self.case["value"]));
+            return;
+        };
+        let mut g = ArrayD::<A>::zeros(self.pred.raw_dim());
+        match &weight {
+            Some(w) => {
+                self.value(loss.forward_weighted(&self.pred, &target, w).unwrap());
+                self.value(
+                    loss.forward_grad_weighted_into(&self.pred, &target, w, &mut g)
+                        .unwrap(),
+                );
+            }
+            None => {
+                self.value(loss.forward(&self.pred, &target).unwrap());
+                self.value(loss.forward_grad_into(&self.pred, &target, &mut g).unwrap());
+            }
+        }
+        self.grad(&g);
+    }
+
+    /// `Loss` with probability targets of the prediction's shape.
     fn dense<L: Loss<A, IxDyn, Unreduced = IxDyn> + Clone>(
         &self,
         loss: L,
         with_reduction: impl Fn(L, Reduction) -> L,
     ) {
-        let target = self.input(if self.grad_key == "inputs" {
-            "targets"
-        } else {
-            "target"
-        });
+        let target = self.input("target");
         match reduction(self.case) {
             None => self.compare(
                 loss.unreduced(&self.pred, &target).unwrap().view(),
@@ -102,33 +125,6 @@ impl<A: Float> Check<'_, A> {
                 self.value(loss.forward(&self.pred, &target).unwrap());
                 let (v, g) = loss.forward_grad(&self.pred, &target).unwrap();
                 self.value(v);
-                self.grad(&g);
-            }
-        }
-    }
-
-    /// `WeightedLoss` with the case's `weight` input.
-    fn weighted<L: WeightedLoss<A, IxDyn, Unreduced = IxDyn> + Clone>(
-        &self,
-        loss: L,
-        with_reduction: impl Fn(L, Reduction) -> L,
-    ) {
-        let (target, weight) = (self.input("target"), self.input("weight"));
-        match reduction(self.case) {
-            None => self.compare(
-                loss.unreduced_weighted(&self.pred, &target, &weight)
-                    .unwrap()
-                    .view(),
-                &array(&self.case["value"]),
-            ),
-            Some(r) => {
-                let loss = with_reduction(loss, r);
-                self.value(loss.forward_weighted(&self.pred, &target, &weight).unwrap());
-                let mut g = ArrayD::<A>::zeros(self.pred.raw_dim());
-                self.value(
-                    loss.forward_grad_weighted_into(&self.pred, &target, &weight, &mut g)
-                        .unwrap(),
-                );
                 self.grad(&g);
             }
         }
@@ -177,14 +173,32 @@ fn cross_entropy(case: &Value) -> CrossEntropy {
     ce
 }
 
+/// A case's options for the catalogue's builders.
+struct CaseOptions<'a>(&'a Value);
+
+impl Options for CaseOptions<'_> {
+    fn num(&self, key: &str) -> Option<f64> {
+        self.0["options"].get(key).map(|v| match v {
+            Value::Bool(b) => f64::from(u8::from(*b)),
+            v => num(v),
+        })
+    }
+
+    fn list(&self, key: &str) -> Option<Vec<f64>> {
+        match self.0["options"].get(key) {
+            Some(w) => Some(w.as_array().unwrap().iter().map(num).collect()),
+            None => self.0["inputs"]
+                .get(key)
+                .map(|v| array(v).iter().copied().collect()),
+        }
+    }
+}
+
 /// Returns whether the case was one of this suite's losses.
-fn run<A: Float>(worst: &Worst, case: &Value, rtol: f64) -> bool {
+fn run<A: Pick>(worst: &Worst, case: &Value, rtol: f64) -> bool {
     let loss = case["loss"].as_str().unwrap();
-    let grad_key = if loss == "sigmoid_focal" {
-        "inputs"
-    } else {
-        "input"
-    };
+    let entry = CATALOGUE.iter().find(|e| e.parity.case == loss);
+    let grad_key = entry.map_or("input", |e| e.parity.pred);
     let Some(pred) = case["inputs"].get(grad_key) else {
         return false;
     };
@@ -196,68 +210,11 @@ fn run<A: Float>(worst: &Worst, case: &Value, rtol: f64) -> bool {
         pred: cast(&array(pred)),
         grad_key,
     };
+    if let Some(entry) = entry {
+        c.entry(entry);
+        return true;
+    }
     match loss {
-        "huber" => c.dense(
-            Huber::new().delta(opt(case, "delta").unwrap_or(1.0)),
-            red!(Huber),
-        ),
-        "smooth_l1" => c.dense(
-            SmoothL1::new().beta(opt(case, "beta").unwrap_or(1.0)),
-            red!(SmoothL1),
-        ),
-        "log_cosh" => c.dense(LogCosh::new(), red!(LogCosh)),
-        "msle" => c.dense(Msle::new(), red!(Msle)),
-        "mape" => c.dense(Mape::new(), red!(Mape)),
-        "quantile" => c.dense(
-            Quantile::new().tau(opt(case, "tau").unwrap_or(0.5)),
-            red!(Quantile),
-        ),
-        "mse_weighted" => c.weighted(Mse::new(), red!(Mse)),
-        "mae_weighted" => c.weighted(Mae::new(), red!(Mae)),
-        "poisson_nll" => {
-            let mut l = PoissonNll::new();
-            if let Some(v) = flag(case, "log_input") {
-                l = l.log_input(v);
-            }
-            if let Some(v) = flag(case, "full") {
-                l = l.full(v);
-            }
-            if let Some(v) = opt(case, "eps") {
-                l = l.eps(v);
-            }
-            c.dense(l, red!(PoissonNll));
-        }
-        "kl_div" => c.dense(
-            KlDiv::new().log_target(flag(case, "log_target").unwrap_or(false)),
-            red!(KlDiv),
-        ),
-        "sigmoid_focal" => {
-            let alpha = opt(case, "alpha").unwrap_or(0.25);
-            let l = SigmoidFocal::new()
-                .alpha((alpha >= 0.0).then_some(alpha))
-                .gamma(opt(case, "gamma").unwrap_or(2.0));
-            c.dense(l, red!(SigmoidFocal));
-        }
-        "hinge" => c.dense(Hinge::new(), red!(Hinge)),
-        "squared_hinge" => c.dense(SquaredHinge::new(), red!(SquaredHinge)),
-        "soft_margin" => c.dense(SoftMargin::new(), red!(SoftMargin)),
-        "hinge_embedding" => c.dense(
-            HingeEmbedding::new().margin(opt(case, "margin").unwrap_or(1.0)),
-            red!(HingeEmbedding),
-        ),
-        "bce_weighted" => c.weighted(Bce::new(), red!(Bce)),
-        "bce_with_logits_weighted" => {
-            let pw: ndarray::Array1<f64> = array(&case["inputs"]["pos_weight"])
-                .iter()
-                .copied()
-                .collect();
-            let l = BceWithLogits::new().pos_weights(pw);
-            if case["inputs"].get("weight").is_some() {
-                c.weighted(l, red!(BceWithLogits));
-            } else {
-                c.dense(l, red!(BceWithLogits));
-            }
-        }
         "nll" => {
             let mut l = Nll::new();
             if let Some(w) = weights(case) {
@@ -308,34 +265,18 @@ fn the_catalogue_matches_its_references() {
                 .or_default() += 1;
         }
     }
-    let expected = [
-        "huber",
-        "smooth_l1",
-        "log_cosh",
-        "msle",
-        "mape",
-        "quantile",
-        "mse_weighted",
-        "mae_weighted",
-        "poisson_nll",
-        "kl_div",
-        "sigmoid_focal",
-        "hinge",
-        "squared_hinge",
-        "soft_margin",
-        "hinge_embedding",
-        "bce_weighted",
-        "bce_with_logits_weighted",
+    // Every catalogue entry, and the class-axis losses this file builds.
+    let expected = CATALOGUE.iter().map(|e| e.parity.case).chain([
         "nll",
         "multi_margin",
         "cross_entropy_nd",
         "cross_entropy_keras_probs",
-    ];
+    ]);
     for loss in expected {
         assert!(
             counts.get(loss).copied().unwrap_or(0) >= 12,
             "too few {loss} cases: {counts:?}"
         );
     }
-    worst.print();
+    worst.print("loss");
 }

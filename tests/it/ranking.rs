@@ -4,13 +4,12 @@
 //! gradient buffers left untouched), and parity with the PyTorch references
 //! in `tests/data/losses_catalogue.json` in three memory layouts.
 
-mod common;
-
-use common::strategies::{array_in, shape};
-use common::{
-    array, assert_close, assert_scalar, cast, finite_diff, fortran, grad_matches, load, num, rtol,
-    strided, Worst,
+use crate::common::strategies::{array_in, reductions, shape};
+use crate::common::{
+    array, assert_close, assert_scalar, cast, finite_diff, fortran, grad_matches, load, num,
+    reduction, rtol, strided, Worst,
 };
+use crate::common::{is_hyper, is_shape};
 use ndarray::{array, Array1, Array2, ArrayD, Axis, Ix1, Ix2, IxDyn, ShapeBuilder};
 use ndloss::prelude::*;
 use proptest::prelude::*;
@@ -282,14 +281,6 @@ fn triplet_margin_by_hand() -> Result<(), Error> {
 // finite differences
 // ---------------------------------------------------------------------------
 
-fn reductions() -> impl Strategy<Value = Reduction> {
-    prop_oneof![
-        Just(Reduction::Mean),
-        Just(Reduction::Sum),
-        Just(Reduction::BatchMean)
-    ]
-}
-
 fn signs(s: Vec<usize>) -> impl Strategy<Value = ArrayD<f64>> {
     array_in(s, -1.0, 1.0).prop_map(|a| a.mapv(|v| if v < 0.0 { -1.0 } else { 1.0 }))
 }
@@ -398,14 +389,6 @@ proptest! {
 // ---------------------------------------------------------------------------
 // errors
 // ---------------------------------------------------------------------------
-
-fn is_shape(e: &Error, what: &str) -> bool {
-    matches!(e, Error::ShapeMismatch { what: w, .. } if *w == what)
-}
-
-fn is_hyper(e: &Error, name: &str) -> bool {
-    matches!(e, Error::InvalidHyperparameter { name: n, .. } if *n == name)
-}
 
 fn untouched<D: ndarray::Dimension>(bufs: &[&ndarray::Array<f64, D>]) {
     for b in bufs {
@@ -796,16 +779,6 @@ const LOSSES: [&str; 4] = [
     "triplet_margin",
 ];
 
-fn reduction(case: &Value) -> Option<Reduction> {
-    match case["reduction"].as_str().unwrap() {
-        "mean" => Some(Reduction::Mean),
-        "sum" => Some(Reduction::Sum),
-        "batchmean" => Some(Reduction::BatchMean),
-        "none" => None,
-        r => panic!("reduction {r}"),
-    }
-}
-
 fn opt_f64(case: &Value, key: &str, default: f64) -> f64 {
     case["options"].get(key).map_or(default, num)
 }
@@ -1060,9 +1033,9 @@ fn parity_with_pytorch() {
             d => panic!("dtype {d}"),
         }
     }
-    // `cargo test --release --test ranking parity -- --nocapture` prints the
+    // `cargo test --release --test it -- ranking::parity --nocapture` prints the
     // worst relative errors (PARITY.md).
-    worst.print();
+    worst.print("loss");
 }
 
 #[test]

@@ -7,30 +7,17 @@ use ndarray::{array, Array1, Array2};
 use ndloss::optim::schedule::{LrScheduler, ReduceLrOnPlateau, Schedule};
 use ndloss::prelude::*;
 
+use crate::catalogue::{inputs, Settings, CATALOGUE};
+
 fn send_sync<T: Send + Sync>() {}
 
 #[test]
 fn public_types_are_send_and_sync() {
-    send_sync::<Mse>();
-    send_sync::<Mae>();
-    send_sync::<Huber>();
-    send_sync::<SmoothL1>();
-    send_sync::<LogCosh>();
-    send_sync::<Msle>();
-    send_sync::<Mape>();
-    send_sync::<Quantile>();
-    send_sync::<PoissonNll>();
-    send_sync::<KlDiv>();
+    // The catalogue's losses are `Send + Sync` by registration
+    // (`catalogue::Dense` requires it); the others:
     send_sync::<CrossEntropy>();
     send_sync::<Nll>();
     send_sync::<MultiMargin>();
-    send_sync::<Bce>();
-    send_sync::<BceWithLogits>();
-    send_sync::<SigmoidFocal>();
-    send_sync::<Hinge>();
-    send_sync::<SquaredHinge>();
-    send_sync::<SoftMargin>();
-    send_sync::<HingeEmbedding>();
     send_sync::<IouLoss>();
     send_sync::<GiouLoss>();
     send_sync::<DiouLoss>();
@@ -55,6 +42,33 @@ fn public_types_are_send_and_sync() {
     send_sync::<LrScheduler>();
     send_sync::<ReduceLrOnPlateau>();
     send_sync::<Error>();
+}
+
+#[test]
+fn every_catalogue_loss_shared_across_threads_gives_the_same_results() {
+    for entry in CATALOGUE {
+        let s = Settings::plain(0.6, 16);
+        let (p, t) = inputs(entry, &s, &[64, 16], 5);
+        let loss = (entry.make)(&s);
+        let alone = loss.f64().forward_grad(&p, &t).unwrap();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| loss.f64().forward_grad(&p, &t).unwrap()))
+                .collect();
+            for h in handles {
+                let (v, g) = h.join().unwrap();
+                // Within 4 ulp, not bit for bit: on the SIMD paths a call's
+                // results can differ in the last bit with the address of its
+                // gradient buffer (baseline is bit-identical). Open; see the
+                // CHANGELOG's "Known issues".
+                let ulps = |a: f64, b: f64| a.to_bits().abs_diff(b.to_bits());
+                assert!(ulps(v, alone.0) <= 4, "{}: {v} vs {}", entry.name, alone.0);
+                for (a, b) in g.iter().zip(&alone.1) {
+                    assert!(ulps(*a, *b) <= 4, "{}: gradient {a} vs {b}", entry.name);
+                }
+            }
+        });
+    }
 }
 
 #[test]

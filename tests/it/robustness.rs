@@ -3,9 +3,12 @@
 //! subnormals, ±1e30) and arbitrary options (invalid ones included). Each
 //! call returns a value or a typed error; a panic fails the property.
 
-use ndarray::{s, Array1, ArrayD, Axis, Dimension, IxDyn};
+use ndarray::{s, Array1, ArrayD, ArrayRef, ArrayViewD, Axis, Dimension, IxDyn};
 use ndloss::prelude::*;
 use proptest::prelude::*;
+
+use crate::catalogue::{inputs, DenseLoss, Settings, CATALOGUE};
+use crate::common::{fortran, strided};
 
 fn value() -> impl Strategy<Value = f64> {
     prop_oneof![
@@ -31,23 +34,31 @@ fn array(shape: Vec<usize>) -> impl Strategy<Value = ArrayD<f64>> {
         .prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
 }
 
-/// A view of `a` that is strided and/or reversed along its first axis.
-fn twisted(a: &ArrayD<f64>, how: u8) -> ArrayD<f64> {
-    if a.ndim() == 0 {
-        return a.clone();
+/// The buffer behind [`twisted`]: `a` itself, or `a` in every other
+/// element of a buffer twice as large along a new last axis.
+fn buffer(a: &ArrayD<f64>, how: u8) -> ArrayD<f64> {
+    if how % 3 == 2 && a.ndim() > 0 {
+        let mut shape = a.shape().to_vec();
+        shape.push(2);
+        let mut big = ArrayD::zeros(IxDyn(&shape));
+        big.index_axis_mut(Axis(a.ndim()), 0).assign(a);
+        big
+    } else {
+        a.clone()
+    }
+}
+
+/// A view of `buffer(a, how)` with `a`'s shape: contiguous, reversed along
+/// its first axis (a negative stride), or strided (stride 2 on every axis's
+/// innermost step). `ndim` is `a`'s.
+fn twisted(buf: &ArrayD<f64>, ndim: usize, how: u8) -> ArrayViewD<'_, f64> {
+    if ndim == 0 {
+        return buf.view();
     }
     match how % 3 {
-        0 => a.clone(),
-        1 => a
-            .slice_axis(Axis(0), ndarray::Slice::new(0, None, -1))
-            .to_owned(),
-        _ => {
-            let mut shape = a.shape().to_vec();
-            shape.push(2);
-            let mut big = ArrayD::zeros(IxDyn(&shape));
-            big.index_axis_mut(Axis(a.ndim()), 0).assign(a);
-            big.index_axis(Axis(a.ndim()), 0).to_owned()
-        }
+        0 => buf.view(),
+        1 => buf.slice_axis(Axis(0), ndarray::Slice::new(0, None, -1)),
+        _ => buf.index_axis(Axis(ndim), 0),
     }
 }
 
@@ -59,12 +70,10 @@ fn reduction(r: u8) -> Reduction {
     }
 }
 
+type Arr = ArrayRef<f64, IxDyn>;
+
 /// Runs every entry point of a dense loss on (p, t).
-fn exercise<L: Loss<f64, IxDyn, Unreduced = IxDyn> + WeightedLoss<f64, IxDyn>>(
-    loss: &L,
-    p: &ArrayD<f64>,
-    t: &ArrayD<f64>,
-) {
+fn exercise(loss: &dyn DenseLoss<f64>, p: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) {
     let _ = loss.forward(p, t);
     let _ = loss.grad(p, t);
     let _ = loss.unreduced(p, t);
@@ -85,29 +94,22 @@ proptest! {
         other in shape().prop_flat_map(array),
         how in any::<u8>(),
         r in any::<u8>(),
+        u in prop::array::uniform3(0.0f64..1.0),
         knob in value(),
     ) {
-        let p = twisted(&p, how);
-        let r = reduction(r);
-        for t in [&t, &other] {
-            exercise(&Mse::new().reduction(r), &p, t);
-            exercise(&Mae::new().reduction(r), &p, t);
-            exercise(&Huber::new().delta(knob).reduction(r), &p, t);
-            exercise(&SmoothL1::new().beta(knob).reduction(r), &p, t);
-            exercise(&LogCosh::new().reduction(r), &p, t);
-            exercise(&Msle::new().reduction(r), &p, t);
-            exercise(&Mape::new().reduction(r), &p, t);
-            exercise(&Quantile::new().tau(knob).reduction(r), &p, t);
-            exercise(&PoissonNll::new().eps(knob).full(true).log_input(knob > 0.0).reduction(r), &p, t);
-            exercise(&KlDiv::new().log_target(knob > 0.0).reduction(r), &p, t);
-            exercise(&Bce::new().reduction(r), &p, t);
-            exercise(&BceWithLogits::new().pos_weight(knob).reduction(r), &p, t);
-            exercise(&BceWithLogits::new().pos_weights(Array1::from_elem(2, knob)).reduction(r), &p, t);
-            exercise(&SigmoidFocal::new().alpha(Some(knob)).gamma(knob).reduction(r), &p, t);
-            exercise(&Hinge::new().reduction(r), &p, t);
-            exercise(&SquaredHinge::new().reduction(r), &p, t);
-            exercise(&SoftMargin::new().reduction(r), &p, t);
-            exercise(&HingeEmbedding::new().margin(knob).reduction(r), &p, t);
+        let buf = buffer(&p, how);
+        let p = twisted(&buf, p.ndim(), how);
+        let s = Settings { u, reduction: reduction(r), last: 2 };
+        for entry in CATALOGUE {
+            let mut losses = vec![(entry.make)(&s)];
+            if let Some(k) = &entry.knob {
+                losses.push((k.set)(knob, &s));
+            }
+            for loss in &losses {
+                for t in [&t, &other] {
+                    exercise(loss.f64(), &p, t);
+                }
+            }
         }
     }
 
@@ -122,7 +124,8 @@ proptest! {
         ignore in prop::option::of(0usize..4),
         weighted in any::<bool>(),
     ) {
-        let logits = twisted(&logits, how);
+        let buf = buffer(&logits, how);
+        let logits = twisted(&buf, logits.ndim(), how);
         let r = reduction(r);
         let n: usize = tshape.iter().product();
         let targets = ArrayD::from_shape_fn(IxDyn(&tshape), |i| classes.get(i.slice().iter().sum::<usize>() % classes.len().max(1)).copied().unwrap_or(0));
@@ -239,20 +242,61 @@ proptest! {
 }
 
 #[test]
-fn strided_and_reversed_inputs_give_the_contiguous_results() {
-    let p = Array1::from_shape_fn(37, |i| (i as f64 * 0.7).sin());
-    let t = Array1::from_shape_fn(37, |i| (i as f64 * 0.3).cos());
-    let reversed_p = p.slice(s![..;-1]);
-    let reversed_t = t.slice(s![..;-1]);
-    let a = Huber::new()
-        .reduction(Reduction::Sum)
-        .forward(&p, &t)
-        .unwrap();
-    let b = Huber::new()
-        .reduction(Reduction::Sum)
-        .forward(&reversed_p, &reversed_t)
-        .unwrap();
-    assert!((a - b).abs() < 1e-12 * a.abs());
+fn strided_reversed_and_fortran_inputs_give_the_contiguous_results() {
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(1.0);
+    for entry in CATALOGUE {
+        for (u, reduction) in [
+            (0.2, Reduction::Sum),
+            (0.5, Reduction::Mean),
+            (0.8, Reduction::BatchMean),
+        ] {
+            let s = Settings {
+                u: [u; 3],
+                reduction,
+                last: 7,
+            };
+            let (p, t) = inputs(entry, &s, &[5, 7], 3);
+            let loss = (entry.make)(&s);
+            let loss = loss.f64();
+            let name = entry.name;
+            let (v, g) = loss.forward_grad(&p, &t).unwrap();
+            // Reversed rows: the same pairs, so the same value and the
+            // gradient's rows reversed.
+            let (pr, tr) = (
+                p.slice(s![..;-1, ..]).into_dyn(),
+                t.slice(s![..;-1, ..]).into_dyn(),
+            );
+            let (vr, gr) = loss.forward_grad(&pr, &tr).unwrap();
+            assert!(close(v, vr), "{name}: {v} vs {vr} reversed");
+            for (a, b) in g.slice(s![..;-1, ..]).iter().zip(&gr) {
+                assert!(close(*a, *b), "{name}: gradient {a} vs {b} reversed");
+            }
+            // Stride 2, and column-major, for either input or both.
+            let (ps, ts) = (strided(&p), strided(&t));
+            let (ps, ts) = (ps.index_axis(Axis(2), 0), ts.index_axis(Axis(2), 0));
+            let (pf, tf) = (fortran(&p), fortran(&t));
+            let layouts: [(&Arr, &Arr, &str); 4] = [
+                (&ps, &ts, "strided"),
+                (&ps, &t, "strided prediction"),
+                (&pf, &tf, "column-major"),
+                (&p, &tf, "column-major target"),
+            ];
+            for (pl, tl, layout) in layouts {
+                let (vl, gl) = loss.forward_grad(pl, tl).unwrap();
+                assert!(close(v, vl), "{name}: {v} vs {vl} {layout}");
+                for (a, b) in g.iter().zip(&gl) {
+                    assert!(close(*a, *b), "{name}: gradient {a} vs {b} {layout}");
+                }
+                let (ul, u) = (
+                    loss.unreduced(pl, tl).unwrap(),
+                    loss.unreduced(&p, &t).unwrap(),
+                );
+                for (a, b) in u.iter().zip(&ul) {
+                    assert!(close(*a, *b), "{name}: unreduced {a} vs {b} {layout}");
+                }
+            }
+        }
+    }
 }
 
 proptest! {

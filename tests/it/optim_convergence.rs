@@ -2,9 +2,7 @@
 //! table, optax's habit); proximal SGD recovers scikit-learn's lasso solution,
 //! zeros included.
 
-mod common;
-
-use common::{array, load, num};
+use crate::common::{array, load, num};
 use ndarray::{array, Array1, Array2, Ix1, Ix2};
 use ndloss::prelude::*;
 

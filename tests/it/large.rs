@@ -6,8 +6,7 @@ use ndarray::Array1;
 use ndarray::Array2;
 use ndloss::prelude::*;
 
-mod common;
-use common::uniform;
+use crate::common::uniform;
 
 const N: usize = 1 << 24;
 

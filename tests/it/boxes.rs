@@ -3,9 +3,8 @@
 //! parity with torchvision (`tests/data/losses_catalogue.json`, written by
 //! `scripts/gen_reference.py`).
 
-mod common;
-
-use common::{array, cast, finite_diff, grad_matches as assert_grad_matches, load, num};
+use crate::common::strategies::reductions;
+use crate::common::{array, cast, finite_diff, grad_matches as assert_grad_matches, load, num};
 use ndarray::{array, Array1, Array2, ArrayD, Ix1, Ix2, ShapeBuilder};
 use ndloss::prelude::*;
 use ndloss::Error;
@@ -382,14 +381,6 @@ fn box_pairs() -> impl Strategy<Value = (Array2<f64>, Array2<f64>)> {
         let t = Array2::from_shape_fn((n, 4), |(i, k)| pairs[i].1[k]);
         (p, t)
     })
-}
-
-fn reductions() -> impl Strategy<Value = Reduction> {
-    prop_oneof![
-        Just(Reduction::Mean),
-        Just(Reduction::Sum),
-        Just(Reduction::BatchMean)
-    ]
 }
 
 fn as_ix2(x: &ArrayD<f64>) -> ndarray::ArrayView2<'_, f64> {

@@ -1,9 +1,7 @@
 //! Learning-rate schedules and gradient clipping against PyTorch
 //! (`tests/data/schedules.json`, `tests/data/clip.json`).
 
-mod common;
-
-use common::{array, assert_close, cast, load, num};
+use crate::common::{array, assert_close, cast, load, num};
 use ndarray::ArrayD;
 use ndloss::optim::clip::{clip_grad_norm, clip_grad_value};
 use ndloss::optim::schedule::{LrScheduler, OneCycle, ReduceLrOnPlateau, Schedule};

@@ -1,65 +1,53 @@
 //! Every loss and regularizer: the analytic gradient equals central finite
 //! differences (f64, random shapes and values), plus the invariants the math
-//! promises.
+//! promises. The element-wise losses come from the catalogue, with and without
+//! per-element weights.
 
-mod common;
-
-use common::strategies::{array_in, logits_and_classes, pair, shape};
-use common::{finite_diff, grad_matches as assert_grad_matches};
+use crate::catalogue::{frac, inputs, DenseLoss, Settings, CATALOGUE};
+use crate::common::strategies::{array_in, logits_and_classes, pair, reductions, shape};
+use crate::common::{finite_diff, grad_matches as assert_grad_matches};
 use ndarray::{Array1, ArrayD, Axis, Dimension, Ix2, IxDyn};
 use ndloss::prelude::*;
 use proptest::prelude::*;
 
-fn check_elementwise<L: Loss<f64, IxDyn> + Clone>(
-    loss: L,
+/// The gradient of `loss` at (p, t), unweighted and with weights `w`,
+/// against finite differences.
+fn check_dense(
+    loss: &dyn DenseLoss<f64>,
     p: &ArrayD<f64>,
     t: &ArrayD<f64>,
+    w: &ArrayD<f64>,
 ) -> Result<(), TestCaseError> {
     let (_, g) = loss.forward_grad(p, t).unwrap();
-    let numeric = finite_diff(p, |x| loss.forward(x, t).unwrap());
+    assert_grad_matches(&g, &finite_diff(p, |x| loss.forward(x, t).unwrap()))?;
+    let mut g = ArrayD::zeros(p.raw_dim());
+    loss.forward_grad_weighted_into(p, t, w, &mut g).unwrap();
+    let numeric = finite_diff(p, |x| loss.forward_weighted(x, t, w).unwrap());
     assert_grad_matches(&g, &numeric)
-}
-
-fn reductions() -> impl Strategy<Value = Reduction> {
-    prop_oneof![Just(Reduction::Mean), Just(Reduction::Sum)]
 }
 
 proptest! {
     #[test]
-    fn mse_gradient((p, t) in pair(-10.0, 10.0), r in reductions()) {
-        check_elementwise(Mse::new().reduction(r), &p, &t)?;
-    }
-
-    #[test]
-    fn mae_gradient((p, t) in pair(-10.0, 10.0), r in reductions()) {
-        // Away from the kink at p = t, where the derivative jumps.
-        prop_assume!(p.iter().zip(&t).all(|(a, b)| (a - b).abs() > 1e-3));
-        check_elementwise(Mae::new().reduction(r), &p, &t)?;
-    }
-
-    #[test]
-    fn bce_gradient(s in shape(), r in reductions(), seed in any::<u64>()) {
-        let n: usize = s.iter().product();
-        let p = ArrayD::from_shape_fn(IxDyn(&s), |i| 0.05 + 0.9 * frac(seed, i.slice()));
-        let t = ArrayD::from_shape_fn(IxDyn(&s), |i| frac(seed ^ 0x9e37, i.slice()));
-        prop_assert_eq!(p.len(), n);
-        check_elementwise(Bce::new().reduction(r), &p, &t)?;
-    }
-
-    #[test]
-    fn bce_with_logits_gradient(
-        (x, t01) in pair(-8.0, 8.0),
-        r in reductions(),
-        pw in prop::option::of(0.1f64..5.0),
+    fn catalogue_gradients(
+        s in shape(),
+        u in prop::array::uniform3(0.0f64..1.0),
+        reduction in reductions(),
+        seed in any::<u64>(),
     ) {
-        let t = t01.mapv(|v| (v + 8.0) / 16.0); // soft targets in [0, 1]
-        let loss = match pw {
-            Some(pw) => BceWithLogits::new().pos_weight(pw),
-            None => BceWithLogits::new(),
-        };
-        check_elementwise(loss.reduction(r), &x, &t)?;
+        let last = *s.last().unwrap();
+        let settings = Settings { u, reduction, last };
+        let w = ArrayD::from_shape_fn(IxDyn(&s), |i| 0.1 + frac(seed ^ 0x5eed, i.slice()));
+        for entry in CATALOGUE {
+            let (p, t) = inputs(entry, &settings, &s, seed);
+            let loss = (entry.make)(&settings);
+            check_dense(loss.f64(), &p, &t, &w).map_err(|e| {
+                TestCaseError::fail(format!("{} {loss:?}: {e}", entry.name))
+            })?;
+        }
     }
+}
 
+proptest! {
     #[test]
     fn cross_entropy_index_gradient(
         (x, y) in logits_and_classes(),
@@ -168,72 +156,12 @@ proptest! {
     }
 }
 
-/// A deterministic number in [0, 1) from a seed and an index.
-fn frac(seed: u64, idx: &[usize]) -> f64 {
-    let mut h = seed ^ 0x2545_f491_4f6c_dd1d;
-    for &i in idx {
-        h = (h ^ i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        h ^= h >> 29;
-    }
-    (h >> 11) as f64 / (1u64 << 53) as f64
-}
-
 /// Keeps `|p − t|` (or `|x|` for margin kinks) away from the non-smooth points.
 fn away(x: f64, kink: f64) -> bool {
     (x - kink).abs() > 1e-3
 }
 
 proptest! {
-    #[test]
-    fn regression_catalogue_gradients((p, t) in pair(-5.0, 5.0), r in reductions(), delta in 0.1f64..3.0, tau in 0.05f64..0.95) {
-        let e: Vec<f64> = p.iter().zip(&t).map(|(a, b)| a - b).collect();
-        prop_assume!(e.iter().all(|&e| away(e.abs(), delta) && away(e, 0.0)));
-        check_elementwise(Huber::new().delta(delta).reduction(r), &p, &t)?;
-        check_elementwise(SmoothL1::new().beta(delta).reduction(r), &p, &t)?;
-        check_elementwise(LogCosh::new().reduction(r), &p, &t)?;
-        check_elementwise(Quantile::new().tau(tau).reduction(r), &p, &t)?;
-        let (pp, tp) = (p.mapv(f64::abs), t.mapv(|v| v.abs() + 0.5));
-        check_elementwise(Msle::new().reduction(r), &pp, &tp)?;
-        check_elementwise(Mape::new().reduction(r), &p, &t.mapv(|v| v + 10.0))?;
-    }
-
-    #[test]
-    fn probabilistic_gradients((x, y) in pair(-3.0, 3.0), r in reductions(), full in any::<bool>()) {
-        let counts = y.mapv(|v| (v + 3.0).floor());
-        check_elementwise(PoissonNll::new().full(full).reduction(r), &x, &counts)?;
-        check_elementwise(PoissonNll::new().log_input(false).full(full).reduction(r), &x.mapv(|v| v.abs() + 0.1), &counts)?;
-        let probs = y.mapv(|v| (v + 3.0) / 6.0);
-        check_elementwise(KlDiv::new().reduction(r), &x, &probs)?;
-        check_elementwise(KlDiv::new().log_target(true).reduction(r), &x, &y)?;
-    }
-
-    #[test]
-    fn margin_and_focal_gradients((x, y) in pair(-4.0, 4.0), r in reductions(), gamma in 0.0f64..3.0, alpha in prop::option::of(0.0f64..1.0)) {
-        let labels = y.mapv(|v| if v > 0.0 { 1.0 } else { 0.0 });
-        let soft = y.mapv(|v| (v + 4.0) / 8.0);
-        check_elementwise(SigmoidFocal::new().gamma(gamma).alpha(alpha).reduction(r), &x, &labels)?;
-        check_elementwise(SigmoidFocal::new().gamma(gamma).alpha(alpha).reduction(r), &x, &soft)?;
-        let pm = labels.mapv(|v| 2.0 * v - 1.0);
-        prop_assume!(x.iter().zip(&pm).all(|(a, b)| away(a * b, 1.0)));
-        check_elementwise(Hinge::new().reduction(r), &x, &labels)?;
-        check_elementwise(SquaredHinge::new().reduction(r), &x, &pm)?;
-        check_elementwise(SoftMargin::new().reduction(r), &x, &pm)?;
-        check_elementwise(HingeEmbedding::new().margin(1.0).reduction(r), &x, &pm)?;
-    }
-
-    #[test]
-    fn weighted_gradients((p, t) in pair(-3.0, 3.0), r in reductions(), seed in any::<u64>()) {
-        let w = ArrayD::from_shape_fn(p.raw_dim(), |i| 0.1 + frac(seed, i.slice()));
-        for loss in [&Mse::new().reduction(r) as &dyn WeightedCheck, &Mae::new().reduction(r), &BceWithLogits::new().pos_weight(1.5).reduction(r)] {
-            loss.check(&p, &t, &w)?;
-        }
-        // Per-class positive weights along the last axis.
-        let classes = *p.shape().last().unwrap();
-        let pw = Array1::from_shape_fn(classes, |k| 0.5 + k as f64);
-        let probs = t.mapv(|v| (v + 3.0) / 6.0);
-        check_elementwise(BceWithLogits::new().pos_weights(pw).reduction(r), &p, &probs)?;
-    }
-
     #[test]
     fn class_axis_gradients(
         (n, c, d) in (1usize..4, 2usize..5, 1usize..4),
@@ -274,24 +202,3 @@ proptest! {
 
 /// A loss at a point: value and analytic gradient.
 type ValueGrad<'a> = dyn Fn(&ArrayD<f64>) -> (f64, ArrayD<f64>) + 'a;
-
-/// A weighted loss under test, object-safe.
-trait WeightedCheck {
-    fn check(&self, p: &ArrayD<f64>, t: &ArrayD<f64>, w: &ArrayD<f64>)
-        -> Result<(), TestCaseError>;
-}
-
-impl<L: WeightedLoss<f64, IxDyn>> WeightedCheck for L {
-    fn check(
-        &self,
-        p: &ArrayD<f64>,
-        t: &ArrayD<f64>,
-        w: &ArrayD<f64>,
-    ) -> Result<(), TestCaseError> {
-        prop_assume!(p.iter().zip(t).all(|(a, b)| away(*a, *b)));
-        let mut g = ArrayD::zeros(p.raw_dim());
-        self.forward_grad_weighted_into(p, t, w, &mut g).unwrap();
-        let numeric = finite_diff(p, |x| self.forward_weighted(x, t, w).unwrap());
-        assert_grad_matches(&g, &numeric)
-    }
-}

@@ -9,18 +9,28 @@ use ndarray::{Array, ArrayD, ArrayViewD, Axis, Dimension, IxDyn, ShapeBuilder};
 use ndloss::Float;
 use serde_json::Value;
 
-/// `n` values uniform in `[lo, hi)` from a SplitMix64 stream seeded with
-/// `seed`: large reproducible inputs without a data file.
-pub fn uniform(n: usize, seed: u64, lo: f32, hi: f32) -> ndarray::Array1<f32> {
-    let mut s = seed;
-    ndarray::Array1::from_shape_fn(n, |_| {
-        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        lo + (hi - lo) * ((z >> 40) as f32 / (1u64 << 24) as f32)
-    })
+mod uniform;
+pub use uniform::uniform;
+
+/// Whether `e` is a shape mismatch of the argument `what`.
+pub fn is_shape(e: &ndloss::Error, what: &str) -> bool {
+    matches!(e, ndloss::Error::ShapeMismatch { what: w, .. } if *w == what)
+}
+
+/// Whether `e` refuses the hyperparameter `name`.
+pub fn is_hyper(e: &ndloss::Error, name: &str) -> bool {
+    matches!(e, ndloss::Error::InvalidHyperparameter { name: n, .. } if *n == name)
+}
+
+/// A reference case's reduction (`None` for PyTorch's `'none'`).
+pub fn reduction(case: &Value) -> Option<ndloss::loss::Reduction> {
+    match case["reduction"].as_str().expect("a reduction") {
+        "mean" => Some(ndloss::loss::Reduction::Mean),
+        "sum" => Some(ndloss::loss::Reduction::Sum),
+        "batchmean" => Some(ndloss::loss::Reduction::BatchMean),
+        "none" => None,
+        r => panic!("reduction {r}"),
+    }
 }
 
 /// Parses `tests/data/<name>`.
@@ -146,7 +156,7 @@ pub fn assert_scalar<A: Float>(actual: A, expected: f64, rtol: f64, ctx: &str) -
 }
 
 /// The largest relative error per (loss, dtype), printed by the parity
-/// suites (`cargo test --test parity_catalogue -- --nocapture`) for PARITY.md.
+/// suites (`cargo test --test it -- parity_catalogue:: --nocapture`) for PARITY.md.
 #[derive(Default)]
 pub struct Worst(pub std::cell::RefCell<std::collections::BTreeMap<(String, String), f64>>);
 
@@ -159,8 +169,9 @@ impl Worst {
         *e = e.max(err);
     }
 
-    pub fn print(&self) {
-        println!("| loss | f32 worst rel. error | f64 worst rel. error |");
+    /// Prints the table, `what` heading the first column.
+    pub fn print(&self, what: &str) {
+        println!("| {what} | f32 worst rel. error | f64 worst rel. error |");
         println!("| --- | --- | --- |");
         let m = self.0.borrow();
         let mut losses: Vec<&String> = m.keys().map(|(l, _)| l).collect();
@@ -257,6 +268,15 @@ pub mod strategies {
         let n: usize = shape.iter().product();
         prop::collection::vec(lo..hi, n)
             .prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
+    }
+
+    /// Every reduction.
+    pub fn reductions() -> impl Strategy<Value = ndloss::loss::Reduction> {
+        prop_oneof![
+            Just(ndloss::loss::Reduction::Mean),
+            Just(ndloss::loss::Reduction::Sum),
+            Just(ndloss::loss::Reduction::BatchMean)
+        ]
     }
 
     /// Two arrays of one random shape, values in `range`.

@@ -7,11 +7,6 @@
 //! for f64 and 1e-6 for f32; NaN must match NaN. Label-only cases (no float
 //! input) are replayed in both types.
 
-mod common;
-
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-
 use ndarray::{array, s, Array1, Array2, ArrayD, ArrayRef, Ix1, Ix2};
 use ndloss::metrics::{
     accuracy, accuracy_count, confusion_matrix, f1, fbeta, log_loss, mean_absolute_error,
@@ -19,6 +14,8 @@ use ndloss::metrics::{
     root_mean_squared_error, top_k_accuracy, Average, Normalize, PrfOptions, ZeroDivision,
 };
 use ndloss::{Error, Float};
+
+use crate::common::{is_hyper, is_shape, Worst};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
@@ -28,7 +25,7 @@ use serde_json::Value;
 fn data() -> &'static Value {
     use std::sync::OnceLock;
     static DATA: OnceLock<Value> = OnceLock::new();
-    DATA.get_or_init(|| common::load("metrics.json"))
+    DATA.get_or_init(|| crate::common::load("metrics.json"))
 }
 
 fn cases(family: &str) -> &'static [Value] {
@@ -51,7 +48,7 @@ fn floats<A: Float>(v: &Value) -> Array1<A> {
     v.as_array()
         .expect("float list")
         .iter()
-        .map(|x| A::from_f64(common::num(x)))
+        .map(|x| A::from_f64(crate::common::num(x)))
         .collect()
 }
 
@@ -61,7 +58,7 @@ fn weights<A: Float>(case: &Value) -> Option<Array1<A>> {
 }
 
 fn array2<A: Float>(v: &Value) -> Array2<A> {
-    common::cast::<A, _>(&common::array(v))
+    crate::common::cast::<A, _>(&crate::common::array(v))
         .into_dimensionality::<Ix2>()
         .expect("2-D")
 }
@@ -76,7 +73,7 @@ fn tol<A: Float>() -> f64 {
 
 thread_local! {
     /// Largest relative error seen per (family, dtype), printed with --nocapture.
-    static WORST: RefCell<BTreeMap<String, f64>> = const { RefCell::new(BTreeMap::new()) };
+    static WORST: Worst = Worst::default();
 }
 
 fn dtype_name<A: Float>() -> &'static str {
@@ -102,13 +99,7 @@ fn check<A: Float>(family: &str, name: &str, what: &str, got: A, expected: f64) 
     } else {
         (got - expected).abs() / expected.abs().max(1.0)
     };
-    WORST.with(|w| {
-        let mut w = w.borrow_mut();
-        let e = w
-            .entry(format!("{family} {}", dtype_name::<A>()))
-            .or_insert(0.0);
-        *e = e.max(err);
-    });
+    WORST.with(|w| w.record(family, dtype_name::<A>(), err));
     assert!(
         err <= tol::<A>(),
         "{family}/{name} [{}] {what}: got {got:e}, expected {expected:e} (rel. err {err:e})",
@@ -124,11 +115,7 @@ fn check_all<A: Float>(family: &str, name: &str, what: &str, got: &[A], expected
 }
 
 fn report() {
-    WORST.with(|w| {
-        for (k, v) in w.borrow().iter() {
-            println!("worst relative error {k}: {v:e}");
-        }
-    });
+    WORST.with(|w| w.print("metric"));
 }
 
 /// Runs `f` for a case in its dtype, and for label-only f64 cases also in f32.
@@ -169,7 +156,7 @@ fn run_accuracy<A: Float>(case: &Value) {
         name,
         "value",
         got,
-        common::num(&case["expected"]),
+        crate::common::num(&case["expected"]),
     );
 }
 
@@ -194,7 +181,13 @@ fn run_top_k<A: Float>(case: &Value) {
     let k = case["k"].as_u64().unwrap() as usize;
     let got = top_k_accuracy(&yt, &score, k, w.as_deref()).unwrap();
     let name = case["name"].as_str().unwrap();
-    check("top_k", name, "value", got, common::num(&case["expected"]));
+    check(
+        "top_k",
+        name,
+        "value",
+        got,
+        crate::common::num(&case["expected"]),
+    );
     // The same through a strided view of a transposed copy.
     let t = score.t().to_owned();
     let got_view = top_k_accuracy(&yt, &t.t(), k, w.as_deref()).unwrap();
@@ -236,7 +229,7 @@ fn prf_options(case: &Value) -> PrfOptions {
         other => panic!("zero_division {other}"),
     };
     let mut options = PrfOptions::new()
-        .beta(common::num(&case["beta"]))
+        .beta(crate::common::num(&case["beta"]))
         .average(average)
         .zero_division(zero_division);
     if let Some(l) = opt_labels(&case["labels"]) {
@@ -264,7 +257,7 @@ fn run_prfs<A: Float>(case: &Value) {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(common::num)
+                .map(crate::common::num)
                 .collect()
         };
         check_all(
@@ -310,21 +303,21 @@ fn run_prfs<A: Float>(case: &Value) {
             name,
             "precision",
             avg.precision,
-            common::num(&case["precision"]),
+            crate::common::num(&case["precision"]),
         );
         check(
             fam,
             name,
             "recall",
             avg.recall,
-            common::num(&case["recall"]),
+            crate::common::num(&case["recall"]),
         );
         check(
             fam,
             name,
             "fscore",
             avg.fscore,
-            common::num(&case["fscore"]),
+            crate::common::num(&case["fscore"]),
         );
         let beta = options.get_beta();
         let p = precision(&yt, &yp, w.as_deref(), &options).unwrap();
@@ -336,23 +329,29 @@ fn run_prfs<A: Float>(case: &Value) {
             name,
             "precision_score",
             p,
-            common::num(&case["precision_score"]),
+            crate::common::num(&case["precision_score"]),
         );
         check(
             fam,
             name,
             "recall_score",
             rc,
-            common::num(&case["recall_score"]),
+            crate::common::num(&case["recall_score"]),
         );
         check(
             fam,
             name,
             "fbeta_score",
             fb,
-            common::num(&case["fbeta_score"]),
+            crate::common::num(&case["fbeta_score"]),
         );
-        check(fam, name, "f1_score", f_1, common::num(&case["f1_score"]));
+        check(
+            fam,
+            name,
+            "f1_score",
+            f_1,
+            crate::common::num(&case["f1_score"]),
+        );
         if let Average::Binary { pos_label } = options.get_average() {
             assert_eq!(r.labels, vec![pos_label]);
             assert_eq!(r.precision.len(), 1);
@@ -391,7 +390,7 @@ fn run_confusion<A: Float>(case: &Value) {
         Some(other) => panic!("normalize {other}"),
     };
     let cm = confusion_matrix(&yt, &yp, l.as_deref(), w.as_deref(), normalize).unwrap();
-    let expected = common::array(&case["expected"]);
+    let expected = crate::common::array(&case["expected"]);
     let name = case["name"].as_str().unwrap();
     assert_eq!(
         cm.shape(),
@@ -429,7 +428,7 @@ fn run_log_loss<A: Float>(case: &Value) {
         name,
         "value",
         got,
-        common::num(&case["expected"]),
+        crate::common::num(&case["expected"]),
     );
 }
 
@@ -463,8 +462,8 @@ fn regression_value<A: Float, D: ndloss::metrics::Targets>(
 }
 
 fn run_regression<A: Float>(case: &Value) {
-    let t: ArrayD<A> = common::cast(&common::array(&case["y_true"]));
-    let p: ArrayD<A> = common::cast(&common::array(&case["y_pred"]));
+    let t: ArrayD<A> = crate::common::cast(&crate::common::array(&case["y_true"]));
+    let p: ArrayD<A> = crate::common::cast(&crate::common::array(&case["y_pred"]));
     let w = weights::<A>(case);
     let metric = case["metric"].as_str().unwrap();
     let got = match t.ndim() {
@@ -488,7 +487,7 @@ fn run_regression<A: Float>(case: &Value) {
         name,
         metric,
         got,
-        common::num(&case["expected"]),
+        crate::common::num(&case["expected"]),
     );
 }
 
@@ -864,14 +863,6 @@ fn views_and_strided_inputs() {
 // ---------------------------------------------------------------------------
 // Error paths
 // ---------------------------------------------------------------------------
-
-fn is_shape(e: &Error, what: &str) -> bool {
-    matches!(e, Error::ShapeMismatch { what: w, .. } if *w == what)
-}
-
-fn is_hyper(e: &Error, name: &str) -> bool {
-    matches!(e, Error::InvalidHyperparameter { name: n, .. } if *n == name)
-}
 
 fn is_value(e: &Error, what: &str) -> bool {
     matches!(e, Error::InvalidValue { what: w, .. } if *w == what)

@@ -2,9 +2,7 @@
 //! optimizer and option (Lion against its Keras/optax formula), parameter
 //! groups, two parameters of different shapes, 12 steps, f32 and f64.
 
-mod common;
-
-use common::{array, assert_close, cast, load, num};
+use crate::common::{array, assert_close, cast, load, num};
 use ndarray::ArrayD;
 use ndloss::prelude::*;
 use serde_json::Value;

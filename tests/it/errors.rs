@@ -2,16 +2,10 @@
 //! failing call leaves its outputs (gradient buffers, parameters, optimizer
 //! state) untouched.
 
+use crate::catalogue::{inputs, Settings, CATALOGUE};
+use crate::common::{cast, is_hyper, is_shape};
 use ndarray::{array, Array1, Array2, ArrayD, IxDyn, ShapeBuilder};
 use ndloss::prelude::*;
-
-fn is_shape(e: &Error, what: &str) -> bool {
-    matches!(e, Error::ShapeMismatch { what: w, .. } if *w == what)
-}
-
-fn is_hyper(e: &Error, name: &str) -> bool {
-    matches!(e, Error::InvalidHyperparameter { name: n, .. } if *n == name)
-}
 
 #[test]
 fn shape_mismatches_name_the_argument() {
@@ -387,39 +381,60 @@ fn mismatched_parameter_sets_change_nothing() {
 }
 
 #[test]
+fn catalogue_losses_name_their_errors() {
+    for entry in CATALOGUE {
+        let s = Settings::plain(0.7, 3);
+        let (p, t) = inputs(entry, &s, &[2, 3], 1);
+        let (p32, t32) = (cast::<f32, _>(&p), cast::<f32, _>(&t));
+        let loss = (entry.make)(&s);
+        let name = entry.name;
+        let e = loss
+            .f64()
+            .forward(&p, &ArrayD::zeros(IxDyn(&[3, 2])))
+            .unwrap_err();
+        assert!(is_shape(&e, "target"), "{name}: {e}");
+        let mut g = ArrayD::zeros(IxDyn(&[2, 2]));
+        let e = loss.f64().forward_grad_into(&p, &t, &mut g).unwrap_err();
+        assert!(is_shape(&e, "gradient buffer"), "{name}: {e}");
+        let e = loss
+            .f64()
+            .forward_weighted(&p, &t, &ArrayD::ones(IxDyn(&[4])))
+            .unwrap_err();
+        assert!(is_shape(&e, "weight"), "{name}: {e}");
+        if let Some(knob) = &entry.knob {
+            let bad = (knob.set)(knob.invalid, &s);
+            for e in [
+                bad.f64().forward(&p, &t).unwrap_err(),
+                bad.f64().unreduced(&p, &t).unwrap_err(),
+                bad.f32().forward_grad(&p32, &t32).unwrap_err(),
+            ] {
+                assert!(is_hyper(&e, knob.name), "{name}: {e}");
+            }
+        }
+        if let Some((bad_p, bad_t)) = entry.refused {
+            let (mut p, mut t) = (p.clone(), t.clone());
+            p[[1, 2]] = bad_p;
+            t[[1, 2]] = bad_t;
+            let e = loss.f64().forward(&p, &t).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidValue { what: "prediction", index, .. } if *index == vec![1, 2]),
+                "{name}: {e:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn catalogue_hyperparameters_and_shapes_are_checked() {
     let x = array![0.5_f64, -0.5];
     let bad = |e: Error, name: &str| assert!(is_hyper(&e, name), "{e}");
-    bad(
-        Huber::new().delta(0.0).forward(&x, &x).unwrap_err(),
-        "delta",
-    );
-    bad(
-        SmoothL1::new().beta(-1.0).forward(&x, &x).unwrap_err(),
-        "beta",
-    );
-    bad(Quantile::new().tau(1.0).forward(&x, &x).unwrap_err(), "tau");
-    bad(
-        PoissonNll::new().eps(-1.0).forward(&x, &x).unwrap_err(),
-        "eps",
-    );
+    // Beyond each catalogue entry's knob (`catalogue_losses_name_their_errors`):
     bad(
         SigmoidFocal::new()
             .alpha(Some(1.5))
             .forward(&x, &x)
             .unwrap_err(),
         "alpha",
-    );
-    bad(
-        SigmoidFocal::new().gamma(-1.0).forward(&x, &x).unwrap_err(),
-        "gamma",
-    );
-    bad(
-        HingeEmbedding::new()
-            .margin(f64::NAN)
-            .forward(&x, &x)
-            .unwrap_err(),
-        "margin",
     );
     bad(
         BceWithLogits::new()
