@@ -537,7 +537,6 @@ unsafe fn transpose(v: [__m512; LANES]) -> [__m512; LANES] {
 mod tests {
     use super::*;
     use crate::float::FloatKernels;
-    use crate::float::EXP_FTZ_MIN_F32;
 
     fn token() -> Option<Avx512> {
         super::super::simd::avx512_token()
@@ -597,7 +596,7 @@ mod tests {
             f32::INFINITY,
             f32::NEG_INFINITY,
             f32::NAN,
-            EXP_FTZ_MIN_F32,
+            <f32 as FloatKernels>::FTZ_MIN,
             -87.336_55,
             1.0,
             -1.0,
