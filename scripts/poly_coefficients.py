@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Offline generator of the polynomial coefficients in `src/float.rs`.
+"""Offline generator of the polynomial coefficients in `src/float/layout.rs`.
 
 Prints the coefficients of `e^r` on |r| <= ln(2)/2 (the reduced argument of
 `exp`: degree 6 for f32, 11 for f64, truncation error below 0.05 ulp), and

@@ -379,17 +379,11 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
             // Tiny inputs: a plain loop, no dispatch and no block buffer.
             return scalar_pass(p, t, g, scale, math);
         }
-        // A few leading elements alone, so that the gradient stores of the
-        // vector loop are 64-byte aligned and never split a cache line
-        // (and the streaming stores find their aligned addresses); it costs
-        // nothing.
-        let head = (g.as_ptr().align_offset(64)).min(p.len());
-        let (gh, g) = g.split_at_mut(head);
-        let (ph, p) = p.split_at(head);
-        let (th, t) = t.split_at(head);
-        let head_total = scalar_pass(ph, th, gh, scale, math);
         // Chunks of PAR_CHUNK elements (spread over threads with the `rayon`
-        // feature), one dispatch each.
+        // feature), one dispatch each. Chunks, blocks and the lanes of their
+        // sums start at multiples of their sizes in index space, never at an
+        // address boundary, so that a call's bits do not depend on where its
+        // buffers lie (`tests/it/reliability.rs`).
         let far = M::HEAVY && std::mem::size_of_val(p) >= PREFETCH_MIN_BYTES;
         let stream = (std::mem::size_of_val(g) >= STREAM_MIN_BYTES).then(Streamer::new);
         let chunk_total = |offset: usize, g: &mut [A]| -> f64 {
@@ -403,7 +397,7 @@ fn fused<A: Float, D: Dimension, M: PointMath<A>>(
                 stream,
             })
         };
-        return head_total + super::split_sum(g, super::PAR_CHUNK, &chunk_total);
+        return super::split_sum(g, super::PAR_CHUNK, &chunk_total);
     }
     fused_strided(pred, target, grad, scale, math)
 }

@@ -3,11 +3,11 @@
 //! gives the same results, and extreme but valid inputs stay finite where the
 //! math is finite.
 
-use ndarray::{array, Array1, Array2};
+use ndarray::{array, s, Array1, Array2, ArrayD, IxDyn};
 use ndloss::optim::schedule::{LrScheduler, ReduceLrOnPlateau, Schedule};
 use ndloss::prelude::*;
 
-use crate::catalogue::{inputs, Settings, CATALOGUE};
+use crate::catalogue::{inputs, Pick, Settings, CATALOGUE};
 
 fn send_sync<T: Send + Sync>() {}
 
@@ -57,18 +57,74 @@ fn every_catalogue_loss_shared_across_threads_gives_the_same_results() {
                 .collect();
             for h in handles {
                 let (v, g) = h.join().unwrap();
-                // Within 4 ulp, not bit for bit: on the SIMD paths a call's
-                // results can differ in the last bit with the address of its
-                // gradient buffer (baseline is bit-identical). Open; see the
-                // CHANGELOG's "Known issues".
-                let ulps = |a: f64, b: f64| a.to_bits().abs_diff(b.to_bits());
-                assert!(ulps(v, alone.0) <= 4, "{}: {v} vs {}", entry.name, alone.0);
+                // Bit for bit: the threads' gradient buffers lie at other
+                // addresses than the first call's.
+                assert_eq!(
+                    v.to_bits(),
+                    alone.0.to_bits(),
+                    "{}: {v} vs {}",
+                    entry.name,
+                    alone.0
+                );
                 for (a, b) in g.iter().zip(&alone.1) {
-                    assert!(ulps(*a, *b) <= 4, "{}: gradient {a} vs {b}", entry.name);
+                    assert_eq!(
+                        a.to_bits(),
+                        b.to_bits(),
+                        "{}: gradient {a} vs {b}",
+                        entry.name
+                    );
                 }
             }
         });
     }
+}
+
+/// Every catalogue loss's value and gradient are the same bits wherever the
+/// gradient buffer lies: views at every element offset of a 64-byte span
+/// into one buffer (so every alignment the kernels could peel for), with
+/// inputs long enough for several blocks of the vector kernels.
+fn same_bits_at_every_gradient_offset<A: Pick>() {
+    let n = 2_500;
+    let lanes = 64 / std::mem::size_of::<A>();
+    for entry in CATALOGUE {
+        let s = Settings::plain(0.3, 1);
+        let (p, t) = inputs(entry, &s, &[n], 9);
+        let (p, t) = (p.mapv(A::from_f64), t.mapv(A::from_f64));
+        let w = ArrayD::from_shape_fn(IxDyn(&[n]), |i| A::from_f64(0.5 + (i[0] % 7) as f64 * 0.25));
+        let made = (entry.make)(&s);
+        let loss = A::of(&*made);
+        let mut buf = ArrayD::<A>::zeros(IxDyn(&[n + lanes]));
+        let mut first: Option<(A, A, Vec<A>, Vec<A>)> = None;
+        for off in 0..lanes {
+            let mut g = buf.slice_mut(s![off..off + n]).into_dyn();
+            let v = loss.forward_grad_into(&p, &t, &mut g).unwrap();
+            let grad = g.to_owned().into_raw_vec_and_offset().0;
+            let vw = loss.forward_grad_weighted_into(&p, &t, &w, &mut g).unwrap();
+            let grad_w = g.to_owned().into_raw_vec_and_offset().0;
+            let bit = |x: A| ndloss::Float::to_f64(x).to_bits();
+            let bits = |x: &[A]| x.iter().map(|&a| bit(a)).collect::<Vec<_>>();
+            match &first {
+                None => first = Some((v, vw, grad, grad_w)),
+                Some((v0, vw0, g0, gw0)) => {
+                    let at = format!(
+                        "{} ({}), gradient at element offset {off}",
+                        entry.name,
+                        std::any::type_name::<A>()
+                    );
+                    assert_eq!(bit(v), bit(*v0), "{at}: value {v} vs {v0}");
+                    assert_eq!(bit(vw), bit(*vw0), "{at}: weighted value {vw} vs {vw0}");
+                    assert!(bits(&grad) == bits(g0), "{at}: gradient");
+                    assert!(bits(&grad_w) == bits(gw0), "{at}: weighted gradient");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_catalogue_loss_gives_the_same_bits_wherever_its_gradient_lies() {
+    same_bits_at_every_gradient_offset::<f32>();
+    same_bits_at_every_gradient_offset::<f64>();
 }
 
 #[test]
