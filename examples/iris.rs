@@ -164,7 +164,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    let cm = confusion_matrix::<f64>(&y, &y_pred, Some(&[0, 1, 2]), None, None)?;
+    let cm = confusion_matrix::<f64>(&y, &y_pred, None, Some(&[0, 1, 2]), None)?;
     println!();
     println!("confusion matrix (rows: true species, columns: predicted)");
     println!(

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ndarray::{Array1, ArrayD, IxDyn};
+use ndarray::{Array1, ArrayD};
 use ndloss::prelude::*;
 
 #[path = "input.rs"]
@@ -132,7 +132,7 @@ fuzz_target!(|data: &[u8]| {
                 ][input.below(5)],
             );
             let _ = metrics::precision_recall_fscore(&yt, &yp, sw, &opts);
-            let _ = metrics::confusion_matrix(&yt, &yp, None, sw, Some(Normalize::True));
+            let _ = metrics::confusion_matrix(&yt, &yp, sw, None, Some(Normalize::True));
             let _ = metrics::log_loss(&yt, &to2(&p), sw, None);
             let _ = metrics::top_k_accuracy(&yt, &to2(&p), input.below(4), sw);
             let _ = metrics::r2_score(

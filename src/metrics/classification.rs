@@ -297,11 +297,11 @@ pub enum Normalize {
 /// | parameter | meaning |
 /// | --- | --- |
 /// | `y_true`, `y_pred` | true and predicted labels, shape `(n,)` |
-/// | `labels` | the classes, in row/column order; `None`: the sorted union of the labels present. A label listed twice keeps its *last* position (the earlier row and column stay zero), as in scikit-learn |
 /// | `sample_weight` | optional weights, shape `(n,)` |
+/// | `labels` | the classes, in row/column order; `None`: the sorted union of the labels present. A label listed twice keeps its *last* position (the earlier row and column stay zero), as in scikit-learn |
 /// | `normalize` | `None` for counts, or a [`Normalize`] mode |
 ///
-/// scikit-learn: `confusion_matrix(y_true, y_pred, labels=…, sample_weight=w,
+/// scikit-learn: `confusion_matrix(y_true, y_pred, sample_weight=w, labels=…,
 /// normalize=…)`; the counts are returned as floats of type `A`.
 ///
 /// # Errors
@@ -327,15 +327,15 @@ pub enum Normalize {
 /// assert_eq!(by_row.row(2), array![1.0 / 3.0, 0.0, 2.0 / 3.0]);
 ///
 /// // Only labels 2 and 0, in that order.
-/// let sub = confusion_matrix::<f64>(&y_true, &y_pred, Some(&[2, 0]), None, None)?;
+/// let sub = confusion_matrix::<f64>(&y_true, &y_pred, None, Some(&[2, 0]), None)?;
 /// assert_eq!(sub, array![[2.0, 1.0], [0.0, 2.0]]);
 /// # Ok::<(), ndloss::Error>(())
 /// ```
 pub fn confusion_matrix<A: Float>(
     y_true: &ArrayRef<usize, Ix1>,
     y_pred: &ArrayRef<usize, Ix1>,
-    labels: Option<&[usize]>,
     sample_weight: Option<&ArrayRef<A, Ix1>>,
+    labels: Option<&[usize]>,
     normalize: Option<Normalize>,
 ) -> Result<Array2<A>> {
     let n = check_pair(y_true, y_pred)?;

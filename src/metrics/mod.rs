@@ -26,6 +26,10 @@
 //!   binary problem). Where a function needs "the classes", it uses the
 //!   sorted union of the labels present, as scikit-learn does, unless the
 //!   caller passes `labels`.
+//! - **Argument order** is the same everywhere: the labels or targets
+//!   (`y_true`, then `y_pred` or the scores), `k` for
+//!   [`top_k_accuracy`], then `sample_weight`, then the function's own
+//!   options (`labels`, `normalize`, [`PrfOptions`]).
 //! - **Arguments** are `&ArrayRef`: owned arrays, views and strided slices all
 //!   pass as `&a`. Scores, probabilities, targets and weights are `f32` or
 //!   `f64` ([`Float`]); the result has that type.

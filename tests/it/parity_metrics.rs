@@ -389,7 +389,7 @@ fn run_confusion<A: Float>(case: &Value) {
         Some("all") => Some(Normalize::All),
         Some(other) => panic!("normalize {other}"),
     };
-    let cm = confusion_matrix(&yt, &yp, l.as_deref(), w.as_deref(), normalize).unwrap();
+    let cm = confusion_matrix(&yt, &yp, w.as_deref(), l.as_deref(), normalize).unwrap();
     let expected = crate::common::array(&case["expected"]);
     let name = case["name"].as_str().unwrap();
     assert_eq!(
@@ -691,7 +691,7 @@ fn weighted_counts() {
     assert_eq!(r.support, array![1.0, 5.0, 4.0]);
     assert_eq!(r.recall, array![1.0, 0.4, 1.0]);
     assert_eq!(r.precision, array![1.0, 1.0, 4.0 / 7.0]);
-    let cm = confusion_matrix(&yt, &yp, None, Some(&w), None).unwrap();
+    let cm = confusion_matrix(&yt, &yp, Some(&w), None, None).unwrap();
     assert_eq!(
         cm,
         array![[1.0, 0.0, 0.0], [0.0, 2.0, 3.0], [0.0, 0.0, 4.0]]
@@ -805,13 +805,13 @@ fn confusion_matrix_labels_and_normalization() {
     let yt = array![0_usize, 1, 2, 1];
     let yp = array![0_usize, 1, 1, 2];
     // A duplicated label keeps its last position (scikit-learn's dict).
-    let cm = confusion_matrix::<f64>(&yt, &yp, Some(&[1, 1, 0]), None, None).unwrap();
+    let cm = confusion_matrix::<f64>(&yt, &yp, None, Some(&[1, 1, 0]), None).unwrap();
     assert_eq!(
         cm,
         array![[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
     );
     // Label 2's only sample is predicted 1, which is not selected: a zero row.
-    let cm = confusion_matrix::<f32>(&yt, &yp, Some(&[2, 0]), None, Some(Normalize::True)).unwrap();
+    let cm = confusion_matrix::<f32>(&yt, &yp, None, Some(&[2, 0]), Some(Normalize::True)).unwrap();
     assert_eq!(cm, array![[0.0, 0.0], [0.0, 1.0]]);
     let cm = confusion_matrix::<f64>(&yt, &yp, None, None, Some(Normalize::All)).unwrap();
     assert_eq!(cm.sum(), 1.0);
@@ -822,8 +822,8 @@ fn confusion_matrix_labels_and_normalization() {
     let cm = confusion_matrix(
         &array![0_usize, 0],
         &array![0_usize, 1],
-        None,
         Some(&w),
+        None,
         Some(Normalize::True),
     )
     .unwrap();
@@ -946,19 +946,19 @@ fn label_metric_errors() {
     }
 
     // confusion matrix
-    let e = confusion_matrix(&yt, &short, None, none, None).unwrap_err();
+    let e = confusion_matrix(&yt, &short, none, None, None).unwrap_err();
     assert!(is_shape(&e, "y_pred"), "{e}");
     assert!(is_empty(
-        &confusion_matrix(&empty, &empty, Some(&[0, 1]), none, None).unwrap_err()
+        &confusion_matrix(&empty, &empty, none, Some(&[0, 1]), None).unwrap_err()
     ));
-    let e = confusion_matrix(&yt, &yt, Some(&[]), none, None).unwrap_err();
+    let e = confusion_matrix(&yt, &yt, none, Some(&[]), None).unwrap_err();
     assert!(is_hyper(&e, "labels"), "{e}");
-    let e = confusion_matrix(&yt, &yt, Some(&[5, 6]), none, None).unwrap_err();
+    let e = confusion_matrix(&yt, &yt, none, Some(&[5, 6]), None).unwrap_err();
     assert!(is_hyper(&e, "labels"), "{e}");
     let e =
-        confusion_matrix(&yt, &yt, None, Some(&Array1::from_elem(4, 1.0_f64)), None).unwrap_err();
+        confusion_matrix(&yt, &yt, Some(&Array1::from_elem(4, 1.0_f64)), None, None).unwrap_err();
     assert!(is_shape(&e, "sample_weight"), "{e}");
-    let e = confusion_matrix(&yt, &yt, None, Some(&Array1::<f64>::zeros(3)), None).unwrap_err();
+    let e = confusion_matrix(&yt, &yt, Some(&Array1::<f64>::zeros(3)), None, None).unwrap_err();
     assert!(is_empty(&e), "{e}");
 }
 

@@ -332,7 +332,7 @@ proptest! {
         let _ = precision_recall_fscore(&yt, &yp, sw, &opts);
         let _ = f1(&yt, &yp, sw, &opts);
         let norm = [None, Some(Normalize::True), Some(Normalize::Pred), Some(Normalize::All)][normalize as usize];
-        let _ = confusion_matrix(&yt, &yp, labels.as_deref(), sw, norm);
+        let _ = confusion_matrix(&yt, &yp, sw, labels.as_deref(), norm);
         let _ = log_loss(&yt, &s, sw, labels.as_deref());
         let a = s.column(0).to_owned();
         let b = a.mapv(|v| v * 0.5);
