@@ -104,9 +104,10 @@ pub mod prelude {
     pub use crate::float::Float;
     pub use crate::loss::Regularized;
     pub use crate::loss::{
-        Bce, BceWithLogits, CiouLoss, CrossEntropy, DiouLoss, GiouLoss, Hinge, HingeEmbedding,
-        Huber, IouLoss, KlDiv, LogCosh, Loss, Mae, Mape, Mse, Msle, MultiMargin, Nll, PoissonNll,
-        Quantile, Reduction, SigmoidFocal, SmoothL1, SoftMargin, SquaredHinge, WeightedLoss,
+        Bce, BceWithLogits, BinaryFocal, CiouLoss, CrossEntropy, DiouLoss, GiouLoss, Hinge,
+        HingeEmbedding, Huber, IouLoss, KlDiv, LogCosh, Loss, Mae, Mape, Mse, Msle, MultiMargin,
+        Nll, PoissonNll, Quantile, Reduction, SigmoidFocal, SmoothL1, SoftMargin, SquaredHinge,
+        WeightedLoss,
     };
     pub use crate::loss::{CosineEmbedding, GaussianNll, MarginRanking, MultiLoss, TripletMargin};
     pub use crate::metrics::{Average, Normalize, PrfOptions, Prfs, ZeroDivision};

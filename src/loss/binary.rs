@@ -1,11 +1,12 @@
 //! Binary losses, element-wise: each element is its own yes/no prediction
 //! against a target in [0, 1] — binary cross-entropy on probabilities
 //! ([`Bce`]) or logits ([`BceWithLogits`], with `pos_weight`), and the
-//! sigmoid focal loss on logits ([`SigmoidFocal`]). Multi-label
+//! sigmoid focal loss on logits ([`SigmoidFocal`], torchvision's) and
+//! Keras' binary focal cross-entropy ([`BinaryFocal`]). Multi-label
 //! classification is this family over `(N, C)`.
 
 use crate::error::{check_hyper, Result};
-use crate::float::{ln_unit_pair, softplus_parts, softplus_sigmoids, Float};
+use crate::float::{clamp_keep_nan, ln_unit_pair, softplus_parts, softplus_sigmoids, Float};
 use crate::kernel::elementwise::{Pass, PointMath, WeightedMean};
 use crate::loss::{counted_elementwise, elementwise_loss, loss_builders, Elementwise, Reduction};
 
@@ -469,6 +470,231 @@ impl<A: Float, const SQUARE: bool> PointMath<A> for FocalMath<A, SQUARE> {
     }
 }
 
+/// Keras' binary focal cross-entropy, on probabilities or logits.
+///
+/// With `t' = t·(1 − s) + s/2` (label smoothing `s`), `p` the prediction (or
+/// `σ(x)` with `from_logits`), `p̂ = clip(p, ε, 1 − ε)` and `ε = 1e-7`
+/// (Keras' `epsilon()`):
+///
+/// ```text
+/// ce = −[t'·ln p̂ + (1 − t')·ln(1 − p̂)],    1 − pₜ = t'·(1 − p) + (1 − t')·p
+/// ℓ = αₜ · (1 − pₜ)^γ · ce,                αₜ = α·t' + (1 − α)·(1 − t')   (1 when alpha is off)
+/// ```
+///
+/// Keras clips the probability inside the cross-entropy only (the focal
+/// factor takes `p` unclipped), so the gradient of `ce` is 0 where `p` is
+/// clipped; so is this one's. With `from_logits`, `1 − p` is `σ(−x)`
+/// exactly where Keras rounds `1 − σ(x)`: the same values to 1e-10 for
+/// moderate logits, and finite, tiny ones where Keras' `f32` saturates.
+/// [`SigmoidFocal`] is torchvision's form on logits, without the clip.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `alpha` | `None` (Keras' `apply_class_balancing=False`) | [0, 1] |
+/// | `gamma` | 2 | finite, ≥ 0 |
+/// | `from_logits` | `false` | |
+/// | `label_smoothing` | 0 | [0, 1] |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// Keras: `keras.losses.BinaryFocalCrossentropy(apply_class_balancing,
+/// alpha, gamma, from_logits, label_smoothing)` with its default
+/// `'sum_over_batch_size'` reduction is `Mean` here (its per-sample mean over
+/// the last axis, then the mean over samples, is the mean of all elements);
+/// `.alpha(Some(a))` is `apply_class_balancing=True, alpha=a`.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let (p, t) = (array![0.9_f64, 0.2], array![1.0, 0.0]);
+/// let v = BinaryFocal::new().forward(&p, &t)?;
+/// // (1 − 0.9)²·(−ln 0.9) and 0.2²·(−ln 0.8), averaged.
+/// let expected = (0.01 * -(0.9_f64.ln()) + 0.04 * -(0.8_f64.ln())) / 2.0;
+/// assert!((v - expected).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Mse`](crate::loss::Mse), plus
+/// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for
+/// `alpha` or `label_smoothing` outside [0, 1] or a negative `gamma`, and
+/// (without `from_logits`) [`Error::InvalidValue`](crate::Error::InvalidValue)
+/// for a prediction outside [0, 1] (NaN propagates).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BinaryFocal {
+    reduction: Reduction,
+    alpha: Option<f64>,
+    gamma: f64,
+    from_logits: bool,
+    label_smoothing: f64,
+}
+
+impl Default for BinaryFocal {
+    fn default() -> Self {
+        Self {
+            reduction: Reduction::Mean,
+            alpha: None,
+            gamma: 2.0,
+            from_logits: false,
+            label_smoothing: 0.0,
+        }
+    }
+}
+
+impl BinaryFocal {
+    /// Keras' defaults: no class balancing, `gamma = 2`, probabilities, no
+    /// smoothing, mean reduction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Weight of the positive class, or `None` for no class balancing
+    /// (default `None`).
+    #[must_use]
+    pub fn alpha(mut self, alpha: Option<f64>) -> Self {
+        self.alpha = alpha;
+        self
+    }
+
+    /// Focusing exponent (default 2; 0 is Keras' clipped BCE).
+    #[must_use]
+    pub fn gamma(mut self, gamma: f64) -> Self {
+        self.gamma = gamma;
+        self
+    }
+
+    /// Whether the predictions are logits (default `false`: probabilities).
+    #[must_use]
+    pub fn from_logits(mut self, from_logits: bool) -> Self {
+        self.from_logits = from_logits;
+        self
+    }
+
+    /// Squeezes the targets towards ½: `t·(1 − s) + s/2` (default 0).
+    #[must_use]
+    pub fn label_smoothing(mut self, label_smoothing: f64) -> Self {
+        self.label_smoothing = label_smoothing;
+        self
+    }
+
+    fn checked_math<A: Float>(&self) -> Result<KerasFocalMath<A>> {
+        let unit =
+            |name, x: f64| check_hyper(name, x, (0.0..=1.0).contains(&x), "a value in [0, 1]");
+        let gamma = check_hyper(
+            "gamma",
+            self.gamma,
+            self.gamma.is_finite() && self.gamma >= 0.0,
+            "a finite value >= 0",
+        )?;
+        let alpha = match self.alpha {
+            Some(a) => Some(A::from_f64(unit("alpha", a)?)),
+            None => None,
+        };
+        let s = unit("label_smoothing", self.label_smoothing)?;
+        Ok(KerasFocalMath {
+            alpha,
+            gamma: A::from_f64(gamma),
+            logits: self.from_logits,
+            keep: A::from_f64(1.0 - s),
+            shift: A::from_f64(0.5 * s),
+        })
+    }
+}
+counted_elementwise!(BinaryFocal, KerasFocalMath);
+
+#[derive(Clone, Copy)]
+pub(crate) struct KerasFocalMath<A> {
+    alpha: Option<A>,
+    gamma: A,
+    logits: bool,
+    /// The smoothed target is `t·keep + shift`.
+    keep: A,
+    shift: A,
+}
+
+impl<A: Float> PointMath<A> for KerasFocalMath<A> {
+    const HEAVY: bool = true;
+    fn pred_domain(self) -> Option<crate::kernel::elementwise::Domain<A>> {
+        if self.logits {
+            None
+        } else {
+            Some((
+                |p| !(p < A::zero() || p > A::one()),
+                "a probability in [0, 1]",
+            ))
+        }
+    }
+    #[inline(always)]
+    fn value(self, x: A, t: A) -> A {
+        self.value_grad(x, t).0
+    }
+    #[inline(always)]
+    fn value_grad(self, x: A, t: A) -> (A, A) {
+        self.value_grad_k::<false>(x, t)
+    }
+    #[inline(always)]
+    fn value_grad_k<const FMA: bool>(self, x: A, t: A) -> (A, A) {
+        let one = A::one();
+        let eps = A::from_f64(1e-7);
+        // Keras' upper clip is 1 − ε rounded to the type, and 1 − p̂ there is
+        // 1 − (1 − ε) in the type.
+        let hi = one - eps;
+        let t = t * self.keep + self.shift;
+        // p, 1 − p, and dp/d(input).
+        let (p, q, dp) = if self.logits {
+            let (_, p, q) = softplus_sigmoids::<A, FMA>(x);
+            (p, q, p * q)
+        } else {
+            (x, one - x, one)
+        };
+        let inside = p >= eps && p <= hi;
+        let pc = clamp_keep_nan(p, eps, hi);
+        let qc = if p > hi {
+            one - hi
+        } else if p < eps {
+            one - eps
+        } else {
+            q
+        };
+        let ce = -(t * pc.ln_k::<FMA>() + (one - t) * qc.ln_k::<FMA>());
+        // dce/d(input) inside the clip, 0 outside (as the clip's gradient);
+        // on logits (p − t), the cross-entropy's derivative times p·q.
+        let dce = if !inside {
+            A::zero()
+        } else if self.logits {
+            p - t
+        } else {
+            (one - t) / q - t / p
+        };
+        let miss = t * q + (one - t) * p; // 1 − pₜ
+        let dmiss = one - t - t; // d(1 − pₜ)/dp
+        let (m, dm) = if self.gamma == A::zero() {
+            (one, A::zero())
+        } else if miss > A::zero() {
+            let m = (self.gamma * miss.ln_k::<FMA>()).exp_k::<FMA>();
+            (m, self.gamma * m / miss * dmiss)
+        } else {
+            // 0^γ = 0 for γ > 0, and the derivative's limit there is 0
+            // (γ ≥ 1; below 1 it is unbounded, and 0 is JAX's value too).
+            (A::zero(), A::zero())
+        };
+        let a = match self.alpha {
+            Some(alpha) => alpha * t + (one - alpha) * (one - t),
+            None => one,
+        };
+        (a * m * ce, a * (dm * dp * ce + m * dce))
+    }
+}
+
+getters!(BinaryFocal = "ndloss::loss::BinaryFocal::new()" {
+    get_alpha => alpha(Some(0.5)): Option<f64> = Some(0.5),
+    get_gamma => gamma(1.0): f64 = 1.0,
+    get_from_logits => from_logits(true): bool = true,
+    get_label_smoothing => label_smoothing(0.1): f64 = 0.1,
+});
 getters!(SigmoidFocal = "ndloss::loss::SigmoidFocal::new()" {
     get_alpha => alpha(None): Option<f64> = None,
     get_gamma => gamma(1.0): f64 = 1.0,
@@ -505,8 +731,6 @@ mod tests {
         // math at weight 1 multiplies by exact ones: the same bits.
         let x = ndarray::Array1::from_shape_fn(1000, |i| (i as f32 - 500.0) / 37.0);
         let t = ndarray::Array1::from_shape_fn(1000, |i| ((i * 7) % 11) as f32 / 10.0);
-        // One gradient buffer for both: its alignment decides which
-        // elements the (non-FMA) scalar head computes.
         let mut g = ndarray::Array1::zeros(1000);
         let v0 = BceWithLogits::new()
             .forward_grad_into(&x, &t, &mut g)

@@ -3,7 +3,7 @@
 //! | family | losses |
 //! | --- | --- |
 //! | [`regression`] | [`Mse`], [`Mae`], [`Huber`], [`SmoothL1`], [`LogCosh`], [`Msle`], [`Mape`], [`Quantile`] |
-//! | [`binary`] | [`Bce`], [`BceWithLogits`], [`SigmoidFocal`] (element-wise, targets in [0, 1]) |
+//! | [`binary`] | [`Bce`], [`BceWithLogits`], [`SigmoidFocal`], [`BinaryFocal`] (element-wise, targets in [0, 1]) |
 //! | [`classification`] | [`CrossEntropy`] (logits or probabilities, any number of spatial axes), [`Nll`], [`MultiMargin`] (over a class axis) |
 //! | [`margin`] | [`Hinge`], [`SquaredHinge`], [`SoftMargin`], [`HingeEmbedding`] (scores with ±1 labels) |
 //! | [`probabilistic`] | [`PoissonNll`], [`GaussianNll`], [`KlDiv`] |
@@ -34,7 +34,7 @@ pub mod ranking;
 pub mod regression;
 mod regularized;
 
-pub use binary::{Bce, BceWithLogits, SigmoidFocal};
+pub use binary::{Bce, BceWithLogits, BinaryFocal, SigmoidFocal};
 pub use boxes::{CiouLoss, DiouLoss, GiouLoss, IouLoss};
 pub use classification::{CrossEntropy, MultiMargin, Nll};
 pub use contrastive::{CosineEmbedding, TripletMargin};

@@ -221,6 +221,30 @@ fn focal_point(s: &Settings, a: f64, b: f64) -> (f64, f64) {
     (lerp(-4.0, 4.0, a), t)
 }
 
+/// Keras' binary focal cross-entropy: `gamma` in [0, 3), `alpha` in [0, 1)
+/// or none, label smoothing in [0, 0.3).
+fn binary_focal(s: &Settings, logits: bool) -> BinaryFocal {
+    BinaryFocal::new()
+        .gamma(3.0 * s.u[0])
+        .alpha((s.u[1] < 0.7).then_some(s.u[1]))
+        .label_smoothing(0.3 * (2.0 * s.u[2]).fract())
+        .from_logits(logits)
+        .reduction(s.reduction)
+}
+
+/// A reference case's `BinaryFocal` (alpha −1: off).
+fn binary_focal_case(o: &dyn Options, r: Reduction) -> Box<dyn Dense> {
+    let alpha = o.num("alpha").unwrap_or(-1.0);
+    boxed(
+        BinaryFocal::new()
+            .gamma(o.num("gamma").unwrap_or(2.0))
+            .alpha((alpha >= 0.0).then_some(alpha))
+            .from_logits(o.num("from_logits") == Some(1.0))
+            .label_smoothing(o.num("label_smoothing").unwrap_or(0.0))
+            .reduction(r),
+    )
+}
+
 fn poisson(s: &Settings) -> PoissonNll {
     PoissonNll::new()
         .log_input(s.u[0] < 0.5)
@@ -502,6 +526,48 @@ pub static CATALOGUE: &[Entry] = &[
                     .gamma(o.num("gamma").unwrap_or(2.0));
                 boxed(l.reduction(r))
             },
+        },
+    },
+    Entry {
+        name: "binary_focal",
+        make: |s| boxed(binary_focal(s, false)),
+        // Probabilities inside Keras' clip at 1e-7 (its kinks), hard or soft
+        // targets as for the sigmoid focal loss.
+        point: |s, a, b| {
+            let (x, t) = focal_point(s, a, b);
+            (lerp(0.01, 0.99, (x + 4.0) / 8.0), t)
+        },
+        smooth: any,
+        knob: Some(Knob {
+            name: "label_smoothing",
+            invalid: 1.5,
+            set: |v, s| boxed(binary_focal(s, false).label_smoothing(v)),
+        }),
+        refused: Some((2.0, 0.5)),
+        parity: Parity {
+            case: "binary_focal",
+            pred: "y_pred",
+            target: "y_true",
+            make: binary_focal_case,
+        },
+    },
+    Entry {
+        name: "binary_focal_logits",
+        make: |s| boxed(binary_focal(s, true)),
+        // Logits in [−4, 4]: σ stays inside the clip.
+        point: focal_point,
+        smooth: any,
+        knob: Some(Knob {
+            name: "gamma",
+            invalid: -1.0,
+            set: |v, s| boxed(binary_focal(s, true).gamma(v)),
+        }),
+        refused: None,
+        parity: Parity {
+            case: "binary_focal_logits",
+            pred: "y_pred",
+            target: "y_true",
+            make: binary_focal_case,
         },
     },
     Entry {

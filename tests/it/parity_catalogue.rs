@@ -250,10 +250,12 @@ fn run<A: Pick>(worst: &Worst, case: &Value, rtol: f64) -> bool {
 
 #[test]
 fn the_catalogue_matches_its_references() {
-    let data = load("losses_catalogue.json");
+    // PyTorch's references (`scripts/gen_reference.py`) and Keras' for the
+    // losses only Keras has (`scripts/gen_reference_keras.py`), one schema.
+    let files = ["losses_catalogue.json", "losses_keras.json"].map(load);
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     let worst = Worst::default();
-    for case in data["cases"].as_array().unwrap() {
+    for case in files.iter().flat_map(|d| d["cases"].as_array().unwrap()) {
         let ran = match case["dtype"].as_str().unwrap() {
             "f64" => run::<f64>(&worst, case, 1e-10),
             "f32" => run::<f32>(&worst, case, 2e-5),
