@@ -169,13 +169,60 @@ def binary_focal_cases():
     return cases
 
 
+def keras_case(name, loss, dtype, options, inputs, value, grad_key, grad):
+    return {
+        "name": name,
+        "loss": loss,
+        "dtype": dtype,
+        "reduction": "mean",
+        "options": options,
+        "inputs": {k: tensor(np.asarray(v)) for k, v in inputs.items()},
+        "value": tensor(np.asarray(value)),
+        "grads": {grad_key: tensor(np.asarray(grad))},
+    }
+
+
+def keras_poisson_cases():
+    """``keras.losses.Poisson``, which is ndloss' ``PoissonNll`` with
+    ``log_input(false)`` and ``eps(1e-7)`` (the catalogue's ``poisson_nll``
+    entry replays these with those options): rates from near 0 to 10, counts
+    with zeros."""
+    cases = []
+    rng = np.random.default_rng(20261208)
+    for k, shape in enumerate([(4, 5), (3, 7), (6,), (2, 3, 4)]):
+        rate = rng.uniform(0.0, 10.0, shape)
+        rate.reshape(-1)[0] = 1e-9  # below Keras' epsilon
+        counts = rng.poisson(3.0, shape).astype(np.float64)
+        counts.reshape(-1)[1] = 0.0
+        for dtype in ("f64", "f32"):
+            np_dtype = np.float64 if dtype == "f64" else np.float32
+            yp = jax.numpy.asarray(rate.astype(np_dtype))
+            yt = jax.numpy.asarray(counts.astype(np_dtype))
+            if dtype == "f32":
+                loss = keras.losses.Poisson(dtype="float32")
+                value, grad = jax.value_and_grad(lambda p: loss(yt, p))(yp)
+            else:
+                def f(p):
+                    return jax.numpy.mean(keras.losses.poisson(yt, p))
+
+                with f64_means():
+                    value, grad = jax.value_and_grad(f)(yp)
+            assert np.all(np.isfinite(np.asarray(grad)))
+            dims = "x".join(map(str, shape))
+            cases.append(keras_case(
+                f"keras_poisson_{k}_{dims}_{dtype}_mean", "poisson_nll", dtype,
+                {"log_input": False, "full": False, "eps": float(keras.config.epsilon())},
+                {"input": yp, "target": yt}, value, "input", grad))
+    return cases
+
+
 def main():
     out = {
         "keras_version": keras.__version__,
         "jax_version": jax.__version__,
         "keras_backend": keras.backend.backend(),
         "generator": "scripts/gen_reference_keras.py",
-        "cases": binary_focal_cases(),
+        "cases": binary_focal_cases() + keras_poisson_cases(),
     }
     with open(OUT, "w") as f:
         json.dump(out, f, indent=None, separators=(",", ":"))

@@ -31,7 +31,7 @@ use crate::loss::{counted_elementwise, elementwise_loss, loss_builders, Elementw
 /// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
 ///
 /// PyTorch: `PoissonNLLLoss(log_input, full, eps)`. Keras' `Poisson` is
-/// `log_input = false` with `eps = 1e-7`.
+/// `log_input(false).eps(1e-7)` (checked against Keras itself).
 ///
 /// # Examples
 ///
