@@ -499,8 +499,10 @@ impl<A: Float, const SQUARE: bool> PointMath<A> for FocalMath<A, SQUARE> {
 /// Keras: `keras.losses.BinaryFocalCrossentropy(apply_class_balancing,
 /// alpha, gamma, from_logits, label_smoothing)` with its default
 /// `'sum_over_batch_size'` reduction is `Mean` here (its per-sample mean over
-/// the last axis, then the mean over samples, is the mean of all elements);
-/// `.alpha(Some(a))` is `apply_class_balancing=True, alpha=a`.
+/// the last axis, then the mean over samples, is the mean of all elements;
+/// Keras' `'sum'` adds the per-sample means, which is `Sum` here divided by
+/// the last axis' length); `.alpha(Some(a))` is
+/// `apply_class_balancing=True, alpha=a`.
 ///
 /// # Examples
 ///
