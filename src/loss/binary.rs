@@ -379,25 +379,8 @@ impl SigmoidFocal {
     }
 
     fn checked_math<A: Float>(&self) -> Result<FocalMath<A>> {
-        let g = check_hyper(
-            "gamma",
-            self.gamma,
-            self.gamma.is_finite() && self.gamma >= 0.0,
-            "a finite value >= 0",
-        )?;
-        let alpha = match self.alpha {
-            Some(a) => Some(A::from_f64(check_hyper(
-                "alpha",
-                a,
-                (0.0..=1.0).contains(&a),
-                "a value in [0, 1]",
-            )?)),
-            None => None,
-        };
-        Ok(FocalMath {
-            alpha,
-            gamma: A::from_f64(g),
-        })
+        let (gamma, alpha) = focal_options(self.gamma, self.alpha)?;
+        Ok(FocalMath { alpha, gamma })
     }
 }
 counted_elementwise!(SigmoidFocal, FocalMath);
@@ -442,31 +425,65 @@ impl<A: Float, const SQUARE: bool> PointMath<A> for FocalMath<A, SQUARE> {
         let dmiss = (one - t - t) * p * q; // d(1 − pₜ)/dx = (1 − 2t)·p·(1 − p)
         let (m, dm) = if SQUARE {
             (miss * miss, (miss + miss) * dmiss)
-        } else if self.gamma == A::zero() {
-            (one, A::zero())
         } else {
-            // (1 − pₜ)^γ as e^{γ·ln(1 − pₜ)} with the crate's branch-free
-            // functions: `powf`, a C library call, keeps the loop scalar.
-            // 0^γ = 0 for γ > 0,
-            // and there the derivative's limit is 0.
-            let pos = miss > A::zero();
-            let m = if pos {
-                (self.gamma * miss.ln_k::<FMA>()).exp_k::<FMA>()
-            } else {
-                A::zero()
-            };
-            let dm = if pos {
-                self.gamma * m / miss * dmiss
-            } else {
-                A::zero()
-            };
-            (m, dm)
+            focal_factor::<A, FMA>(miss, dmiss, self.gamma)
         };
-        let a = match self.alpha {
-            Some(alpha) => alpha * t + (one - alpha) * (one - t),
-            None => one,
-        };
+        let a = class_balance(self.alpha, t);
         (a * ce * m, a * (dce * m + ce * dm))
+    }
+}
+
+/// The focal losses' validated `gamma` (finite, ≥ 0) and `alpha` (in
+/// [0, 1], or off), in `A`.
+fn focal_options<A: Float>(gamma: f64, alpha: Option<f64>) -> Result<(A, Option<A>)> {
+    let gamma = check_hyper(
+        "gamma",
+        gamma,
+        gamma.is_finite() && gamma >= 0.0,
+        "a finite value >= 0",
+    )?;
+    let alpha = match alpha {
+        Some(a) => Some(A::from_f64(check_hyper(
+            "alpha",
+            a,
+            (0.0..=1.0).contains(&a),
+            "a value in [0, 1]",
+        )?)),
+        None => None,
+    };
+    Ok((A::from_f64(gamma), alpha))
+}
+
+/// `((1 − pₜ)^γ, its derivative)` from `miss = 1 − pₜ ≥ 0` and `dmiss`, the
+/// derivative of `miss`: `e^{γ·ln(1 − pₜ)}` with the crate's branch-free
+/// functions (`powf`, a C library call, keeps the loop scalar). `γ = 0`
+/// gives 1; `0^γ = 0` for `γ > 0`, and there the derivative is taken as 0
+/// (its limit for γ ≥ 1; below 1 it is unbounded, and 0 is JAX's value too).
+#[inline(always)]
+fn focal_factor<A: Float, const FMA: bool>(miss: A, dmiss: A, gamma: A) -> (A, A) {
+    if gamma == A::zero() {
+        return (A::one(), A::zero());
+    }
+    let pos = miss > A::zero();
+    let m = if pos {
+        (gamma * miss.ln_k::<FMA>()).exp_k::<FMA>()
+    } else {
+        A::zero()
+    };
+    let dm = if pos {
+        gamma * m / miss * dmiss
+    } else {
+        A::zero()
+    };
+    (m, dm)
+}
+
+/// The class weight `αₜ = α·t + (1 − α)·(1 − t)`, or 1 without `alpha`.
+#[inline(always)]
+fn class_balance<A: Float>(alpha: Option<A>, t: A) -> A {
+    match alpha {
+        Some(alpha) => alpha * t + (A::one() - alpha) * (A::one() - t),
+        None => A::one(),
     }
 }
 
@@ -583,22 +600,16 @@ impl BinaryFocal {
     }
 
     fn checked_math<A: Float>(&self) -> Result<KerasFocalMath<A>> {
-        let unit =
-            |name, x: f64| check_hyper(name, x, (0.0..=1.0).contains(&x), "a value in [0, 1]");
-        let gamma = check_hyper(
-            "gamma",
-            self.gamma,
-            self.gamma.is_finite() && self.gamma >= 0.0,
-            "a finite value >= 0",
+        let (gamma, alpha) = focal_options(self.gamma, self.alpha)?;
+        let s = check_hyper(
+            "label_smoothing",
+            self.label_smoothing,
+            (0.0..=1.0).contains(&self.label_smoothing),
+            "a value in [0, 1]",
         )?;
-        let alpha = match self.alpha {
-            Some(a) => Some(A::from_f64(unit("alpha", a)?)),
-            None => None,
-        };
-        let s = unit("label_smoothing", self.label_smoothing)?;
         Ok(KerasFocalMath {
             alpha,
-            gamma: A::from_f64(gamma),
+            gamma,
             logits: self.from_logits,
             keep: A::from_f64(1.0 - s),
             shift: A::from_f64(0.5 * s),
@@ -673,20 +684,8 @@ impl<A: Float> PointMath<A> for KerasFocalMath<A> {
         };
         let miss = t * q + (one - t) * p; // 1 − pₜ
         let dmiss = one - t - t; // d(1 − pₜ)/dp
-        let (m, dm) = if self.gamma == A::zero() {
-            (one, A::zero())
-        } else if miss > A::zero() {
-            let m = (self.gamma * miss.ln_k::<FMA>()).exp_k::<FMA>();
-            (m, self.gamma * m / miss * dmiss)
-        } else {
-            // 0^γ = 0 for γ > 0, and the derivative's limit there is 0
-            // (γ ≥ 1; below 1 it is unbounded, and 0 is JAX's value too).
-            (A::zero(), A::zero())
-        };
-        let a = match self.alpha {
-            Some(alpha) => alpha * t + (one - alpha) * (one - t),
-            None => one,
-        };
+        let (m, dm) = focal_factor::<A, FMA>(miss, dmiss, self.gamma);
+        let a = class_balance(self.alpha, t);
         (a * m * ce, a * (dm * dp * ce + m * dce))
     }
 }
