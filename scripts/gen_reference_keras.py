@@ -120,7 +120,6 @@ def binary_focal_cases():
                     wrong = 12.0 if dtype == "f64" else 20.0
                     pred[0, 0], pred[1, 1], pred[3, 3] = big, -big, wrong
                     true[0, 0], true[1, 1], true[3, 3] = 1.0, 0.0, 0.0
-                kdtype = "float64" if dtype == "f64" else "float32"
                 args = dict(
                     apply_class_balancing=opt["alpha"] is not None,
                     alpha=0.25 if opt["alpha"] is None else opt["alpha"],
@@ -130,18 +129,9 @@ def binary_focal_cases():
                 )
                 yp = jax.numpy.asarray(pred.astype(np_dtype))
                 yt = jax.numpy.asarray(true.astype(np_dtype))
-                if dtype == "f32":
-                    loss = keras.losses.BinaryFocalCrossentropy(**args, dtype=kdtype)
-                    value, grad = jax.value_and_grad(lambda p: loss(yt, p))(yp)
-                else:
-                    # Per-sample means over the last axis, then the mean over
-                    # samples ('sum_over_batch_size'), in float64.
-                    def f(p):
-                        per_sample = keras.losses.binary_focal_crossentropy(yt, p, **args)
-                        return jax.numpy.mean(per_sample)
-
-                    with f64_means():
-                        value, grad = jax.value_and_grad(f)(yp)
+                value, grad = value_and_grad(
+                    keras.losses.BinaryFocalCrossentropy,
+                    keras.losses.binary_focal_crossentropy, args, yt, yp, dtype)
                 assert np.asarray(value).dtype == np_dtype
                 assert np.all(np.isfinite(np.asarray(grad))), opt
                 name = (
@@ -149,24 +139,34 @@ def binary_focal_cases():
                     f"_{'logits' if opt['from_logits'] else 'probs'}"
                     f"_s{opt['label_smoothing']}_{targets}_4x5_{dtype}_mean"
                 )
-                cases.append({
-                    "name": name,
-                    # Two catalogue entries: the probability one checks its
-                    # domain, the logit one has none.
-                    "loss": "binary_focal_logits" if opt["from_logits"] else "binary_focal",
-                    "dtype": dtype,
-                    "reduction": "mean",
-                    "options": {
-                        "gamma": opt["gamma"],
-                        "alpha": -1.0 if opt["alpha"] is None else opt["alpha"],
-                        "from_logits": opt["from_logits"],
-                        "label_smoothing": opt["label_smoothing"],
-                    },
-                    "inputs": {"y_pred": tensor(np.asarray(yp)), "y_true": tensor(np.asarray(yt))},
-                    "value": tensor(np.asarray(value)),
-                    "grads": {"y_pred": tensor(np.asarray(grad))},
-                })
+                # Two catalogue entries: the probability one checks its
+                # domain, the logit one has none.
+                loss = "binary_focal_logits" if opt["from_logits"] else "binary_focal"
+                options = {
+                    "gamma": opt["gamma"],
+                    "alpha": -1.0 if opt["alpha"] is None else opt["alpha"],
+                    "from_logits": opt["from_logits"],
+                    "label_smoothing": opt["label_smoothing"],
+                }
+                cases.append(keras_case(name, loss, dtype, options,
+                                        {"y_pred": yp, "y_true": yt}, value, "y_pred", grad))
     return cases
+
+
+def value_and_grad(loss_class, loss_fn, args, yt, yp, dtype):
+    """The loss' mean over all elements and its gradient in ``y_pred``: in
+    f32 Keras' loss object end to end (its ``'sum_over_batch_size'``
+    reduction), in f64 Keras' loss function (per-sample means over the last
+    axis) and then the mean over samples, with ``f64_means``."""
+    if dtype == "f32":
+        loss = loss_class(**args, dtype="float32")
+        return jax.value_and_grad(lambda p: loss(yt, p))(yp)
+
+    def f(p):
+        return jax.numpy.mean(loss_fn(yt, p, **args))
+
+    with f64_means():
+        return jax.value_and_grad(f)(yp)
 
 
 def keras_case(name, loss, dtype, options, inputs, value, grad_key, grad):
@@ -198,15 +198,8 @@ def keras_poisson_cases():
             np_dtype = np.float64 if dtype == "f64" else np.float32
             yp = jax.numpy.asarray(rate.astype(np_dtype))
             yt = jax.numpy.asarray(counts.astype(np_dtype))
-            if dtype == "f32":
-                loss = keras.losses.Poisson(dtype="float32")
-                value, grad = jax.value_and_grad(lambda p: loss(yt, p))(yp)
-            else:
-                def f(p):
-                    return jax.numpy.mean(keras.losses.poisson(yt, p))
-
-                with f64_means():
-                    value, grad = jax.value_and_grad(f)(yp)
+            value, grad = value_and_grad(
+                keras.losses.Poisson, keras.losses.poisson, {}, yt, yp, dtype)
             assert np.all(np.isfinite(np.asarray(grad)))
             dims = "x".join(map(str, shape))
             cases.append(keras_case(
