@@ -114,20 +114,7 @@ impl<A: Float> Check<'_, A> {
         loss: L,
         with_reduction: impl Fn(L, Reduction) -> L,
     ) {
-        let target = self.input("target");
-        match reduction(self.case) {
-            None => self.compare(
-                loss.unreduced(&self.pred, &target).unwrap().view(),
-                &array(&self.case["value"]),
-            ),
-            Some(r) => {
-                let loss = with_reduction(loss, r);
-                self.value(loss.forward(&self.pred, &target).unwrap());
-                let (v, g) = loss.forward_grad(&self.pred, &target).unwrap();
-                self.value(v);
-                self.grad(&g);
-            }
-        }
+        self.replay(loss, with_reduction, &self.input("target"));
     }
 
     /// Class-index targets (`usize`), shaped like the input without axis 1.
@@ -136,16 +123,30 @@ impl<A: Float> Check<'_, A> {
         loss: L,
         with_reduction: impl Fn(L, Reduction) -> L,
     ) {
-        let target = index_array(&self.case["inputs"]["target"]);
+        self.replay(
+            loss,
+            with_reduction,
+            &index_array(&self.case["inputs"]["target"]),
+        );
+    }
+
+    /// The case's unreduced values, or its value and gradient (through
+    /// `forward` and `forward_grad`) with its reduction.
+    fn replay<T, L: Loss<A, IxDyn, T, IxDyn, Unreduced = IxDyn> + Clone>(
+        &self,
+        loss: L,
+        with_reduction: impl Fn(L, Reduction) -> L,
+        target: &ArrayD<T>,
+    ) {
         match reduction(self.case) {
             None => self.compare(
-                loss.unreduced(&self.pred, &target).unwrap().view(),
+                loss.unreduced(&self.pred, target).unwrap().view(),
                 &array(&self.case["value"]),
             ),
             Some(r) => {
                 let loss = with_reduction(loss, r);
-                self.value(loss.forward(&self.pred, &target).unwrap());
-                let (v, g) = loss.forward_grad(&self.pred, &target).unwrap();
+                self.value(loss.forward(&self.pred, target).unwrap());
+                let (v, g) = loss.forward_grad(&self.pred, target).unwrap();
                 self.value(v);
                 self.grad(&g);
             }
