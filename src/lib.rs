@@ -110,6 +110,7 @@ pub mod prelude {
         WeightedLoss,
     };
     pub use crate::loss::{CosineEmbedding, GaussianNll, MarginRanking, MultiLoss, TripletMargin};
+    pub use crate::loss::{Ctc, CtcGradient, CtcTargets};
     pub use crate::metrics::{Average, Normalize, PrfOptions, Prfs, ZeroDivision};
     pub use crate::optim::{
         Adadelta, Adagrad, Adam, AdamW, Adamax, Lion, NAdam, Optimizer, ParamGroup, Proximal,

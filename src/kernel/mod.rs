@@ -7,6 +7,7 @@
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
+pub(crate) mod ctc;
 pub(crate) mod elementwise;
 pub(crate) mod rowwise;
 pub(crate) mod simd;

@@ -10,6 +10,7 @@
 //! | [`boxes`] | [`IouLoss`], [`GiouLoss`], [`DiouLoss`], [`CiouLoss`] |
 //! | [`ranking`] | [`MarginRanking`] |
 //! | [`contrastive`] | [`CosineEmbedding`], [`TripletMargin`] |
+//! | [`sequence`] | [`Ctc`] (log-probabilities over frames against unaligned targets) |
 //!
 //! [`MarginRanking`], [`GaussianNll`], [`CosineEmbedding`] and
 //! [`TripletMargin`] take several differentiable inputs: they implement
@@ -33,6 +34,7 @@ pub mod probabilistic;
 pub mod ranking;
 pub mod regression;
 mod regularized;
+pub mod sequence;
 
 pub use binary::{Bce, BceWithLogits, BinaryFocal, SigmoidFocal};
 pub use boxes::{CiouLoss, DiouLoss, GiouLoss, IouLoss};
@@ -43,6 +45,7 @@ pub use probabilistic::{GaussianNll, KlDiv, PoissonNll};
 pub use ranking::MarginRanking;
 pub use regression::{Huber, LogCosh, Mae, Mape, Mse, Msle, Quantile, SmoothL1};
 pub use regularized::{Regularized, WithParams};
+pub use sequence::{Ctc, CtcGradient, CtcLayout, CtcTargets};
 
 /// A loss: a scalar objective of a prediction and a target, with its exact
 /// gradient with respect to the prediction.

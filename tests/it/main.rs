@@ -13,6 +13,7 @@ mod atomicity;
 mod boxes;
 mod checkpoint;
 mod contract;
+mod ctc;
 mod definitions;
 mod errors;
 mod gradcheck;
