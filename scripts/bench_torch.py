@@ -18,12 +18,16 @@ ndarray code measured on one machine in one sitting, this script times, with
   foreach kernels are only picked by default on CUDA/XPU-like devices) and
   ``fused=True``;
 * ``torch.optim.SGD`` (lr 0.01, momentum 0.9) ``step()`` on 16M parameters,
-  default (single-tensor) and ``fused=True``.
+  default (single-tensor) and ``fused=True``;
+* CTC forward + backward (``F.ctc_loss``, blank 0, mean, concatenated int64
+  targets, every input length T) at T x N x C x S = 200 x 32 x 40 x 50 and
+  over T (100 … 1600, N = 8) and S (10 … 100, T = 400, N = 8), C = 40, as
+  ``benches/ctc.rs``.
 
 The inputs are the very same numbers as the Rust benches use: the SplitMix64
 generator of ``benches/common/mod.rs`` is reproduced bit for bit with numpy
 (seeds ``0x5EED ^ n`` for MSE, ``0xCE ^ rows*cols`` for cross-entropy,
-``0xAD ^ n`` for the optimizers, the same order of draws), so the loss values
+``0xAD ^ n`` for the optimizers, ``0xC7C ^ T*N*C*S`` for CTC, the same order of draws), so the loss values
 printed here equal those printed by ``benches/peers`` to float rounding.
 
 Each workload is run a few times as warm-up (the optimizers' state is
@@ -65,6 +69,11 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 MSE_SIZES = [16, 1 << 20, 1 << 24]
 CE_SHAPES = [(32, 10), (256, 1000), (32, 32768)]
 OPTIM_SIZE = 1 << 24
+CTC_SHAPES = (
+    [("ctc_forward_grad", (200, 32, 40, 50))]
+    + [("ctc_over_t", (t, 8, 40, 50)) for t in (100, 200, 400, 800, 1600)]
+    + [("ctc_over_s", (400, 8, 40, s)) for s in (10, 25, 50, 100)]
+)
 
 _MASK = (1 << 64) - 1
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
@@ -112,6 +121,19 @@ def optim_inputs(n):
     mag = uniform(rest[0::2], 0.01, 1.0)
     sign = np.where((rest[1::2] & np.uint64(1)) == 0, np.float32(1.0), np.float32(-1.0))
     return param, (mag * sign).astype(np.float32)
+
+
+def ctc_inputs(t, n, c, s):
+    """``ctc_inputs`` of ``benches/common/mod.rs``: logits uniform in
+    [−4, 4) drawn in (T, N, C) order, their f32 log-softmax over C, then N·S
+    labels ``1 + below(C − 1)``."""
+    bits = splitmix64(0xC7C ^ (t * n * c * s), t * n * c + n * s)
+    x = uniform(bits[: t * n * c], -4.0, 4.0).reshape(t, n, c)
+    m = x.max(axis=2, keepdims=True)
+    lse = m + np.log(np.exp(x - m).sum(axis=2, keepdims=True, dtype=np.float32))
+    lp = (x - lse).astype(np.float32)
+    targets = (np.uint64(1) + bits[t * n * c :] % np.uint64(c - 1)).astype(np.int64)
+    return lp, targets
 
 
 def fmt(seconds):
@@ -174,6 +196,22 @@ def ce_workload(rows, cols):
     return step, value
 
 
+def ctc_workload(t, n, c, s):
+    lp, y = ctc_inputs(t, n, c, s)
+    log_probs = torch.from_numpy(lp).requires_grad_(True)
+    targets = torch.from_numpy(y)
+    il = torch.full((n,), t, dtype=torch.int64)
+    tl = torch.full((n,), s, dtype=torch.int64)
+
+    def step():
+        log_probs.grad = None
+        loss = F.ctc_loss(log_probs, targets, il, tl, blank=0, reduction="mean")
+        loss.backward()
+        return loss.item(), log_probs.grad
+
+    return step, step()[0]
+
+
 def optim_workload(make):
     p, g = optim_inputs(OPTIM_SIZE)
     param = torch.nn.Parameter(torch.from_numpy(p))
@@ -186,21 +224,31 @@ def optim_workload(make):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--min-run-time", type=float, default=2.0, help="seconds per workload")
+    ap.add_argument(
+        "--only", default=None, help="run only the groups whose name starts with this (e.g. ctc)"
+    )
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench_torch.json"))
     args = ap.parse_args()
 
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
 
+    def wanted(group):
+        return args.only is None or group.startswith(args.only)
+
     workloads = []  # (group, size, label, fn, loss value or None)
-    for n in MSE_SIZES:
+    for n in MSE_SIZES if wanted("mse_forward_grad") else []:
         fn, v = mse_workload(n)
         workloads.append(("mse_forward_grad", str(n), "F.mse_loss + backward", fn, v))
-    for rows, cols in CE_SHAPES:
+    for rows, cols in CE_SHAPES if wanted("cross_entropy_forward_grad") else []:
         fn, v = ce_workload(rows, cols)
         workloads.append(
             ("cross_entropy_forward_grad", f"{rows}x{cols}", "F.cross_entropy + backward", fn, v)
         )
+    for group, (t, n, c, sl) in CTC_SHAPES:
+        if wanted(group):
+            fn, v = ctc_workload(t, n, c, sl)
+            workloads.append((group, f"{t}x{n}x{c}x{sl}", "F.ctc_loss + backward", fn, v))
     optimizers = [
         ("adam_step", "Adam default (single-tensor)", lambda ps: torch.optim.Adam(ps, lr=1e-3)),
         ("adam_step", "Adam fused=True", lambda ps: torch.optim.Adam(ps, lr=1e-3, fused=True)),
@@ -222,6 +270,8 @@ def main():
         results.append({"group": group, "size": size, "torch": label, "loss": value, **r})
         del fn
     for group, label, make in optimizers:
+        if not wanted(group):
+            continue
         step = optim_workload(make)
         r = measure(step, args.min_run_time)
         results.append({"group": group, "size": str(OPTIM_SIZE), "torch": label, **r})

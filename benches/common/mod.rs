@@ -84,3 +84,18 @@ pub fn configure<M: criterion::measurement::Measurement>(
             .measurement_time(Duration::from_millis(1500));
     }
 }
+
+/// The CTC benchmark's inputs: `(T, N, C)` log-probabilities (the f32
+/// log-softmax of logits uniform in `[-4, 4)`), and `N` targets of `s`
+/// labels in `1..C` (blank 0), concatenated; every input length is `T`.
+pub fn ctc_inputs(t: usize, n: usize, c: usize, s: usize) -> (ndarray::Array3<f32>, Vec<usize>) {
+    let mut rng = Rng::new(0xC7C ^ (t * n * c * s) as u64);
+    let mut lp = ndarray::Array3::from_shape_simple_fn((t, n, c), || rng.uniform(-4.0, 4.0));
+    for mut row in lp.lanes_mut(ndarray::Axis(2)) {
+        let m = row.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let lse = m + row.iter().map(|&v| (v - m).exp()).sum::<f32>().ln();
+        row.mapv_inplace(|v| v - lse);
+    }
+    let targets = (0..n * s).map(|_| 1 + rng.below(c - 1)).collect();
+    (lp, targets)
+}

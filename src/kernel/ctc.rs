@@ -4,27 +4,33 @@
 //!
 //! The target `l` of length `S` is extended with blanks, `l' = (b, l₁, b,
 //! l₂, …, l_S, b)` of length `L = 2S + 1`. In log space, with `y_t(k)` the
-//! log-probability of class `k` at time `t` (Graves et al. 2006, eq. 6–10;
-//! both α and β include the emission at `t`, as PyTorch's do):
+//! log-probability of class `k` at time `t` (Graves et al. 2006, eq. 6–10),
+//! α includes the emission at `t` and β̃ does not (`β̃ = β − y`, PyTorch's β
+//! without its emission):
 //!
 //! ```text
 //! α_0(0) = y_0(b),  α_0(1) = y_0(l'_1)
 //! α_t(s) = y_t(l'_s) + lse(α_{t−1}(s), α_{t−1}(s−1), α_{t−1}(s−2) if l'_s ≠ l'_{s−2})
-//! β_{T−1}(L−1) = y_{T−1}(b),  β_{T−1}(L−2) = y_{T−1}(l_S)
-//! β_t(s) = y_t(l'_s) + lse(β_{t+1}(s), β_{t+1}(s+1), β_{t+1}(s+2) if l'_s ≠ l'_{s+2})
+//! β̃_{T−1}(L−1) = β̃_{T−1}(L−2) = 0
+//! β̃_t(s) = lse(y_{t+1}(l'_r) + β̃_{t+1}(r) for r = s, s+1, and s+2 if l'_s ≠ l'_{s+2})
 //! log p = lse(α_{T−1}(L−1), α_{T−1}(L−2))
-//! γ_t(k) = Σ_{s : l'_s = k} exp(α_t(s) + β_t(s) − y_t(k) − log p)
+//! γ_t(k) = Σ_{s : l'_s = k} exp(α_t(s) + β̃_t(s) − log p)
 //! ```
 //!
 //! `γ_t(k)` is the posterior probability of emitting `k` at `t`, and
-//! `∂(−log p)/∂y_t(k) = −γ_t(k)`. Everything runs in `f64` whatever the
-//! input type: the α of a long sequence reaches hundreds or thousands in
-//! magnitude, and `f32`'s spacing there (6·10⁻⁵ at 1000) would reach the
-//! gradient through `exp(α + β − log p)`. Each step of the recursion is
-//! independent across `s`, so it vectorises; `lse` of three terms costs
-//! three exponentials and one logarithm from `float`'s branch-free kernels.
+//! `∂(−log p)/∂y_t(k) = −γ_t(k)`. Keeping the emission out of β̃ means the
+//! posterior never computes `y − y`: a class of probability 0 (`y = −∞`)
+//! gets `γ = 0`, its limit, where PyTorch's `α + β − y` is `−∞ + ∞ = NaN`.
+//!
+//! Everything runs in `f64` whatever the input type: the α of a long
+//! sequence reaches hundreds or thousands in magnitude, and `f32`'s spacing
+//! there (6·10⁻⁵ at 1000) would reach the gradient through `exp(α + β̃ −
+//! log p)`. Each step of the recursion is independent across `s`, so it
+//! vectorises over rows padded to whole vectors (`PAD`); `lse` of three
+//! terms costs two exponentials and one logarithm from `float`'s
+//! branch-free kernels.
 
-use ndarray::{ArrayView2, ArrayViewMut2, Zip};
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2};
 
 use super::simd::{dispatch, Kernel};
 use crate::float::{Float, FloatKernels};
@@ -46,15 +52,15 @@ pub(crate) enum GradForm {
 pub(crate) struct Workspace {
     /// `l'`.
     ext: Vec<usize>,
-    /// `0` where the skip `s − 2 → s` is allowed, else `−∞`; two `−∞` pads
-    /// at the end (the backward step reads it shifted by two).
+    /// `0` where the skip `s − 2 → s` is allowed, else `−∞`, `w` long (the
+    /// backward step reads it shifted by two).
     skip: Vec<f64>,
-    /// `y_t(l'_s)`, row `t` at `t·L`.
+    /// `y_t(l'_s)`, rows of `w` (see `widths`) with `−∞` past `L`.
     emit: Vec<f64>,
-    /// α rows of `L + 2` (two leading `−∞` pads); all `T` rows when the
+    /// α rows of `w` (two leading `−∞` guards); all `T` rows when the
     /// gradient follows, two otherwise.
     alpha: Vec<f64>,
-    /// Two β rows of `L + 2` (two trailing pads).
+    /// Two rows of β without its emission (`w`, two trailing guards).
     beta: Vec<f64>,
     /// `exp(α + β − y − log p)` per `s` of one row.
     post: Vec<f64>,
@@ -137,9 +143,24 @@ impl<A: Float> Kernel for Run<'_, '_, '_, '_, A> {
     }
 }
 
-/// Fills `l'`, the skip table and the emissions `y_t(l'_s)`.
+/// The states of one row padded to a multiple of this (AVX-512's `f64`
+/// lanes), so the vector loops have no scalar remainder. The pad states
+/// have emission `−∞`, so their α and β stay `−∞` and reach no real state.
+const PAD: usize = 8;
+
+/// The row widths of a target of `l` states: `(p, w)`, `p` the padded
+/// state count, `w = p + 2` with two `−∞` guards (α's in front, β's and
+/// the emissions' behind).
+#[inline(always)]
+fn widths(l: usize) -> (usize, usize) {
+    let p = l.div_ceil(PAD) * PAD;
+    (p, p + 2)
+}
+
+/// Fills `l'`, the skip table and the emissions `y_t(l'_s)` (rows of `w`).
 #[inline(always)]
 fn prepare<A: Float>(sample: &Sample<'_, A>, ws: &mut Workspace, l: usize) {
+    let (_, w) = widths(l);
     let b = sample.blank;
     ws.ext.clear();
     ws.ext.push(b);
@@ -148,7 +169,7 @@ fn prepare<A: Float>(sample: &Sample<'_, A>, ws: &mut Workspace, l: usize) {
         ws.ext.push(b);
     }
     ws.skip.clear();
-    ws.skip.extend((0..l + 2).map(|s| {
+    ws.skip.extend((0..w).map(|s| {
         if s >= 2 && s < l && ws.ext[s] != ws.ext[s - 2] {
             0.0
         } else {
@@ -157,12 +178,13 @@ fn prepare<A: Float>(sample: &Sample<'_, A>, ws: &mut Workspace, l: usize) {
     }));
     let t_len = sample.log_probs.nrows();
     ws.emit.clear();
-    ws.emit.reserve(t_len * l);
+    ws.emit.reserve(t_len * w);
     for row in sample.log_probs.rows() {
         match row.as_slice() {
             Some(r) => ws.emit.extend(ws.ext.iter().map(|&k| r[k].to_f64())),
             None => ws.emit.extend(ws.ext.iter().map(|&k| row[k].to_f64())),
         }
+        ws.emit.extend(std::iter::repeat_n(NEG, w - l));
     }
 }
 
@@ -176,21 +198,39 @@ fn max(a: f64, b: f64) -> f64 {
     }
 }
 
-/// `ln(eᵃ + eᵇ + eᶜ)`: `−∞` when all three are, NaN when one is.
+/// `min`, as `minpd` computes it.
+#[inline(always)]
+fn min(a: f64, b: f64) -> f64 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+/// `ln(eᵃ + eᵇ + eᶜ)`: `−∞` when all three are, NaN when one is. Sorted so
+/// that the largest term is `e⁰ = 1`: two exponentials, not three.
 #[inline(always)]
 fn lse3<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
-    let m = max(max(a, b), c);
+    let (hi, lo) = (max(a, b), min(a, b));
+    let (m, mid) = (max(hi, c), min(hi, c));
     // All −∞: shift by 0, so the sum is 0 and its logarithm −∞.
-    let m = if m == NEG { 0.0 } else { m };
-    let sum =
-        (a - m).exp_nonpos::<FMA>() + (b - m).exp_nonpos::<FMA>() + (c - m).exp_nonpos::<FMA>();
-    m + sum.ln_k::<FMA>()
+    let shift = if m == NEG { 0.0 } else { m };
+    let one = if m == NEG { 0.0 } else { 1.0 };
+    let sum = one + (mid - shift).exp_nonpos::<FMA>() + (lo - shift).exp_nonpos::<FMA>();
+    let r = shift + sum.ln_k::<FMA>();
+    // min and max drop a NaN operand: put it back.
+    if a.is_nan() || b.is_nan() || c.is_nan() {
+        f64::NAN
+    } else {
+        r
+    }
 }
 
 /// α: returns `log p`. With `store`, every row stays in `ws.alpha`.
 #[inline(always)]
 fn forward<const FMA: bool>(ws: &mut Workspace, t_len: usize, l: usize, store: bool) -> f64 {
-    let w = l + 2;
+    let (p, w) = widths(l);
     let rows = if store { t_len } else { 2 };
     ws.alpha.clear();
     ws.alpha.resize(rows * w, NEG);
@@ -199,7 +239,7 @@ fn forward<const FMA: bool>(ws: &mut Workspace, t_len: usize, l: usize, store: b
     if l > 1 {
         first[3] = ws.emit[1];
     }
-    let skip = &ws.skip[..l];
+    let skip = &ws.skip[..p];
     for t in 1..t_len {
         let (pi, ci) = if store {
             (t - 1, t)
@@ -212,8 +252,8 @@ fn forward<const FMA: bool>(ws: &mut Workspace, t_len: usize, l: usize, store: b
         } else {
             (&hi[..w], &mut lo[ci * w..ci * w + w])
         };
-        let emit = &ws.emit[t * l..(t + 1) * l];
-        let (p0, p1, p2) = (&prev[..l], &prev[1..l + 1], &prev[2..l + 2]);
+        let emit = &ws.emit[t * w..t * w + p];
+        let (p0, p1, p2) = (&prev[..p], &prev[1..p + 1], &prev[2..p + 2]);
         for ((((c, &e), &k), (&x0, &x1)), &x2) in cur[2..]
             .iter_mut()
             .zip(emit)
@@ -230,7 +270,11 @@ fn forward<const FMA: bool>(ws: &mut Workspace, t_len: usize, l: usize, store: b
     lse3::<FMA>(last[l + 1], last[l], NEG)
 }
 
-/// β, and from α and β the gradient rows `0..t_len`.
+/// β, and from α and β the gradient rows `0..t_len`. The rows hold
+/// `β̃_t(s) = β_t(s) − y_t(l'_s)`, β without its own emission, so that the
+/// posterior `exp(α + β̃ + nll)` never subtracts an infinite `y` from itself
+/// (a class of probability 0 gets γ = 0, where PyTorch's `α + β − y` is
+/// NaN).
 #[inline(always)]
 fn backward<const FMA: bool, A: Float>(
     sample: &Sample<'_, A>,
@@ -240,60 +284,89 @@ fn backward<const FMA: bool, A: Float>(
     nll: f64,
     g: &mut GradOut<'_, A>,
 ) {
-    let w = l + 2;
+    let (p, w) = widths(l);
     let classes = sample.log_probs.ncols();
     ws.beta.clear();
     ws.beta.resize(2 * w, NEG);
     ws.post.clear();
-    ws.post.resize(l, 0.0);
+    ws.post.resize(p, 0.0);
     ws.gamma.clear();
     ws.gamma.resize(classes, 0.0);
-    let last = (t_len - 1) * l;
     {
         let b = &mut ws.beta[((t_len - 1) % 2) * w..];
-        b[l - 1] = ws.emit[last + l - 1];
+        b[l - 1] = 0.0;
         if l > 1 {
-            b[l - 2] = ws.emit[last + l - 2];
+            b[l - 2] = 0.0;
         }
     }
-    let skip = &ws.skip[2..l + 2];
+    let skip = &ws.skip[2..p + 2];
     for t in (0..t_len).rev() {
         let (ci, ni) = (t % 2, (t + 1) % 2);
-        let emit = &ws.emit[t * l..(t + 1) * l];
         if t + 1 < t_len {
+            // β̃_t(s) = lse(y + β̃ at t + 1 for s, s + 1 and (if allowed) s + 2).
             let (lo, hi) = ws.beta.split_at_mut(w);
             let (next, cur) = if ni == 0 { (&*lo, hi) } else { (&*hi, lo) };
-            let (n0, n1, n2) = (&next[..l], &next[1..l + 1], &next[2..l + 2]);
-            for ((((c, &e), &k), (&x0, &x1)), &x2) in cur[..l]
+            let e = &ws.emit[(t + 1) * w..(t + 2) * w];
+            let (n0, n1, n2) = (&next[..p], &next[1..p + 1], &next[2..p + 2]);
+            let (e0, e1, e2) = (&e[..p], &e[1..p + 1], &e[2..p + 2]);
+            for (((c, &k), ((&x0, &x1), &x2)), ((&y0, &y1), &y2)) in cur[..p]
                 .iter_mut()
-                .zip(emit)
                 .zip(skip)
-                .zip(n0.iter().zip(n1))
-                .zip(n2)
+                .zip(n0.iter().zip(n1).zip(n2))
+                .zip(e0.iter().zip(e1).zip(e2))
             {
-                *c = e + lse3::<FMA>(x0, x1, x2 + k);
+                *c = lse3::<FMA>(x0 + y0, x1 + y1, x2 + y2 + k);
             }
         }
-        let beta = &ws.beta[ci * w..ci * w + l];
-        let alpha = &ws.alpha[t * w + 2..t * w + 2 + l];
-        // exp(α + β − y − log p) = exp(α + β − y + nll): a probability.
-        for (((p, &a), &b), &e) in ws.post.iter_mut().zip(alpha).zip(beta).zip(emit) {
-            *p = (a + b - e + nll).exp_k::<FMA>();
+        let beta = &ws.beta[ci * w..ci * w + p];
+        let alpha = &ws.alpha[t * w + 2..t * w + 2 + p];
+        // exp(α + β̃ − log p) = exp(α + β̃ + nll): a probability.
+        for ((q, &a), &b) in ws.post.iter_mut().zip(alpha).zip(beta) {
+            *q = (a + b + nll).exp_k::<FMA>();
         }
         ws.gamma.fill(0.0);
-        for (&k, &p) in ws.ext.iter().zip(&ws.post) {
-            ws.gamma[k] += p;
+        for (&k, &q) in ws.ext.iter().zip(&ws.post) {
+            ws.gamma[k] += q;
         }
-        let scale = g.scale;
-        let gamma = ndarray::ArrayView1::from(&ws.gamma[..]);
-        let row = Zip::from(g.rows.row_mut(t))
-            .and(sample.log_probs.row(t))
-            .and(gamma);
-        match g.form {
-            GradForm::PyTorch => row.for_each(|d, &y, &c| {
-                *d = A::from_f64(scale * (y.to_f64().exp_k::<FMA>() - c));
-            }),
-            GradForm::LogProbs => row.for_each(|d, _, &c| *d = A::from_f64(-scale * c)),
+        write_row::<FMA, A>(
+            g.rows.row_mut(t),
+            sample.log_probs.row(t),
+            &ws.gamma,
+            g.scale,
+            g.form,
+        );
+    }
+}
+
+/// One gradient row from `γ_t`: plain loops over slices (an ndarray `Zip`
+/// would run its closure outside the feature-enabled kernel, where a fused
+/// multiply-add is a library call), indexing for strided rows.
+#[inline(always)]
+fn write_row<const FMA: bool, A: Float>(
+    mut out: ArrayViewMut1<'_, A>,
+    y: ArrayView1<'_, A>,
+    gamma: &[f64],
+    scale: f64,
+    form: GradForm,
+) {
+    match (out.as_slice_mut(), y.as_slice()) {
+        (Some(o), Some(y)) => {
+            for ((d, &y), &c) in o.iter_mut().zip(y).zip(gamma) {
+                *d = entry::<FMA, A>(form, scale, y, c);
+            }
         }
+        _ => {
+            for (k, &c) in gamma.iter().enumerate() {
+                out[k] = entry::<FMA, A>(form, scale, y[k], c);
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn entry<const FMA: bool, A: Float>(form: GradForm, scale: f64, y: A, c: f64) -> A {
+    match form {
+        GradForm::PyTorch => A::from_f64(scale * (y.to_f64().exp_k::<FMA>() - c)),
+        GradForm::LogProbs => A::from_f64(-scale * c),
     }
 }

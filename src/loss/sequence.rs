@@ -201,7 +201,9 @@ impl CtcLayout for Ix2 {
 /// error (PyTorch computes a meaningless value), and so is an input length
 /// of 0 with PyTorch's garbage result: here it is a loss of 0 for an empty
 /// target and `+∞` otherwise; a mean over no samples is an error, not NaN;
-/// `BatchMean` is extra.
+/// a log-probability of `−∞` (a class of probability 0 inside a sample's
+/// frames) gets its limit as gradient, `0` with the default form, where
+/// PyTorch's is NaN; `BatchMean` is extra.
 ///
 /// # Examples
 ///

@@ -537,6 +537,47 @@ fn saturated_frames_stay_finite() {
     }
 }
 
+#[test]
+fn zero_probabilities_get_the_limit_not_nan() {
+    // Classes of probability 0 (y = −∞), in the target and outside it: the
+    // loss and gradient are those of a tiny probability (e^−10⁴ is 0 in
+    // f64), where PyTorch's gradient is NaN.
+    let (t, c) = (7, 4);
+    let z = Array3::from_shape_fn((t, 1, c), |(i, _, k)| ((i * 7 + k * 3) % 5) as f64 * 0.4);
+    let z = log_softmax(&z.into_dyn())
+        .into_dimensionality::<Ix3>()
+        .unwrap();
+    let target = [1_usize, 2, 1];
+    for form in [CtcGradient::PyTorch, CtcGradient::LogProbs] {
+        let ctc = Ctc::new().reduction(Reduction::Sum).gradient(form);
+        let (mut zero, mut tiny) = (z.clone(), z.clone());
+        for (i, k) in [(0, 3), (1, 3), (2, 1), (4, 3), (5, 2), (6, 0)] {
+            zero[[i, 0, k]] = f64::NEG_INFINITY;
+            tiny[[i, 0, k]] = -1e4;
+        }
+        let (v0, g0) = ctc.forward_grad(&zero, &target[..], &[t], &[3]).unwrap();
+        let (v1, g1) = ctc.forward_grad(&tiny, &target[..], &[t], &[3]).unwrap();
+        assert!(
+            v0.is_finite() && (v0 - v1).abs() <= 1e-13 * v1.abs(),
+            "{v0} {v1}"
+        );
+        for (a, b) in g0.iter().zip(&g1) {
+            assert!(a.is_finite() && (a - b).abs() <= 1e-13, "{a} {b}");
+        }
+        // The blank at the last frame is impossible, so the last label is
+        // emitted there for sure: γ = 1.
+        assert!((g0[[6, 0, 1]] - (form_p(form, z[[6, 0, 1]]) - 1.0)).abs() < 1e-12);
+    }
+}
+
+/// `exp(y)` in PyTorch's form, 0 in the exact one.
+fn form_p(form: CtcGradient, y: f64) -> f64 {
+    match form {
+        CtcGradient::PyTorch => y.exp(),
+        CtcGradient::LogProbs => 0.0,
+    }
+}
+
 // ---------------------------------------------------------------------------
 // errors
 // ---------------------------------------------------------------------------
