@@ -95,15 +95,17 @@ pub(crate) const SQRT_HALF_BITS_F32: i32 = 0x3f35_04f3;
 /// ln(1 + f) = f − (f²/2 − s·(f²/2 + R)), s = f/(2 + f), R = Σ 2s^{2j}/(2j+1)
 /// (j ≥ 1, to s²², below 1e-18 relative). The leading term `f` is exact, so
 /// results near 0 keep their relative accuracy. (`f32` uses a division-free
-/// polynomial in `f`, [`LN_P`]; in `f64` one would need degree ~20.)
+/// polynomial in `f`, [`LN_P`]; in `f64` one would need degree ~20.) With
+/// `FMA` the series takes fused multiply-adds: half the instructions of the
+/// logarithm's longest part.
 #[inline(always)]
-fn ln1p_core_f64(f: f64, k: f64) -> f64 {
+fn ln1p_core_f64<const FMA: bool>(f: f64, k: f64) -> f64 {
     let (ln2_hi, ln2_lo) = LN2_F64;
     let s = f / (2.0 + f);
     let z = s * s;
     let mut big_r = 2.0 / 23.0;
     for j in (1..11).rev() {
-        big_r = big_r * z + 2.0 / (2 * j + 1) as f64;
+        big_r = madd::<FMA, _>(big_r, z, 2.0 / (2 * j + 1) as f64);
     }
     let big_r = z * big_r;
     let hfsq = 0.5 * f * f;
@@ -299,7 +301,7 @@ impl FloatKernels for f64 {
     }
     #[inline(always)]
     fn ln_reduced<const FMA: bool, const SHORT: bool>(e: f64, f: f64) -> f64 {
-        ln1p_core_f64(f, e)
+        ln1p_core_f64::<FMA>(f, e)
     }
     #[inline(always)]
     fn ln_1p_unit<const FMA: bool>(self) -> f64 {
@@ -307,7 +309,7 @@ impl FloatKernels for f64 {
         // x ≥ ½, so (1 + x)/2 − 1 = (x − 1)/2 is too.
         let big = self > std::f64::consts::SQRT_2 - 1.0;
         let f = if big { (self - 1.0) * 0.5 } else { self };
-        ln1p_core_f64(f, if big { 1.0 } else { 0.0 })
+        ln1p_core_f64::<FMA>(f, if big { 1.0 } else { 0.0 })
     }
     #[inline(always)]
     fn pick<'a>(_: &'a [f32], f64s: &'a [f64]) -> &'a [f64] {

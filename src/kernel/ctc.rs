@@ -217,7 +217,9 @@ fn lse3<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
     // All −∞: shift by 0, so the sum is 0 and its logarithm −∞.
     let shift = if m == NEG { 0.0 } else { m };
     let one = if m == NEG { 0.0 } else { 1.0 };
-    let sum = one + (mid - shift).exp_nonpos::<FMA>() + (lo - shift).exp_nonpos::<FMA>();
+    // Terms below f64's smallest normal number change no sum of 1 and more;
+    // flushing them keeps subnormals (microcode assists on some CPUs) out.
+    let sum = one + (mid - shift).exp_nonpos_ftz::<FMA>() + (lo - shift).exp_nonpos_ftz::<FMA>();
     let r = shift + sum.ln_k::<FMA>();
     // min and max drop a NaN operand: put it back.
     if a.is_nan() || b.is_nan() || c.is_nan() {
@@ -320,9 +322,12 @@ fn backward<const FMA: bool, A: Float>(
         }
         let beta = &ws.beta[ci * w..ci * w + p];
         let alpha = &ws.alpha[t * w + 2..t * w + 2 + p];
-        // exp(α + β̃ − log p) = exp(α + β̃ + nll): a probability.
+        // exp(α + β̃ − log p) = exp(α + β̃ + nll): a probability, so its
+        // exponent is at most 0 but for rounding. Below 2.2·10⁻³⁰⁸ it is
+        // flushed to 0 (no subnormals, which cost microcode assists on some
+        // CPUs; γ is a sum of such terms and at most 1).
         for ((q, &a), &b) in ws.post.iter_mut().zip(alpha).zip(beta) {
-            *q = (a + b + nll).exp_k::<FMA>();
+            *q = min(a + b + nll, 0.0).exp_nonpos_ftz::<FMA>();
         }
         ws.gamma.fill(0.0);
         for (&k, &q) in ws.ext.iter().zip(&ws.post) {
