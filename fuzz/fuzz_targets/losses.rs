@@ -52,7 +52,7 @@ fuzz_target!(|data: &[u8]| {
     let r = [Reduction::Mean, Reduction::Sum, Reduction::BatchMean][input.below(3)];
     let k = input.f64();
     let n = CATALOGUE.len();
-    match input.below(n + 4) {
+    match input.below(n + 5) {
         i if i < n => {
             // A catalogue loss, with drawn settings or its knob at `k`.
             let entry = &CATALOGUE[i];
@@ -103,6 +103,45 @@ fuzz_target!(|data: &[u8]| {
                 .full(input.bool())
                 .reduction(r)
                 .forward_grad(&p, &t, &w);
+        }
+        i if i == n + 3 => {
+            // CTC: any (T, N, C), lengths up to one past the array, classes up
+            // to one past C, padded or concatenated, either layout.
+            let (t_len, batch, classes) = (input.below(6), input.below(4), input.below(5));
+            let lp = input.array(&[t_len, batch, classes]);
+            let lp = lp.into_dimensionality::<ndarray::Ix3>().unwrap();
+            let il: Vec<usize> = (0..batch + input.below(2))
+                .map(|_| input.below(t_len + 2))
+                .collect();
+            let width = input.below(4);
+            let tl: Vec<usize> = (0..batch).map(|_| input.below(width + 2)).collect();
+            let ctc = Ctc::new()
+                .blank(input.below(classes + 1))
+                .zero_infinity(input.bool())
+                .gradient([CtcGradient::PyTorch, CtcGradient::LogProbs][input.below(2)])
+                .reduction(r);
+            let mut g = ndarray::Array3::zeros(lp.raw_dim());
+            if input.bool() {
+                let padded = input
+                    .indices(&[batch, width], classes + 1)
+                    .into_dimensionality::<ndarray::Ix2>()
+                    .unwrap();
+                let _ = ctc.forward_grad_into(&lp, &padded, &il, &tl, &mut g);
+                let _ = ctc.unreduced(&lp, &padded, &il, &tl);
+            } else {
+                let total = tl.iter().sum::<usize>() + input.below(2);
+                let flat = input
+                    .indices(&[total], classes + 1)
+                    .into_dimensionality::<ndarray::Ix1>()
+                    .unwrap();
+                let _ = ctc.forward_grad_into(&lp, &flat, &il, &tl, &mut g);
+                if batch > 0 {
+                    // Unbatched (T, C): one length each, or the drawn ones.
+                    let one = lp.index_axis(ndarray::Axis(1), 0);
+                    let k = il.len().min(1 + input.below(2));
+                    let _ = ctc.forward(&one, &flat, &il[..k], &tl[..1]);
+                }
+            }
         }
         i if i == n + 2 => {
             use ndloss::metrics;
