@@ -109,6 +109,9 @@ pub mod prelude {
         Nll, PoissonNll, Quantile, Reduction, SigmoidFocal, SmoothL1, SoftMargin, SquaredHinge,
         WeightedLoss,
     };
+    pub use crate::loss::{
+        CategoricalFocal, CategoricalHinge, CosineSimilarity, GeneralizedCrossEntropy,
+    };
     pub use crate::loss::{CosineEmbedding, GaussianNll, MarginRanking, MultiLoss, TripletMargin};
     pub use crate::loss::{Ctc, CtcGradient, CtcTargets};
     pub use crate::metrics::{Average, Normalize, PrfOptions, Prfs, ZeroDivision};

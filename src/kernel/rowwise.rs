@@ -160,7 +160,7 @@ pub(crate) fn class_axis(ndim: usize) -> Axis {
 }
 
 /// `lane` as a slice: borrowed if contiguous, else copied into `scratch`.
-fn lane_slice<'a, A: Copy>(
+pub(crate) fn lane_slice<'a, A: Copy>(
     lane: &'a ndarray::ArrayView1<'_, A>,
     scratch: &'a mut Vec<A>,
 ) -> &'a [A] {

@@ -703,3 +703,129 @@ getters!(TripletMargin = "ndloss::loss::TripletMargin::new()" {
     get_eps => eps(1e-8): f64 = 1e-8,
     get_swap => swap(true): bool = true,
 });
+
+/// Keras' cosine similarity loss: minus the cosine of the angle between the
+/// prediction and the target, over each lane of the last axis.
+///
+/// ```text
+/// x̂ = x·min(1/‖x‖, 1/ε),   t̂ = t·min(1/‖t‖, 1/ε),   ℓ = −Σₖ x̂ₖ·t̂ₖ
+/// ∂ℓ/∂xₖ = −min(1/‖t‖, 1/ε)·(tₖ/‖x‖ − (t·x)·xₖ/‖x‖³)   where ‖x‖ > ε
+/// ∂ℓ/∂xₖ = −min(1/‖t‖, 1/ε)·tₖ/ε                       where ‖x‖ ≤ ε
+/// ```
+///
+/// `ℓ ∈ [−1, 1]`: −1 when the two point the same way. A lane of norm at most
+/// `ε` is divided by `ε` instead (Keras' `normalize`), so a zero lane gives 0
+/// and a finite gradient. One value per lane unreduced. The target is not
+/// differentiated.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `eps` | 1e-7 (Keras' `epsilon()`) | finite, > 0 |
+/// | `reduction` | `Mean` | `Mean` (over lanes), `Sum`, `BatchMean` (over the first axis) |
+///
+/// Keras: `keras.losses.CosineSimilarity()` (`axis=-1`; its
+/// `'sum_over_batch_size'` is `Mean`). PyTorch has the similarity
+/// (`F.cosine_similarity`, which clamps each norm at its `eps` = 1e-8 as
+/// this does) but not the loss; [`CosineEmbedding`] is PyTorch's loss with
+/// ±1 labels.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let (x, t) = (array![[3.0_f64, 4.0], [1.0, 0.0]], array![[3.0, 4.0], [0.0, 2.0]]);
+/// let l = CosineSimilarity::new();
+/// assert_eq!(l.unreduced(&x, &t)?, array![-1.0, 0.0]);
+/// // Moving x along itself changes nothing: the gradient is orthogonal to x.
+/// let g = l.grad(&x, &t)?;
+/// assert!((g[[0, 0]] * 3.0 + g[[0, 1]] * 4.0).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for
+/// an `eps` that is not finite and positive;
+/// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) for a target or a
+/// gradient buffer not shaped like the prediction, and for a 0-d prediction
+/// or an empty last axis; [`Error::EmptyReduction`](crate::Error::EmptyReduction)
+/// for a mean over no lanes. On error nothing is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CosineSimilarity {
+    eps: f64,
+    reduction: Reduction,
+}
+
+impl Default for CosineSimilarity {
+    fn default() -> Self {
+        Self {
+            eps: 1e-7,
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl CosineSimilarity {
+    /// Keras' defaults: `eps = 1e-7`, mean over lanes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The smallest norm a lane is divided by (default 1e-7).
+    #[must_use]
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+}
+
+impl crate::loss::lanes::Lanewise for CosineSimilarity {
+    type Math<'a, A: Float> = CosineSimilarityMath;
+    fn math<A: Float>(&self, _: Option<usize>) -> Result<CosineSimilarityMath> {
+        let eps = check_hyper(
+            "eps",
+            self.eps,
+            self.eps.is_finite() && self.eps > 0.0,
+            "a finite value > 0",
+        )?;
+        Ok(CosineSimilarityMath { inv_eps: 1.0 / eps })
+    }
+    fn lane_reduction(&self) -> Reduction {
+        self.reduction
+    }
+}
+crate::loss::lanes::lanewise_loss!(CosineSimilarity);
+
+#[derive(Clone, Copy)]
+pub(crate) struct CosineSimilarityMath {
+    inv_eps: f64,
+}
+
+impl<A: Float> crate::loss::lanes::LaneMath<A> for CosineSimilarityMath {
+    fn lane(&self, x: &[A], t: &[A], g: Option<&mut [A]>, scale: A) -> A {
+        use crate::loss::lanes::dot;
+        let (d, sx, st) = (dot(x, t), dot(x, x), dot(t, t));
+        // 1/‖·‖ capped at 1/ε (a zero lane's 1/0 = ∞ included).
+        let inv = |s: f64| (1.0 / s.sqrt()).min(self.inv_eps);
+        let (ix, it) = (inv(sx), inv(st));
+        if let Some(g) = g {
+            let c = -scale.to_f64() * it * ix;
+            if 1.0 / sx.sqrt() < self.inv_eps {
+                // Not capped: the projection of t̂ orthogonal to x̂, over ‖x‖.
+                let k = d * ix * ix;
+                for ((o, &xk), &tk) in g.iter_mut().zip(x).zip(t) {
+                    *o = A::from_f64(c * (tk.to_f64() - k * xk.to_f64()));
+                }
+            } else {
+                for (o, &tk) in g.iter_mut().zip(t) {
+                    *o = A::from_f64(c * tk.to_f64());
+                }
+            }
+        }
+        A::from_f64(-d * it * ix)
+    }
+}
+
+getters!(CosineSimilarity = "ndloss::loss::CosineSimilarity::new()" { get_eps => eps(1e-8): f64 = 1e-8 });

@@ -322,3 +322,108 @@ impl<A: Float> PointMath<A> for HingeEmbeddingMath<A> {
 }
 
 getters!(HingeEmbedding = "ndloss::loss::HingeEmbedding::new()" { get_margin => margin(2.0): f64 = 2.0 });
+
+/// Keras' categorical hinge: the margin between the target's score and the
+/// best other one, over each lane of the last axis.
+///
+/// ```text
+/// pos = Σₖ tₖ·xₖ,   neg = maxₖ (1 − tₖ)·xₖ,   ℓ = max(0, neg − pos + 1)
+/// ∂ℓ/∂xₖ = (1 − tₖ)·[k attains neg]/m − tₖ   where neg − pos + 1 > 0, else 0
+/// ```
+///
+/// with `m` the number of entries that attain the maximum (ties share its
+/// gradient, as JAX's `max`). With one-hot targets, `pos` is the true
+/// class' score and `neg` the best wrong one (Crammer–Singer's multiclass
+/// hinge). The targets may be any values; at the kink `neg − pos + 1 = 0`
+/// the gradient is 0, as [`Hinge`]'s. One value per lane unreduced.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `reduction` | `Mean` | `Mean` (over lanes), `Sum`, `BatchMean` (over the first axis) |
+///
+/// Keras: `keras.losses.CategoricalHinge()` (its `'sum_over_batch_size'`
+/// is `Mean`); always on the last axis. Not in PyTorch.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// // The true class scores 2, the best other 1.5: a margin of 0.5 short of 1.
+/// let (x, t) = (array![[2.0_f64, 1.5, -1.0]], array![[1.0, 0.0, 0.0]]);
+/// let (v, g) = CategoricalHinge::new().forward_grad(&x, &t)?;
+/// assert_eq!(v, 0.5);
+/// assert_eq!(g, array![[-1.0, 1.0, 0.0]]);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) for a target or a
+/// gradient buffer not shaped like the prediction, and for a 0-d prediction
+/// or an empty last axis; [`Error::EmptyReduction`](crate::Error::EmptyReduction)
+/// for a mean over no lanes. On error nothing is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CategoricalHinge {
+    reduction: Reduction,
+}
+
+impl CategoricalHinge {
+    /// Keras' categorical hinge with the mean over lanes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl crate::loss::lanes::Lanewise for CategoricalHinge {
+    type Math<'a, A: Float> = CategoricalHingeMath;
+    fn math<A: Float>(&self, _: Option<usize>) -> Result<CategoricalHingeMath> {
+        Ok(CategoricalHingeMath)
+    }
+    fn lane_reduction(&self) -> Reduction {
+        self.reduction
+    }
+}
+crate::loss::lanes::lanewise_loss!(CategoricalHinge);
+
+#[derive(Clone, Copy)]
+pub(crate) struct CategoricalHingeMath;
+
+impl<A: Float> crate::loss::lanes::LaneMath<A> for CategoricalHingeMath {
+    fn lane(&self, x: &[A], t: &[A], g: Option<&mut [A]>, scale: A) -> A {
+        let pos = crate::loss::lanes::dot(x, t);
+        // The maximum of (1 − t)·x and how many entries attain it; a NaN
+        // makes `pos` NaN, so the result is NaN whatever `neg` is.
+        let (mut neg, mut ties) = (f64::NEG_INFINITY, 0_usize);
+        for (&xk, &tk) in x.iter().zip(t) {
+            let v = (1.0 - tk.to_f64()) * xk.to_f64();
+            if v > neg {
+                (neg, ties) = (v, 1);
+            } else if v == neg {
+                ties += 1;
+            }
+        }
+        let m = neg - pos + 1.0;
+        if let Some(g) = g {
+            if m > 0.0 {
+                let share = scale.to_f64() / ties as f64;
+                for ((d, &xk), &tk) in g.iter_mut().zip(x).zip(t) {
+                    let tk = tk.to_f64();
+                    let top = (1.0 - tk) * xk.to_f64() == neg;
+                    *d = A::from_f64(
+                        if top { (1.0 - tk) * share } else { 0.0 } - tk * scale.to_f64(),
+                    );
+                }
+            } else {
+                let fill = if m.is_nan() { A::nan() } else { A::zero() };
+                g.fill(fill);
+            }
+        }
+        if m > 0.0 || m.is_nan() {
+            A::from_f64(m)
+        } else {
+            A::zero()
+        }
+    }
+}

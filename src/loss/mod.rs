@@ -4,12 +4,12 @@
 //! | --- | --- |
 //! | [`regression`] | [`Mse`], [`Mae`], [`Huber`], [`SmoothL1`], [`LogCosh`], [`Msle`], [`Mape`], [`Quantile`] |
 //! | [`binary`] | [`Bce`], [`BceWithLogits`], [`SigmoidFocal`], [`BinaryFocal`] (element-wise, targets in [0, 1]) |
-//! | [`classification`] | [`CrossEntropy`] (logits or probabilities, any number of spatial axes), [`Nll`], [`MultiMargin`] (over a class axis) |
-//! | [`margin`] | [`Hinge`], [`SquaredHinge`], [`SoftMargin`], [`HingeEmbedding`] (scores with ±1 labels) |
+//! | [`classification`] | [`CrossEntropy`] (logits or probabilities, any number of spatial axes), [`Nll`], [`MultiMargin`] (over a class axis); Keras' [`CategoricalFocal`], [`GeneralizedCrossEntropy`] (over the last axis) |
+//! | [`margin`] | [`Hinge`], [`SquaredHinge`], [`SoftMargin`], [`HingeEmbedding`] (scores with ±1 labels), [`CategoricalHinge`] (per lane) |
 //! | [`probabilistic`] | [`PoissonNll`], [`GaussianNll`], [`KlDiv`] |
 //! | [`boxes`] | [`IouLoss`], [`GiouLoss`], [`DiouLoss`], [`CiouLoss`] |
 //! | [`ranking`] | [`MarginRanking`] |
-//! | [`contrastive`] | [`CosineEmbedding`], [`TripletMargin`] |
+//! | [`contrastive`] | [`CosineEmbedding`], [`TripletMargin`], [`CosineSimilarity`] (per lane) |
 //! | [`sequence`] | [`Ctc`] (log-probabilities over frames against unaligned targets) |
 //!
 //! [`MarginRanking`], [`GaussianNll`], [`CosineEmbedding`] and
@@ -27,6 +27,7 @@ pub mod binary;
 pub mod boxes;
 pub mod classification;
 pub mod contrastive;
+pub(crate) mod lanes;
 pub mod margin;
 mod multi;
 pub use multi::MultiLoss;
@@ -38,9 +39,11 @@ pub mod sequence;
 
 pub use binary::{Bce, BceWithLogits, BinaryFocal, SigmoidFocal};
 pub use boxes::{CiouLoss, DiouLoss, GiouLoss, IouLoss};
-pub use classification::{CrossEntropy, MultiMargin, Nll};
-pub use contrastive::{CosineEmbedding, TripletMargin};
-pub use margin::{Hinge, HingeEmbedding, SoftMargin, SquaredHinge};
+pub use classification::{
+    CategoricalFocal, CrossEntropy, GeneralizedCrossEntropy, MultiMargin, Nll,
+};
+pub use contrastive::{CosineEmbedding, CosineSimilarity, TripletMargin};
+pub use margin::{CategoricalHinge, Hinge, HingeEmbedding, SoftMargin, SquaredHinge};
 pub use probabilistic::{GaussianNll, KlDiv, PoissonNll};
 pub use ranking::MarginRanking;
 pub use regression::{Huber, LogCosh, Mae, Mape, Mse, Msle, Quantile, SmoothL1};

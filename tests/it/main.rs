@@ -17,6 +17,7 @@ mod ctc;
 mod definitions;
 mod errors;
 mod gradcheck;
+mod lanes;
 mod large;
 mod no_alloc;
 mod optim_convergence;

@@ -2,7 +2,8 @@
 //! re-derived in the generator): `tests/data/losses_catalogue.json`, every
 //! option, reductions none/mean/sum/batchmean, f32 and f64. Every entry of
 //! `catalogue::CATALOGUE` must have its cases here, and the class-axis losses
-//! too. (Box and multi-input losses have their own suites.)
+//! too, and Keras' lane losses (`tests/data/losses_keras.json`). (Box and
+//! multi-input losses have their own suites.)
 
 use crate::catalogue::{Entry, Options, Pick, CATALOGUE};
 use crate::common::{
@@ -244,6 +245,29 @@ fn run<A: Pick>(worst: &Worst, case: &Value, rtol: f64) -> bool {
                 c.indices(ce, red!(CrossEntropy));
             }
         }
+        // Keras' lane losses (`scripts/gen_reference_keras.py`).
+        "categorical_hinge" => c.dense(CategoricalHinge::new(), red!(CategoricalHinge)),
+        "cosine_similarity" => c.dense(
+            CosineSimilarity::new().eps(opt(case, "eps").unwrap()),
+            red!(CosineSimilarity),
+        ),
+        "categorical_focal" | "categorical_focal_logits" => {
+            let mut l = CategoricalFocal::new()
+                .gamma(opt(case, "gamma").unwrap())
+                .label_smoothing(opt(case, "label_smoothing").unwrap())
+                .from_logits(loss == "categorical_focal_logits");
+            l = match &case["options"]["alpha"] {
+                Value::Array(a) => {
+                    l.alpha_per_class(&a.iter().map(num).collect::<ndarray::Array1<f64>>())
+                }
+                a => l.alpha(num(a)),
+            };
+            c.dense(l, red!(CategoricalFocal));
+        }
+        "generalized_ce" => c.indices(
+            GeneralizedCrossEntropy::new().q(opt(case, "q").unwrap()),
+            red!(GeneralizedCrossEntropy),
+        ),
         _ => return false,
     }
     true
@@ -274,6 +298,11 @@ fn the_catalogue_matches_its_references() {
         "multi_margin",
         "cross_entropy_nd",
         "cross_entropy_keras_probs",
+        "categorical_hinge",
+        "cosine_similarity",
+        "categorical_focal",
+        "categorical_focal_logits",
+        "generalized_ce",
     ]);
     for loss in expected {
         assert!(

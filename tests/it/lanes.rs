@@ -1,0 +1,433 @@
+//! Keras' lane losses (`CategoricalHinge`, `CosineSimilarity`,
+//! `CategoricalFocal`, `GeneralizedCrossEntropy`): gradients against central
+//! finite differences, the same values in every memory layout, agreement
+//! with `CrossEntropy` where the formulas meet, by-hand values at the
+//! kinks and caps, every error with nothing written, and no panic on
+//! arbitrary input. Their parity with Keras is in `parity_catalogue`.
+
+use crate::common::strategies::reductions;
+use crate::common::{finite_diff, grad_matches};
+use ndarray::{array, Array1, ArrayD, Axis, IxDyn, ShapeBuilder};
+use ndloss::prelude::*;
+use proptest::prelude::*;
+
+/// A shape of 1 to 3 axes whose last has 2 to 6 entries.
+fn lane_shape() -> impl Strategy<Value = Vec<usize>> {
+    (prop::collection::vec(1usize..4, 0..3), 2usize..7).prop_map(|(mut s, c)| {
+        s.push(c);
+        s
+    })
+}
+
+fn filled(shape: &[usize], seed: u64, lo: f64, hi: f64) -> ArrayD<f64> {
+    let mut state = seed | 1;
+    ArrayD::from_shape_fn(IxDyn(shape), |_| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        lo + (hi - lo) * ((state >> 11) as f64 / (1u64 << 53) as f64)
+    })
+}
+
+/// Gradient of a dense-target lane loss against finite differences.
+fn check<L: Loss<f64, IxDyn, Unreduced = IxDyn>>(
+    loss: &L,
+    p: &ArrayD<f64>,
+    t: &ArrayD<f64>,
+) -> Result<(), TestCaseError> {
+    let (_, g) = loss.forward_grad(p, t).unwrap();
+    grad_matches(&g, &finite_diff(p, |x| loss.forward(x, t).unwrap()))
+}
+
+/// Whether every lane of the categorical hinge is 1e-3 away from its kinks
+/// (the hinge at 0 and a tie for the maximum).
+fn hinge_smooth(p: &ArrayD<f64>, t: &ArrayD<f64>) -> bool {
+    let ax = Axis(p.ndim() - 1);
+    p.lanes(ax).into_iter().zip(t.lanes(ax)).all(|(x, t)| {
+        let mut v: Vec<f64> = x.iter().zip(&t).map(|(x, t)| (1.0 - t) * x).collect();
+        let pos: f64 = x.iter().zip(&t).map(|(x, t)| t * x).sum();
+        v.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        (v[0] - pos + 1.0).abs() > 1e-3 && v[0] - v[1] > 1e-3
+    })
+}
+
+proptest! {
+    #[test]
+    fn categorical_hinge_gradient(s in lane_shape(), r in reductions(), seed in any::<u64>(), one_hot in any::<bool>()) {
+        let p = filled(&s, seed, -3.0, 3.0);
+        let mut t = filled(&s, seed ^ 0xA5, 0.0, 1.0);
+        if one_hot {
+            let c = *s.last().unwrap();
+            for (i, mut lane) in t.lanes_mut(Axis(s.len() - 1)).into_iter().enumerate() {
+                lane.iter_mut().enumerate().for_each(|(k, v)| *v = f64::from(u8::from(k == (i * 7 + seed as usize) % c)));
+            }
+        }
+        prop_assume!(hinge_smooth(&p, &t));
+        check(&CategoricalHinge::new().reduction(r), &p, &t)?;
+    }
+
+    #[test]
+    fn cosine_similarity_gradient(s in lane_shape(), r in reductions(), seed in any::<u64>(), scale in prop_oneof![Just(1.0), Just(0.05), Just(1e3)]) {
+        let p = filled(&s, seed, -2.0, 2.0) * scale;
+        let t = filled(&s, seed ^ 0xC0, -2.0, 2.0);
+        let ax = Axis(s.len() - 1);
+        prop_assume!(p.lanes(ax).into_iter().all(|x| x.dot(&x).sqrt() > 1e-2 * scale));
+        check(&CosineSimilarity::new().reduction(r), &p, &t)?;
+    }
+
+    #[test]
+    fn categorical_focal_gradient(
+        s in lane_shape(),
+        r in reductions(),
+        seed in any::<u64>(),
+        gamma in prop_oneof![Just(0.0), Just(1.0), Just(2.0), 0.0f64..4.0],
+        alpha in 0.0f64..2.0,
+        per_class in any::<bool>(),
+        smoothing in prop_oneof![Just(0.0), 0.0f64..1.0],
+        logits in any::<bool>(),
+    ) {
+        let c = *s.last().unwrap();
+        let p = if logits { filled(&s, seed, -5.0, 5.0) } else { filled(&s, seed, 0.05, 2.0) };
+        let t = filled(&s, seed ^ 0xF0, 0.0, 1.0);
+        let mut l = CategoricalFocal::new()
+            .alpha(alpha)
+            .gamma(gamma)
+            .label_smoothing(smoothing)
+            .from_logits(logits)
+            .reduction(r);
+        if per_class {
+            l = l.alpha_per_class(&Array1::from_shape_fn(c, |k| 0.1 + k as f64 * 0.3));
+        }
+        check(&l, &p, &t)?;
+    }
+
+    #[test]
+    fn generalized_ce_gradient(s in lane_shape(), r in reductions(), seed in any::<u64>(), q in 0.05f64..0.95) {
+        let z = filled(&s, seed, -2.0, 2.0);
+        let ax = Axis(s.len() - 1);
+        let p = &z.mapv(f64::exp) / &z.mapv(f64::exp).sum_axis(ax).insert_axis(ax);
+        let c = *s.last().unwrap();
+        let y = ArrayD::from_shape_fn(IxDyn(&s[..s.len() - 1]), |i| {
+            (ndarray::Dimension::slice(&i).iter().sum::<usize>() + seed as usize) % c
+        });
+        let l = GeneralizedCrossEntropy::new().q(q).reduction(r);
+        let (_, g) = l.forward_grad(&p, &y).unwrap();
+        grad_matches(&g, &finite_diff(&p, |x| l.forward(x, &y).unwrap()))?;
+    }
+}
+
+/// The four losses on one input, as (value, gradient, unreduced).
+fn all_four(
+    p: &ndarray::ArrayViewD<'_, f64>,
+    t: &ndarray::ArrayViewD<'_, f64>,
+) -> Vec<(f64, ArrayD<f64>, ArrayD<f64>)> {
+    let y = t.map_axis(Axis(t.ndim() - 1), |lane| {
+        lane.iter()
+            .enumerate()
+            .fold((0, f64::MIN), |b, (k, &v)| if v > b.1 { (k, v) } else { b })
+            .0
+    });
+    let probs = p.mapv(|v| 0.05 + v.abs().min(0.9));
+    let focal = CategoricalFocal::new().gamma(1.5).label_smoothing(0.1);
+    let mut out = Vec::new();
+    let mut push = |v: f64, g: ArrayD<f64>, u: ArrayD<f64>| out.push((v, g, u));
+    let (v, g) = CategoricalHinge::new().forward_grad(p, t).unwrap();
+    push(v, g, CategoricalHinge::new().unreduced(p, t).unwrap());
+    let (v, g) = CosineSimilarity::new().forward_grad(p, t).unwrap();
+    push(v, g, CosineSimilarity::new().unreduced(p, t).unwrap());
+    let (v, g) = focal.clone().from_logits(true).forward_grad(p, t).unwrap();
+    push(
+        v,
+        g,
+        focal.clone().from_logits(true).unreduced(p, t).unwrap(),
+    );
+    let (v, g) = focal.forward_grad(&probs, t).unwrap();
+    push(v, g, focal.unreduced(&probs, t).unwrap());
+    let (v, g) = GeneralizedCrossEntropy::new()
+        .forward_grad(&probs, &y)
+        .unwrap();
+    push(
+        v,
+        g,
+        GeneralizedCrossEntropy::new()
+            .unreduced(&probs, &y)
+            .unwrap(),
+    );
+    out
+}
+
+#[test]
+fn every_layout_gives_the_same_lanes() {
+    let s = [3, 4, 5];
+    let p = filled(&s, 11, -2.0, 2.0);
+    let t = filled(&s, 12, 0.0, 1.0);
+    let reference = all_four(&p.view(), &t.view());
+    // Column-major copies, and strided views (every other entry of a larger
+    // array, the last axis included).
+    let mut pf = ArrayD::zeros(IxDyn(&s).f());
+    pf.assign(&p);
+    let mut tf = ArrayD::zeros(IxDyn(&s).f());
+    tf.assign(&t);
+    let mut pb = ArrayD::zeros(IxDyn(&[3, 4, 10]));
+    pb.slice_each_axis_mut(|a| {
+        ndarray::Slice::new(0, None, if a.axis.index() == 2 { 2 } else { 1 })
+    })
+    .assign(&p);
+    let mut tb = ArrayD::zeros(IxDyn(&[3, 4, 10]));
+    tb.slice_each_axis_mut(|a| {
+        ndarray::Slice::new(0, None, if a.axis.index() == 2 { 2 } else { 1 })
+    })
+    .assign(&t);
+    let ps = pb
+        .slice_each_axis(|a| ndarray::Slice::new(0, None, if a.axis.index() == 2 { 2 } else { 1 }));
+    let ts = tb
+        .slice_each_axis(|a| ndarray::Slice::new(0, None, if a.axis.index() == 2 { 2 } else { 1 }));
+    for (p, t) in [(pf.view(), tf.view()), (ps, ts)] {
+        for ((v, g, u), (rv, rg, ru)) in all_four(&p, &t).into_iter().zip(&reference) {
+            // The lanes are summed in the layout's memory order: the total
+            // may differ in its last bits, every lane's value may not.
+            assert!((v - rv).abs() <= 4.0 * f64::EPSILON * rv.abs(), "{v} {rv}");
+            assert_eq!(&g, rg);
+            assert_eq!(&u, ru);
+        }
+    }
+    assert_eq!(reference[0].2.shape(), &[3, 4]);
+}
+
+#[test]
+fn focal_without_focus_is_kerass_cross_entropy() {
+    // γ = 0, α = 1: Keras' clipped categorical cross-entropy, which is
+    // `CrossEntropy::from_probs` (probabilities) and, without clipping, the
+    // softmax cross-entropy (logits), label smoothing included.
+    let x = filled(&[6, 5], 3, 0.05, 2.0);
+    let t = filled(&[6, 5], 4, 0.0, 1.0);
+    for s in [0.0, 0.2] {
+        let focal = CategoricalFocal::new()
+            .alpha(1.0)
+            .gamma(0.0)
+            .label_smoothing(s);
+        let ce = CrossEntropy::new().label_smoothing(s);
+        for logits in [false, true] {
+            let (v, g) = focal
+                .clone()
+                .from_logits(logits)
+                .forward_grad(&x, &t)
+                .unwrap();
+            let (cv, cg) = ce.clone().from_probs(!logits).forward_grad(&x, &t).unwrap();
+            assert!((v - cv).abs() < 1e-14 * cv.abs(), "{v} {cv}");
+            for (a, b) in g.iter().zip(&cg) {
+                assert!((a - b).abs() < 1e-14, "{a} {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn kinks_ties_and_caps_by_hand() {
+    // Hinge: two wrong classes tie for the maximum and share its gradient.
+    let (x, t) = (array![[1.0_f64, 3.0, 3.0]], array![[1.0, 0.0, 0.0]]);
+    let (v, g) = CategoricalHinge::new().forward_grad(&x, &t).unwrap();
+    assert_eq!((v, g), (3.0, array![[-1.0, 0.5, 0.5]]));
+    // At the kink (margin exactly 1) the loss and gradient are 0.
+    let x = array![[2.0_f64, 1.0]];
+    let (v, g) = CategoricalHinge::new()
+        .forward_grad(&x, &array![[1.0, 0.0]])
+        .unwrap();
+    assert_eq!((v, g), (0.0, array![[0.0, 0.0]]));
+    // Cosine: a zero prediction is divided by ε, so the loss is 0 and the
+    // gradient −t̂/ε; a zero target gives 0 and a zero gradient.
+    let (x, t) = (
+        array![[0.0_f64, 0.0], [1.0, 1.0]],
+        array![[3.0, 4.0], [0.0, 0.0]],
+    );
+    let l = CosineSimilarity::new().reduction(Reduction::Sum);
+    let (v, g) = l.forward_grad(&x, &t).unwrap();
+    assert_eq!(v, 0.0);
+    assert!((g[[0, 0]] + 0.6e7).abs() < 1e-6 && (g[[0, 1]] + 0.8e7).abs() < 1e-6);
+    assert_eq!(g.row(1).to_vec(), vec![0.0, 0.0]);
+    // Focal: an entry the clip holds (o < 1e-7) has gradient 0 through its
+    // own term; with one-hot targets elsewhere only the normalisation moves it.
+    let (x, t) = (array![[1e-12_f64, 1.0]], array![[1.0, 0.0]]);
+    let (v, g) = CategoricalFocal::new().forward_grad(&x, &t).unwrap();
+    let o = 1e-7_f64;
+    assert!((v - 0.25 * (1.0 - o).powi(2) * -o.ln()).abs() < 1e-12);
+    assert_eq!(g, array![[0.0, 0.0]]);
+    // GCE at p_y = 0: the loss is 1/q, the gradient −∞.
+    let (v, g) = GeneralizedCrossEntropy::new()
+        .forward_grad(&array![[0.0_f64, 1.0]], &array![0_usize])
+        .unwrap();
+    assert_eq!((v, g[[0, 0]], g[[0, 1]]), (2.0, f64::NEG_INFINITY, 0.0));
+}
+
+#[test]
+fn every_bad_input_is_a_typed_error_and_writes_nothing() {
+    let p = filled(&[2, 3], 5, 0.1, 0.9);
+    let t = filled(&[2, 3], 6, 0.0, 1.0);
+    let y = array![0_usize, 2];
+    let mut g = ArrayD::from_elem(IxDyn(&[2, 3]), 7.0);
+    let untouched = g.clone();
+    let dense: Vec<(&str, Box<dyn Loss<f64, IxDyn, Unreduced = IxDyn>>)> = vec![
+        ("hinge", Box::new(CategoricalHinge::new())),
+        ("cosine", Box::new(CosineSimilarity::new())),
+        ("focal", Box::new(CategoricalFocal::new())),
+        (
+            "focal logits",
+            Box::new(CategoricalFocal::new().from_logits(true)),
+        ),
+    ];
+    let p = p.into_dyn();
+    let shape = |e: Result<f64>, what: &str| match e {
+        Err(Error::ShapeMismatch { what: w, .. }) => assert!(w.starts_with(what), "{w}"),
+        other => panic!("{what}: {other:?}"),
+    };
+    for (name, l) in &dense {
+        shape(
+            l.forward_grad_into(&p, &t.slice(ndarray::s![.., ..2]).into_dyn(), &mut g),
+            "target",
+        );
+        shape(
+            l.forward_grad_into(&p, &t, &mut ArrayD::zeros(IxDyn(&[3, 2]))),
+            "gradient buffer",
+        );
+        let scalar = ArrayD::from_elem(IxDyn(&[]), 1.0);
+        shape(l.forward(&scalar, &scalar), "prediction");
+        let empty = ArrayD::zeros(IxDyn(&[2, 0]));
+        shape(l.forward(&empty, &empty), "prediction");
+        let none = ArrayD::zeros(IxDyn(&[0, 3]));
+        assert!(
+            matches!(l.forward(&none, &none), Err(Error::EmptyReduction { .. })),
+            "{name}"
+        );
+        assert_eq!(l.unreduced(&none, &none).unwrap().shape(), &[0]);
+        assert_eq!(g, untouched, "{name}");
+    }
+    let hyper = |e: Result<f64>, name: &str| match e {
+        Err(Error::InvalidHyperparameter { name: n, .. }) => assert_eq!(n, name),
+        other => panic!("{name}: {other:?}"),
+    };
+    hyper(
+        CosineSimilarity::new()
+            .eps(0.0)
+            .forward_grad_into(&p, &t, &mut g),
+        "eps",
+    );
+    hyper(
+        CategoricalFocal::new()
+            .gamma(-1.0)
+            .forward_grad_into(&p, &t, &mut g),
+        "gamma",
+    );
+    hyper(
+        CategoricalFocal::new()
+            .alpha(f64::NAN)
+            .forward_grad_into(&p, &t, &mut g),
+        "alpha",
+    );
+    hyper(
+        CategoricalFocal::new()
+            .label_smoothing(1.5)
+            .forward_grad_into(&p, &t, &mut g),
+        "label_smoothing",
+    );
+    hyper(
+        CategoricalFocal::new()
+            .alpha_per_class(&array![1.0, -1.0, 1.0])
+            .forward_grad_into(&p, &t, &mut g),
+        "alpha_per_class",
+    );
+    assert!(CategoricalFocal::new().gamma(-1.0).validate().is_err());
+    shape(
+        CategoricalFocal::new()
+            .alpha_per_class(&array![1.0, 1.0])
+            .forward_grad_into(&p, &t, &mut g),
+        "alpha_per_class",
+    );
+    let value = |e: Result<f64>, index: &[usize]| match e {
+        Err(Error::InvalidValue { index: i, .. }) => assert_eq!(i, index),
+        other => panic!("{other:?}"),
+    };
+    let mut bad = p.clone();
+    bad[[1, 2]] = -0.5;
+    value(
+        CategoricalFocal::new().forward_grad_into(&bad, &t, &mut g),
+        &[1, 2],
+    );
+    let mut zero = p.clone();
+    zero.index_axis_mut(Axis(0), 1).fill(0.0);
+    value(
+        CategoricalFocal::new().forward_grad_into(&zero, &t, &mut g),
+        &[1],
+    );
+    // Logits have no domain.
+    assert!(CategoricalFocal::new()
+        .from_logits(true)
+        .forward(&bad, &t)
+        .is_ok());
+    for q in [0.0, 1.0, f64::NAN] {
+        hyper(
+            GeneralizedCrossEntropy::new().q(q).forward_grad_into(
+                &p,
+                &y.clone().into_dyn(),
+                &mut g,
+            ),
+            "q",
+        );
+    }
+    let gce = GeneralizedCrossEntropy::new();
+    match gce.forward_grad_into(&p, &array![0_usize, 3].into_dyn(), &mut g) {
+        Err(Error::ClassOutOfRange {
+            sample: 1,
+            class: 3,
+            num_classes: 3,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    shape(
+        gce.forward_grad_into(&p, &array![0_usize].into_dyn(), &mut g),
+        "target",
+    );
+    let mut above = p.clone();
+    above[[0, 1]] = 1.5;
+    value(
+        gce.forward_grad_into(&above, &y.clone().into_dyn(), &mut g),
+        &[0, 1],
+    );
+    assert_eq!(g, untouched);
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_input_is_a_value_or_an_error(
+        s in prop::collection::vec(0usize..4, 0..4),
+        ts in prop::collection::vec(0usize..4, 0..4),
+        vals in prop::collection::vec(prop_oneof![-3.0f64..3.0, Just(0.0), Just(f64::NAN), Just(f64::INFINITY), Just(-1e300)], 64),
+        hyper in prop_oneof![-1.0f64..2.0, Just(0.0), Just(f64::NAN)],
+        classes in prop::collection::vec(0usize..5, 16),
+        r in reductions(),
+    ) {
+        let fill = |shape: &[usize]| ArrayD::from_shape_fn(IxDyn(shape), |i| vals[ndarray::Dimension::slice(&i).iter().sum::<usize>() % 64]);
+        let (p, t) = (fill(&s), fill(if ts.len() % 2 == 0 { &s } else { &ts }));
+        let losses: Vec<Box<dyn Loss<f64, IxDyn, Unreduced = IxDyn>>> = vec![
+            Box::new(CategoricalHinge::new().reduction(r)),
+            Box::new(CosineSimilarity::new().eps(hyper).reduction(r)),
+            Box::new(CategoricalFocal::new().gamma(hyper).label_smoothing(hyper.abs()).reduction(r)),
+            Box::new(CategoricalFocal::new().from_logits(true).alpha(hyper).reduction(r)),
+        ];
+        for l in &losses {
+            let mut g = ArrayD::from_elem(p.raw_dim(), 7.0);
+            if l.forward_grad_into(&p, &t, &mut g).is_err() {
+                prop_assert!(g.iter().all(|&v| v == 7.0));
+            }
+            let _ = l.unreduced(&p, &t);
+        }
+        let lanes = &s[..s.len().saturating_sub(1)];
+        let y = ArrayD::from_shape_fn(IxDyn(if ts.len() % 2 == 0 { lanes } else { &ts }), |i| classes[ndarray::Dimension::slice(&i).iter().sum::<usize>() % 16]);
+        let gce = GeneralizedCrossEntropy::new().q(hyper).reduction(r);
+        let mut g = ArrayD::from_elem(p.raw_dim(), 7.0);
+        if gce.forward_grad_into(&p, &y, &mut g).is_err() {
+            prop_assert!(g.iter().all(|&v| v == 7.0));
+        }
+        let _ = gce.unreduced(&p, &y);
+    }
+}
