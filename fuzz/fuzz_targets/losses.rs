@@ -52,7 +52,7 @@ fuzz_target!(|data: &[u8]| {
     let r = [Reduction::Mean, Reduction::Sum, Reduction::BatchMean][input.below(3)];
     let k = input.f64();
     let n = CATALOGUE.len();
-    match input.below(n + 5) {
+    match input.below(n + 6) {
         i if i < n => {
             // A catalogue loss, with drawn settings or its knob at `k`.
             let entry = &CATALOGUE[i];
@@ -103,6 +103,27 @@ fuzz_target!(|data: &[u8]| {
                 .full(input.bool())
                 .reduction(r)
                 .forward_grad(&p, &t, &w);
+        }
+        i if i == n + 4 => {
+            // Keras' lane losses on any shapes and settings.
+            let _ = CategoricalHinge::new().reduction(r).forward_grad(&p, &t);
+            let _ = CosineSimilarity::new().eps(k).unreduced(&p, &t);
+            let mut focal = CategoricalFocal::new()
+                .gamma(input.f64())
+                .alpha(k)
+                .label_smoothing(input.f64())
+                .from_logits(input.bool())
+                .reduction(r);
+            if input.bool() {
+                focal = focal.alpha_per_class(&Array1::from_shape_fn(input.below(5), |_| k));
+            }
+            let mut g = ArrayD::zeros(p.raw_dim());
+            let _ = focal.forward_grad_into(&p, &t, &mut g);
+            let lanes = &shape[..shape.len().saturating_sub(1)];
+            let y = input.indices(if input.bool() { lanes } else { &tshape }, 5);
+            let gce = GeneralizedCrossEntropy::new().q(k).reduction(r);
+            let _ = gce.forward_grad_into(&p, &y, &mut g);
+            let _ = gce.unreduced(&p, &y);
         }
         i if i == n + 3 => {
             // CTC: any (T, N, C), lengths up to one past the array, classes up

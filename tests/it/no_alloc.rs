@@ -106,6 +106,23 @@ fn hot_paths_do_not_allocate() {
             .unwrap();
     });
     assert_eq!(n, 0, "forward_grad_into must not allocate");
+    // The lane losses, per-class settings included.
+    let focal = CategoricalFocal::new().alpha_per_class(&Array1::from_elem(64, 0.5));
+    let focal_logits = focal.clone().from_logits(true);
+    let n = allocations(|| {
+        CategoricalHinge::new()
+            .forward_grad_into(&p, &probs, &mut g)
+            .unwrap();
+        CosineSimilarity::new()
+            .forward_grad_into(&p, &probs, &mut g)
+            .unwrap();
+        focal.forward_grad_into(&probs, &probs, &mut g).unwrap();
+        focal_logits.forward_grad_into(&p, &probs, &mut g).unwrap();
+        GeneralizedCrossEntropy::new()
+            .forward_grad_into(&probs, &classes, &mut g)
+            .unwrap();
+    });
+    assert_eq!(n, 0, "lane losses: forward_grad_into must not allocate");
 
     steady_state("sgd", Sgd::new(0.1).momentum(0.9).nesterov(true));
     steady_state("adam", Adam::new(1e-3).amsgrad(true).weight_decay(0.01));
