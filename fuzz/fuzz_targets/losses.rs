@@ -120,7 +120,12 @@ fuzz_target!(|data: &[u8]| {
             let mut g = ArrayD::zeros(p.raw_dim());
             let _ = focal.forward_grad_into(&p, &t, &mut g);
             let lanes = &shape[..shape.len().saturating_sub(1)];
-            let y = input.indices(if input.bool() { lanes } else { &tshape }, 5);
+            let yshape = if input.bool() {
+                lanes.to_vec()
+            } else {
+                tshape.clone()
+            };
+            let y = input.indices(&yshape, 5);
             let gce = GeneralizedCrossEntropy::new().q(k).reduction(r);
             let _ = gce.forward_grad_into(&p, &y, &mut g);
             let _ = gce.unreduced(&p, &y);
