@@ -129,6 +129,24 @@ fuzz_target!(|data: &[u8]| {
             let gce = GeneralizedCrossEntropy::new().q(k).reduction(r);
             let _ = gce.forward_grad_into(&p, &y, &mut g);
             let _ = gce.unreduced(&p, &y);
+            let mut dice = Dice::tversky(k, input.f64())
+                .smooth(input.f64())
+                .input(
+                    [
+                        DiceInput::Softmax,
+                        DiceInput::Sigmoid,
+                        DiceInput::Probabilities,
+                    ][input.below(3)],
+                )
+                .ignore_background(input.bool())
+                .batch(input.bool())
+                .channels_last(input.bool())
+                .reduction(r);
+            if input.bool() {
+                dice = dice.generalized();
+            }
+            let _ = dice.forward_grad_into(&p, &t, &mut g);
+            let _ = dice.unreduced(&p, &t);
         }
         i if i == n + 3 => {
             // CTC: any (T, N, C), lengths up to one past the array, classes up

@@ -10,6 +10,7 @@
 //! | [`boxes`] | [`IouLoss`], [`GiouLoss`], [`DiouLoss`], [`CiouLoss`] |
 //! | [`ranking`] | [`MarginRanking`] |
 //! | [`contrastive`] | [`CosineEmbedding`], [`TripletMargin`], [`CosineSimilarity`] (per lane) |
+//! | [`overlap`] | [`Dice`] (Tversky, generalized; segmentation over a class axis) |
 //! | [`sequence`] | [`Ctc`] (log-probabilities over frames against unaligned targets) |
 //!
 //! [`MarginRanking`], [`GaussianNll`], [`CosineEmbedding`] and
@@ -30,6 +31,7 @@ pub mod contrastive;
 pub(crate) mod lanes;
 pub mod margin;
 mod multi;
+pub mod overlap;
 pub use multi::MultiLoss;
 pub mod probabilistic;
 pub mod ranking;
@@ -44,6 +46,7 @@ pub use classification::{
 };
 pub use contrastive::{CosineEmbedding, CosineSimilarity, TripletMargin};
 pub use margin::{CategoricalHinge, Hinge, HingeEmbedding, SoftMargin, SquaredHinge};
+pub use overlap::{Dice, DiceInput};
 pub use probabilistic::{GaussianNll, KlDiv, PoissonNll};
 pub use ranking::MarginRanking;
 pub use regression::{Huber, LogCosh, Mae, Mape, Mse, Msle, Quantile, SmoothL1};

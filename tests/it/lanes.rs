@@ -11,6 +11,9 @@ use ndarray::{array, Array1, ArrayD, Axis, IxDyn, ShapeBuilder};
 use ndloss::prelude::*;
 use proptest::prelude::*;
 
+/// A lane loss as a trait object.
+type DynLane = dyn Loss<f64, IxDyn, Unreduced = IxDyn>;
+
 /// A shape of 1 to 3 axes whose last has 2 to 6 entries.
 fn lane_shape() -> impl Strategy<Value = Vec<usize>> {
     (prop::collection::vec(1usize..4, 0..3), 2usize..7).prop_map(|(mut s, c)| {
@@ -266,7 +269,7 @@ fn every_bad_input_is_a_typed_error_and_writes_nothing() {
     let y = array![0_usize, 2];
     let mut g = ArrayD::from_elem(IxDyn(&[2, 3]), 7.0);
     let untouched = g.clone();
-    let dense: Vec<(&str, Box<dyn Loss<f64, IxDyn, Unreduced = IxDyn>>)> = vec![
+    let dense: Vec<(&str, Box<DynLane>)> = vec![
         ("hinge", Box::new(CategoricalHinge::new())),
         ("cosine", Box::new(CosineSimilarity::new())),
         ("focal", Box::new(CategoricalFocal::new())),
@@ -408,7 +411,7 @@ proptest! {
     ) {
         let fill = |shape: &[usize]| ArrayD::from_shape_fn(IxDyn(shape), |i| vals[ndarray::Dimension::slice(&i).iter().sum::<usize>() % 64]);
         let (p, t) = (fill(&s), fill(if ts.len() % 2 == 0 { &s } else { &ts }));
-        let losses: Vec<Box<dyn Loss<f64, IxDyn, Unreduced = IxDyn>>> = vec![
+        let losses: Vec<Box<DynLane>> = vec![
             Box::new(CategoricalHinge::new().reduction(r)),
             Box::new(CosineSimilarity::new().eps(hyper).reduction(r)),
             Box::new(CategoricalFocal::new().gamma(hyper).label_smoothing(hyper.abs()).reduction(r)),

@@ -21,6 +21,7 @@ mod lanes;
 mod large;
 mod no_alloc;
 mod optim_convergence;
+mod overlap;
 mod parity_catalogue;
 mod parity_losses;
 mod parity_metrics;

@@ -123,6 +123,25 @@ fn hot_paths_do_not_allocate() {
             .unwrap();
     });
     assert_eq!(n, 0, "lane losses: forward_grad_into must not allocate");
+    // Dice over (N, C, d) with every weighting and input kind.
+    let seg = ndarray::Array3::<f32>::from_shape_fn((4, 8, 16), |(i, j, k)| {
+        ((i + j * k) % 7) as f32 / 7.0
+    });
+    let mut seg_g = ndarray::Array3::<f32>::zeros((4, 8, 16));
+    let dices = [
+        Dice::new(),
+        Dice::new().generalized().ignore_background(true),
+        Dice::tversky(0.3, 0.7)
+            .class_weights(&Array1::from_elem(8, 2.0))
+            .input(DiceInput::Probabilities),
+        Dice::new().input(DiceInput::Sigmoid).batch(true),
+    ];
+    let n = allocations(|| {
+        for d in &dices {
+            d.forward_grad_into(&seg, &seg, &mut seg_g).unwrap();
+        }
+    });
+    assert_eq!(n, 0, "Dice: forward_grad_into must not allocate");
 
     steady_state("sgd", Sgd::new(0.1).momentum(0.9).nesterov(true));
     steady_state("adam", Adam::new(1e-3).amsgrad(true).weight_decay(0.01));
