@@ -4,7 +4,9 @@ Runs Keras itself, on its JAX backend with 64-bit floats enabled, for the
 losses whose anchor is Keras (PyTorch has no counterpart): binary focal
 crossentropy, Poisson, and, along the last axis, categorical hinge, cosine
 similarity, categorical focal crossentropy (probabilities and logits) and
-categorical generalized cross entropy (integer labels). The gradients are
+categorical generalized cross entropy (integer labels); and the overlap
+losses Dice and Tversky with their default ``axis=None`` (one scalar over
+every element, appended after the others). The gradients are
 ``jax.grad`` of the loss object's call with respect to ``y_pred``. Each case
 has the schema of ``tests/data/losses_catalogue.json`` (``scripts/gen_reference.py``),
 so ``tests/it/parity_catalogue.rs`` reads both files the same way.
@@ -23,7 +25,10 @@ are Keras end to end, its loss object and reduction included.
 
 Keras' default reduction, ``'sum_over_batch_size'`` (the per-sample mean over
 the last axis, then the mean over samples), is ndloss' ``Mean``; the cases use
-it only. Users and CI never run this script: its output is committed.
+it only (for Dice and Tversky, whose loss over every element is a single
+scalar, that reduction is the scalar itself: ndloss' ``Dice`` on the whole
+tensor as one sample and one class). Users and CI never run this script:
+its output is committed.
 """
 
 import json
@@ -531,6 +536,88 @@ def generalized_ce_cases():
     return cases
 
 
+def overlap_cases():
+    """``keras.losses.Dice()`` and ``keras.losses.Tversky(alpha, beta)``
+    with their default ``axis=None``: every element of the call summed, one
+    scalar loss for the whole tensor (the loss object's
+    ``'sum_over_batch_size'`` of a 0-d loss is that scalar, as is the
+    ``jnp.mean`` of the f64 path). With ``I = sum(y_true * y_pred)``,
+    ``T = sum(y_true)``, ``P = sum(y_pred)``:
+
+        dice    = 1 - 2 I / (T + P + 1e-7)
+        tversky = 1 - I / (I + alpha sum((1 - y_pred) y_true)
+                             + beta sum(y_pred (1 - y_true)) + 1e-7)
+
+    Keras' ``tversky`` names ``inputs = y_true`` and ``targets = y_pred``,
+    so its ``fp = sum((1 - targets) * inputs)`` is in fact the false
+    negatives (true mass the prediction misses) and its ``fn`` the false
+    positives: alpha weighs the false negatives and beta the false
+    positives, the opposite of its docstring and of optax's ``dice_loss``
+    (where alpha weighs ``P - I``). Neither has smoothing in the numerator:
+    with ``y_true`` all zeros both are exactly ``1 - 0 = 1``, with gradient
+    0. Probabilities in [0, 1] (some exactly 0 and 1), targets in {0, 1}
+    or soft (uniform in [0, 1]); no mean is involved, so ``f64_means``
+    changes nothing here."""
+    cases = []
+    rng = np.random.default_rng(20261215)
+    eps = float(keras.config.epsilon())
+    # (loss, options, shape, targets); "zeros": y_true all 0.
+    configs = [
+        ("keras_dice", {}, (4, 5), "hard"),
+        ("keras_dice", {}, (2, 3, 4), "soft"),
+        ("keras_dice", {}, (8,), "hard"),
+        ("keras_dice", {}, (2, 4, 4, 2), "hard"),
+        ("keras_dice", {}, (4, 5), "zeros"),
+        ("keras_dice", {}, (2, 3, 4), "hard"),
+        ("keras_dice", {}, (8,), "soft"),
+        ("keras_tversky", {"alpha": 0.5, "beta": 0.5}, (4, 5), "hard"),
+        ("keras_tversky", {"alpha": 0.3, "beta": 0.7}, (2, 3, 4), "hard"),
+        ("keras_tversky", {"alpha": 0.7, "beta": 0.3}, (8,), "soft"),
+        ("keras_tversky", {"alpha": 0.9, "beta": 0.1}, (2, 4, 4, 2), "hard"),
+        ("keras_tversky", {"alpha": 0.3, "beta": 0.7}, (4, 5), "zeros"),
+        ("keras_tversky", {"alpha": 0.9, "beta": 0.1}, (2, 3, 4), "soft"),
+        ("keras_tversky", {"alpha": 0.7, "beta": 0.3}, (2, 4, 4, 2), "hard"),
+    ]
+    for k, (loss, args, shape, targets) in enumerate(configs):
+        pred = rng.uniform(0.0, 1.0, shape)
+        flat = pred.reshape(-1)
+        flat[0], flat[1] = 0.0, 1.0
+        if targets == "hard":
+            true = (rng.uniform(size=shape) < 0.5).astype(np.float64)
+        elif targets == "soft":
+            true = rng.uniform(0.0, 1.0, shape)
+        else:
+            true = np.zeros(shape)
+        # Independent float64 check of the formulas above.
+        i, t, p = np.sum(true * pred), np.sum(true), np.sum(pred)
+        if loss == "keras_dice":
+            expected = 1.0 - 2.0 * i / (t + p + eps)
+        else:
+            expected = 1.0 - i / (i + args["alpha"] * np.sum((1.0 - pred) * true)
+                                  + args["beta"] * np.sum(pred * (1.0 - true)) + eps)
+        loss_class, loss_fn = (
+            (keras.losses.Dice, keras.losses.dice) if loss == "keras_dice"
+            else (keras.losses.Tversky, keras.losses.tversky))
+        for dtype in ("f64", "f32"):
+            np_dtype = np.float64 if dtype == "f64" else np.float32
+            yp = jax.numpy.asarray(pred.astype(np_dtype))
+            yt = jax.numpy.asarray(true.astype(np_dtype))
+            assert loss_fn(yt, yp, **args).shape == ()
+            value, grad = value_and_grad(loss_class, loss_fn, args, yt, yp, dtype)
+            assert np.asarray(value).dtype == np_dtype
+            assert np.isfinite(np.asarray(value)) and np.all(np.isfinite(np.asarray(grad)))
+            tol = 1e-13 if dtype == "f64" else 1e-6
+            assert abs(float(value) - expected) <= tol, (k, dtype, float(value), expected)
+            if targets == "zeros":
+                assert float(value) == 1.0 and not np.any(np.asarray(grad)), (k, dtype)
+            opt = "".join(f"_{n[0]}{v}" for n, v in args.items())
+            cases.append(keras_case(
+                f"{loss}_{k}{opt}_{targets}_{dims_of(shape)}_{dtype}_mean",
+                loss, dtype, dict(args), {"input": yp, "target": yt},
+                value, "input", grad))
+    return cases
+
+
 def main():
     out = {
         "keras_version": keras.__version__,
@@ -539,7 +626,8 @@ def main():
         "generator": "scripts/gen_reference_keras.py",
         "cases": binary_focal_cases() + keras_poisson_cases()
         + categorical_hinge_cases() + cosine_similarity_cases()
-        + categorical_focal_cases() + generalized_ce_cases(),
+        + categorical_focal_cases() + generalized_ce_cases()
+        + overlap_cases(),
     }
     with open(OUT, "w") as f:
         json.dump(out, f, indent=None, separators=(",", ":"))

@@ -110,6 +110,10 @@ pub mod prelude {
         WeightedLoss,
     };
     pub use crate::loss::{
+        BinarySparsemax, GeneralizedKl, MulticlassHinge, MulticlassPerceptron, Perceptron,
+        PolyLoss, Sparsemax,
+    };
+    pub use crate::loss::{
         CategoricalFocal, CategoricalHinge, CosineSimilarity, GeneralizedCrossEntropy,
     };
     pub use crate::loss::{CosineEmbedding, GaussianNll, MarginRanking, MultiLoss, TripletMargin};

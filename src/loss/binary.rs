@@ -767,3 +767,82 @@ mod tests {
         assert_eq!(g, array![-1.0 / floor, 1.0 / floor, 0.0]);
     }
 }
+
+/// optax's binary sparsemax loss: `sparse_plus` of the logit signed by the
+/// label, the sparse counterpart of [`BceWithLogits`] (`softplus` of the
+/// same argument).
+///
+/// With `z = −x` where the label is non-zero and `z = x` where it is 0:
+///
+/// ```text
+/// ℓ = 0 for z ≤ −1,   (z + 1)²/4 for −1 < z < 1,   z for z ≥ 1
+/// ∂ℓ/∂z = 0, (z + 1)/2, 1 (continuous: ℓ is once differentiable)
+/// ```
+///
+/// A logit beyond ±1 on the right side costs exactly 0. Any non-zero label
+/// counts as positive, as optax's `jnp.where(labels, …)`.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// optax: `sparsemax_loss(logits, labels)` averaged is `Mean`. The
+/// multiclass one is [`Sparsemax`](crate::loss::Sparsemax).
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let x = array![2.0_f64, 0.0, -3.0];
+/// let u = BinarySparsemax::new().unreduced(&x, &array![1.0, 1.0, 0.0])?;
+/// assert_eq!(u, array![0.0, 0.25, 0.0]);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Mse`](crate::loss::Mse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct BinarySparsemax {
+    reduction: Reduction,
+}
+
+impl BinarySparsemax {
+    /// optax' binary sparsemax loss with the mean reduction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn checked_math<A: Float>(&self) -> Result<BinarySparsemaxMath<A>> {
+        Ok(BinarySparsemaxMath(std::marker::PhantomData))
+    }
+}
+counted_elementwise!(BinarySparsemax, BinarySparsemaxMath);
+
+#[derive(Clone, Copy)]
+pub(crate) struct BinarySparsemaxMath<A>(std::marker::PhantomData<A>);
+
+impl<A: Float> PointMath<A> for BinarySparsemaxMath<A> {
+    #[inline(always)]
+    fn value(self, x: A, y: A) -> A {
+        self.value_grad(x, y).0
+    }
+    #[inline(always)]
+    fn value_grad(self, x: A, y: A) -> (A, A) {
+        let one = A::one();
+        let (z, dz) = if y != A::zero() { (-x, -one) } else { (x, one) };
+        let half = A::from_f64(0.5);
+        if z >= one {
+            (z, dz)
+        } else if z > -one {
+            let u = z + one;
+            (u * u * A::from_f64(0.25), u * half * dz)
+        } else if z.is_nan() {
+            (z, z)
+        } else {
+            (A::zero(), A::zero())
+        }
+    }
+}

@@ -187,3 +187,137 @@ pub(crate) fn check_entries<A: Float, D: Dimension>(
         }),
     }
 }
+
+/// The math of one lane against a class index (the target of a lane).
+pub(crate) trait IndexLaneMath<A: Float> {
+    /// `ℓ(x, y)` of the lane `x` (non-empty) and the class `y < x.len()`;
+    /// with `g`, writes `scale · ∂ℓ/∂x` into it.
+    fn lane(&self, x: &[A], y: usize, g: Option<&mut [A]>, scale: A) -> A;
+}
+
+/// What a lane loss with class-index targets supplies to the driver.
+pub(crate) trait IndexLanewise {
+    /// The lane math with the settings in `A`.
+    type Math<A: Float>: IndexLaneMath<A>;
+    /// Validates the settings and converts them.
+    fn math<A: Float>(&self) -> Result<Self::Math<A>>;
+    /// The reduction setting.
+    fn lane_reduction(&self) -> Reduction;
+    /// Checks the prediction's values; none by default.
+    fn check_values<A: Float, D: Dimension>(&self, _pred: &ArrayRef<A, D>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Validates the settings, the shapes (targets shaped like the prediction
+/// without its last axis), the classes and the values.
+fn check_index<L: IndexLanewise, A: Float, D: Dimension>(
+    loss: &L,
+    pred: &ArrayRef<A, D>,
+    target: &ArrayRef<usize, D::Smaller>,
+    grad: Option<&ArrayRef<A, D>>,
+) -> Result<(L::Math<A>, Axis)> {
+    let math = loss.math::<A>()?;
+    let axis = last_axis(pred)?;
+    let lanes = &pred.shape()[..pred.ndim() - 1];
+    if target.shape() != lanes {
+        return Err(Error::ShapeMismatch {
+            what: "target",
+            expected: lanes.to_vec(),
+            found: target.shape().to_vec(),
+        });
+    }
+    if let Some(g) = grad {
+        check_same_shape("gradient buffer", pred, g)?;
+    }
+    let classes = pred.len_of(axis);
+    if let Some((sample, &class)) = target.iter().enumerate().find(|(_, &y)| y >= classes) {
+        return Err(Error::ClassOutOfRange {
+            sample,
+            class,
+            num_classes: classes,
+        });
+    }
+    loss.check_values(pred)?;
+    Ok((math, axis))
+}
+
+/// [`run`] for class-index targets.
+pub(crate) fn run_index<L: IndexLanewise, A: Float, D: Dimension>(
+    loss: &L,
+    pred: &ArrayRef<A, D>,
+    target: &ArrayRef<usize, D::Smaller>,
+    grad: Option<&mut ArrayRef<A, D>>,
+) -> Result<A> {
+    let (math, axis) = check_index(loss, pred, target, grad.as_deref())?;
+    let (lanes, batch) = lane_counts(pred, axis);
+    let (scale, denominator) = crate::reduction::scale::<A>(
+        loss.lane_reduction(),
+        true,
+        lanes as f64,
+        batch,
+        "the input is empty",
+    )?;
+    let total = sum_lanes(pred, axis, target.view(), grad, |x, &y, g| {
+        math.lane(x, y, g, scale)
+    });
+    Ok(total / denominator)
+}
+
+/// [`unreduced`] for class-index targets.
+pub(crate) fn unreduced_index<L: IndexLanewise, A: Float, D: Dimension>(
+    loss: &L,
+    pred: &ArrayRef<A, D>,
+    target: &ArrayRef<usize, D::Smaller>,
+) -> Result<Array<A, D::Smaller>> {
+    let (math, axis) = check_index(loss, pred, target, None)?;
+    Ok(map_lanes(pred, axis, target.view(), |x, &y, _| {
+        math.lane(x, y, None, A::one())
+    }))
+}
+
+/// [`lanewise_loss!`] for an [`IndexLanewise`] loss: `Loss<A, D, usize,
+/// D::Smaller>`.
+macro_rules! index_lane_loss {
+    ($name:ident) => {
+        impl<A: $crate::float::Float, D: ndarray::Dimension>
+            $crate::loss::Loss<A, D, usize, D::Smaller> for $name
+        {
+            type Unreduced = D::Smaller;
+
+            fn forward(
+                &self,
+                pred: &ndarray::ArrayRef<A, D>,
+                target: &ndarray::ArrayRef<usize, D::Smaller>,
+            ) -> $crate::error::Result<A> {
+                $crate::loss::lanes::run_index(self, pred, target, None)
+            }
+
+            fn forward_grad_into(
+                &self,
+                pred: &ndarray::ArrayRef<A, D>,
+                target: &ndarray::ArrayRef<usize, D::Smaller>,
+                grad: &mut ndarray::ArrayRef<A, D>,
+            ) -> $crate::error::Result<A> {
+                $crate::loss::lanes::run_index(self, pred, target, Some(grad))
+            }
+
+            fn unreduced(
+                &self,
+                pred: &ndarray::ArrayRef<A, D>,
+                target: &ndarray::ArrayRef<usize, D::Smaller>,
+            ) -> $crate::error::Result<ndarray::Array<A, D::Smaller>> {
+                $crate::loss::lanes::unreduced_index(self, pred, target)
+            }
+        }
+
+        impl $crate::loss::CheckSettings for $name {
+            fn check_settings(&self) -> $crate::error::Result<()> {
+                $crate::loss::lanes::IndexLanewise::math::<f64>(self).map(drop)
+            }
+        }
+
+        $crate::loss::loss_builders!($name);
+    };
+}
+pub(crate) use index_lane_loss;

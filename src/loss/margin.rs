@@ -427,3 +427,254 @@ impl<A: Float> crate::loss::lanes::LaneMath<A> for CategoricalHingeMath {
         }
     }
 }
+
+/// optax's multiclass hinge loss: the score of the best class, with a
+/// margin added to every wrong one, above the true class' score.
+///
+/// ```text
+/// ℓ = maxₖ (xₖ + m·[k ≠ y]) − x_y ≥ 0
+/// ∂ℓ/∂xₖ = [k attains the max]/ties − [k = y]
+/// ```
+///
+/// (Crammer and Singer's multiclass SVM loss; ties share the maximum's
+/// gradient, as JAX's `max`.) The lanes are along the last axis, with
+/// class-index targets shaped like the prediction without it. PyTorch's
+/// [`MultiMargin`](crate::loss::MultiMargin) sums the violations instead of
+/// taking the largest. One value per lane unreduced.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `margin` | 1 | finite |
+/// | `reduction` | `Mean` | `Mean` (over lanes), `Sum`, `BatchMean` (over the first axis) |
+///
+/// optax: `multiclass_hinge_loss(scores, labels)` averaged is `Mean`.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let x = array![[2.0_f64, 1.5, -1.0]];
+/// let (v, g) = MulticlassHinge::new().forward_grad(&x, &array![0_usize])?;
+/// assert_eq!(v, 0.5); // 1.5 + 1 − 2
+/// assert_eq!(g, array![[-1.0, 1.0, 0.0]]);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter)
+/// for a non-finite `margin`; [`Error::ShapeMismatch`](crate::Error::ShapeMismatch)
+/// for a 0-d prediction or an empty last axis, a target not shaped like the
+/// prediction without its last axis, or a gradient buffer not shaped like
+/// the prediction; [`Error::ClassOutOfRange`](crate::Error::ClassOutOfRange)
+/// for a class not below `C` (`sample` is the lane's flat index);
+/// [`Error::EmptyReduction`](crate::Error::EmptyReduction) for a mean over
+/// no lanes. On error nothing is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MulticlassHinge {
+    margin: f64,
+    reduction: Reduction,
+}
+
+impl Default for MulticlassHinge {
+    fn default() -> Self {
+        Self {
+            margin: 1.0,
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl MulticlassHinge {
+    /// optax' multiclass hinge: margin 1, mean over lanes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The margin added to the wrong classes' scores (default 1).
+    #[must_use]
+    pub fn margin(mut self, margin: f64) -> Self {
+        self.margin = margin;
+        self
+    }
+}
+
+impl crate::loss::lanes::IndexLanewise for MulticlassHinge {
+    type Math<A: Float> = MaxMarginMath;
+    fn math<A: Float>(&self) -> Result<MaxMarginMath> {
+        let margin = check_hyper(
+            "margin",
+            self.margin,
+            self.margin.is_finite(),
+            "a finite value",
+        )?;
+        Ok(MaxMarginMath { margin })
+    }
+    fn lane_reduction(&self) -> Reduction {
+        self.reduction
+    }
+}
+crate::loss::lanes::index_lane_loss!(MulticlassHinge);
+
+/// optax's multiclass perceptron loss: the best score above the true
+/// class' score, `ℓ = maxₖ xₖ − x_y` ([`MulticlassHinge`] with margin 0).
+///
+/// ```text
+/// ∂ℓ/∂xₖ = [k attains the max]/ties − [k = y]
+/// ```
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `reduction` | `Mean` | `Mean` (over lanes), `Sum`, `BatchMean` (over the first axis) |
+///
+/// optax: `multiclass_perceptron_loss(scores, labels)` averaged is `Mean`.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let x = array![[2.0_f64, 3.0], [1.0, 0.0]];
+/// let u = MulticlassPerceptron::new().unreduced(&x, &array![0_usize, 0])?;
+/// assert_eq!(u, array![1.0, 0.0]);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`MulticlassHinge`], without its hyperparameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct MulticlassPerceptron {
+    reduction: Reduction,
+}
+
+impl MulticlassPerceptron {
+    /// optax' multiclass perceptron loss with the mean over lanes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl crate::loss::lanes::IndexLanewise for MulticlassPerceptron {
+    type Math<A: Float> = MaxMarginMath;
+    fn math<A: Float>(&self) -> Result<MaxMarginMath> {
+        Ok(MaxMarginMath { margin: 0.0 })
+    }
+    fn lane_reduction(&self) -> Reduction {
+        self.reduction
+    }
+}
+crate::loss::lanes::index_lane_loss!(MulticlassPerceptron);
+
+/// `maxₖ (xₖ + margin·[k ≠ y]) − x_y`.
+#[derive(Clone, Copy)]
+pub(crate) struct MaxMarginMath {
+    margin: f64,
+}
+
+impl<A: Float> crate::loss::lanes::IndexLaneMath<A> for MaxMarginMath {
+    fn lane(&self, x: &[A], y: usize, g: Option<&mut [A]>, scale: A) -> A {
+        let z = |k: usize, v: A| v.to_f64() + if k == y { 0.0 } else { self.margin };
+        let (mut m, mut ties) = (f64::NEG_INFINITY, 0_usize);
+        for (k, &v) in x.iter().enumerate() {
+            let v = z(k, v);
+            if v > m {
+                (m, ties) = (v, 1);
+            } else if v == m {
+                ties += 1;
+            }
+        }
+        let xy = x[y].to_f64();
+        // A NaN score: skipped by the max, so put it back.
+        let nan = x.iter().any(|v| v.is_nan());
+        if let Some(g) = g {
+            let (s, share) = (scale.to_f64(), scale.to_f64() / ties as f64);
+            for (k, (d, &v)) in g.iter_mut().zip(x).enumerate() {
+                let top = if z(k, v) == m { share } else { 0.0 };
+                let own = if k == y { s } else { 0.0 };
+                *d = if nan {
+                    A::nan()
+                } else {
+                    A::from_f64(top - own)
+                };
+            }
+        }
+        if nan {
+            A::nan()
+        } else {
+            A::from_f64(m - xy)
+        }
+    }
+}
+
+getters!(MulticlassHinge = "ndloss::loss::MulticlassHinge::new()" { get_margin => margin(0.5): f64 = 0.5 });
+
+/// optax's perceptron loss: `ℓ = max(0, −x·y)`, the score's violation of
+/// the label's sign (labels ±1).
+///
+/// ```text
+/// ∂ℓ/∂x = −y where x·y < 0, else 0
+/// ```
+///
+/// It is [`Hinge`] without the margin: any correctly signed score costs 0.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
+///
+/// optax: `perceptron_loss(predictor_outputs, targets)` averaged is `Mean`.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let v = Perceptron::new().forward(&array![0.5_f64, -2.0], &array![1.0, 1.0])?;
+/// assert_eq!(v, 1.0); // (0 + 2)/2
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Mse`](crate::loss::Mse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Perceptron {
+    reduction: Reduction,
+}
+
+impl Perceptron {
+    /// optax' perceptron loss with the mean reduction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn checked_math<A: Float>(&self) -> Result<PerceptronMath<A>> {
+        Ok(PerceptronMath(std::marker::PhantomData))
+    }
+}
+counted_elementwise!(Perceptron, PerceptronMath);
+
+#[derive(Clone, Copy)]
+pub(crate) struct PerceptronMath<A>(std::marker::PhantomData<A>);
+
+impl<A: Float> PointMath<A> for PerceptronMath<A> {
+    #[inline(always)]
+    fn value(self, x: A, y: A) -> A {
+        self.value_grad(x, y).0
+    }
+    #[inline(always)]
+    fn value_grad(self, x: A, y: A) -> (A, A) {
+        let v = -x * y;
+        if v > A::zero() {
+            (v, -y)
+        } else if v.is_nan() {
+            (v, v)
+        } else {
+            (A::zero(), A::zero())
+        }
+    }
+}

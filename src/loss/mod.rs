@@ -39,15 +39,18 @@ pub mod regression;
 mod regularized;
 pub mod sequence;
 
-pub use binary::{Bce, BceWithLogits, BinaryFocal, SigmoidFocal};
+pub use binary::{Bce, BceWithLogits, BinaryFocal, BinarySparsemax, SigmoidFocal};
 pub use boxes::{CiouLoss, DiouLoss, GiouLoss, IouLoss};
 pub use classification::{
-    CategoricalFocal, CrossEntropy, GeneralizedCrossEntropy, MultiMargin, Nll,
+    CategoricalFocal, CrossEntropy, GeneralizedCrossEntropy, MultiMargin, Nll, PolyLoss, Sparsemax,
 };
 pub use contrastive::{CosineEmbedding, CosineSimilarity, TripletMargin};
-pub use margin::{CategoricalHinge, Hinge, HingeEmbedding, SoftMargin, SquaredHinge};
+pub use margin::{
+    CategoricalHinge, Hinge, HingeEmbedding, MulticlassHinge, MulticlassPerceptron, Perceptron,
+    SoftMargin, SquaredHinge,
+};
 pub use overlap::{Dice, DiceInput};
-pub use probabilistic::{GaussianNll, KlDiv, PoissonNll};
+pub use probabilistic::{GaussianNll, GeneralizedKl, KlDiv, PoissonNll};
 pub use ranking::MarginRanking;
 pub use regression::{Huber, LogCosh, Mae, Mape, Mse, Msle, Quantile, SmoothL1};
 pub use regularized::{Regularized, WithParams};

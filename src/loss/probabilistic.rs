@@ -634,3 +634,88 @@ mod tests {
         assert!(var_layout(&[], &[1]).is_err());
     }
 }
+
+/// optax's generalized Kullback–Leibler divergence over lanes of
+/// log-predictions: the divergence between unnormalised non-negative
+/// measures, convex in the predictions (optax's `convex_kl_divergence`,
+/// deprecated there, is the same function).
+///
+/// With `q = e^{log_pred}` and targets `t ≥ 0`:
+///
+/// ```text
+/// ℓ = Σₖ [tₖ·(ln tₖ − log_predₖ) + qₖ − tₖ]     (tₖ·ln tₖ = 0 where tₖ = 0)
+/// ∂ℓ/∂log_predₖ = qₖ − tₖ
+/// ```
+///
+/// For normalised `q` and `t` the extra terms cancel and it is
+/// [`KlDiv`]'s per-lane sum. A negative target gives NaN, as optax. One
+/// value per lane unreduced.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `reduction` | `Mean` | `Mean` (over lanes), `Sum`, `BatchMean` (over the first axis) |
+///
+/// optax: `generalized_kl_divergence(log_predictions, targets)` averaged
+/// is `Mean` (`axis=-1`, no `where`).
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// // q = 1 against t = 2: 2·ln 2 + 1 − 2.
+/// let v = GeneralizedKl::new().forward(&array![[0.0_f64]], &array![[2.0]])?;
+/// assert!((v - (2.0 * 2.0_f64.ln() - 1.0)).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] for a target or gradient buffer not shaped like
+/// the prediction, a 0-d prediction or an empty last axis;
+/// [`Error::EmptyReduction`] for a mean over no lanes. On error nothing is
+/// written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct GeneralizedKl {
+    reduction: Reduction,
+}
+
+impl GeneralizedKl {
+    /// optax' generalized KL divergence with the mean over lanes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl crate::loss::lanes::Lanewise for GeneralizedKl {
+    type Math<'a, A: Float> = GeneralizedKlMath;
+    fn math<A: Float>(&self, _: Option<usize>) -> Result<GeneralizedKlMath> {
+        Ok(GeneralizedKlMath)
+    }
+    fn lane_reduction(&self) -> Reduction {
+        self.reduction
+    }
+}
+crate::loss::lanes::lanewise_loss!(GeneralizedKl);
+
+#[derive(Clone, Copy)]
+pub(crate) struct GeneralizedKlMath;
+
+impl<A: Float> crate::loss::lanes::LaneMath<A> for GeneralizedKlMath {
+    fn lane(&self, x: &[A], t: &[A], g: Option<&mut [A]>, scale: A) -> A {
+        let mut total = 0.0;
+        for (&lp, &tk) in x.iter().zip(t) {
+            let (lp, tk) = (lp.to_f64(), tk.to_f64());
+            let own = if tk == 0.0 { 0.0 } else { tk * (tk.ln() - lp) };
+            total += own + lp.exp() - tk;
+        }
+        if let Some(g) = g {
+            let s = scale.to_f64();
+            for ((d, &lp), &tk) in g.iter_mut().zip(x).zip(t) {
+                *d = A::from_f64(s * (lp.to_f64().exp() - tk.to_f64()));
+            }
+        }
+        A::from_f64(total)
+    }
+}

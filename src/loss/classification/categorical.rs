@@ -4,16 +4,14 @@
 //! Keras' (`axis=-1`), where the PyTorch-anchored losses of this family
 //! take axis 1; for `(N, C)` the two are the same.
 
-use ndarray::{Array, ArrayRef, Axis, Dimension};
+use ndarray::{ArrayRef, Axis, Dimension};
 
 use crate::error::{check_hyper, Error, Result};
 use crate::float::Float;
-use crate::kernel::check_same_shape;
-use crate::kernel::rowwise::{map_lanes, sum_lanes};
 use crate::loss::lanes::{
-    check_entries, lane_counts, lanewise_loss, last_axis, LaneMath, Lanewise,
+    check_entries, index_lane_loss, lanewise_loss, IndexLaneMath, IndexLanewise, LaneMath, Lanewise,
 };
-use crate::loss::{Loss, Reduction};
+use crate::loss::Reduction;
 
 /// Keras' `epsilon()`: the clip of the probabilities inside the logarithm.
 const KERAS_EPS: f64 = 1e-7;
@@ -390,119 +388,49 @@ impl GeneralizedCrossEntropy {
             "a value in (0, 1)",
         )
     }
+}
 
-    /// Validates everything: the class axis and the scales.
-    fn check<A: Float, D: Dimension>(
-        &self,
-        pred: &ArrayRef<A, D>,
-        target: &ArrayRef<usize, D::Smaller>,
-        grad: Option<&ArrayRef<A, D>>,
-    ) -> Result<(f64, Axis)> {
-        let q = self.checked_q()?;
-        let axis = last_axis(pred)?;
-        let lanes = &pred.shape()[..pred.ndim() - 1];
-        if target.shape() != lanes {
-            return Err(Error::ShapeMismatch {
-                what: "target",
-                expected: lanes.to_vec(),
-                found: target.shape().to_vec(),
-            });
-        }
-        if let Some(g) = grad {
-            check_same_shape("gradient buffer", pred, g)?;
-        }
-        let classes = pred.len_of(axis);
-        if let Some((sample, &class)) = target.iter().enumerate().find(|(_, &y)| y >= classes) {
-            return Err(Error::ClassOutOfRange {
-                sample,
-                class,
-                num_classes: classes,
-            });
-        }
+impl IndexLanewise for GeneralizedCrossEntropy {
+    type Math<A: Float> = GceMath;
+    fn math<A: Float>(&self) -> Result<GceMath> {
+        Ok(GceMath {
+            q: self.checked_q()?,
+        })
+    }
+    fn lane_reduction(&self) -> Reduction {
+        self.reduction
+    }
+    fn check_values<A: Float, D: Dimension>(&self, pred: &ArrayRef<A, D>) -> Result<()> {
         check_entries(
             pred,
             |x| (0.0..=1.0).contains(&x),
             "a probability in [0, 1]",
-        )?;
-        Ok((q, axis))
+        )
     }
 }
+index_lane_loss!(GeneralizedCrossEntropy);
 
-impl<A: Float, D: Dimension> Loss<A, D, usize, D::Smaller> for GeneralizedCrossEntropy {
-    type Unreduced = D::Smaller;
-
-    fn forward(&self, pred: &ArrayRef<A, D>, target: &ArrayRef<usize, D::Smaller>) -> Result<A> {
-        self.run(pred, target, None)
-    }
-
-    fn forward_grad_into(
-        &self,
-        pred: &ArrayRef<A, D>,
-        target: &ArrayRef<usize, D::Smaller>,
-        grad: &mut ArrayRef<A, D>,
-    ) -> Result<A> {
-        self.run(pred, target, Some(grad))
-    }
-
-    fn unreduced(
-        &self,
-        pred: &ArrayRef<A, D>,
-        target: &ArrayRef<usize, D::Smaller>,
-    ) -> Result<Array<A, D::Smaller>> {
-        let (q, axis) = self.check(pred, target, None)?;
-        Ok(map_lanes(pred, axis, target.view(), |x, &y, _| {
-            A::from_f64(gce(x[y].to_f64(), q).0)
-        }))
-    }
+#[derive(Clone, Copy)]
+pub(crate) struct GceMath {
+    q: f64,
 }
 
-/// `(ℓ, ∂ℓ/∂p)` at the target's probability `p`.
-#[inline]
-fn gce(p: f64, q: f64) -> (f64, f64) {
-    let pq = p.powf(q);
-    ((1.0 - pq) / q, -pq / p)
-}
-
-impl GeneralizedCrossEntropy {
-    fn run<A: Float, D: Dimension>(
-        &self,
-        pred: &ArrayRef<A, D>,
-        target: &ArrayRef<usize, D::Smaller>,
-        grad: Option<&mut ArrayRef<A, D>>,
-    ) -> Result<A> {
-        let (q, axis) = self.check(pred, target, grad.as_deref())?;
-        let (lanes, batch) = lane_counts(pred, axis);
-        let (scale, denominator) = crate::reduction::scale::<A>(
-            self.reduction,
-            true,
-            lanes as f64,
-            batch,
-            "the input is empty",
-        )?;
-        let scale = scale.to_f64();
-        let total = sum_lanes(pred, axis, target.view(), grad, |x, &y, g| {
-            let (v, d) = gce(x[y].to_f64(), q);
-            if let Some(g) = g {
-                g.fill(A::zero());
-                // p^{q−1} as p^q/p is NaN at p = 0; the derivative is −∞ there.
-                g[y] = A::from_f64(if x[y] == A::zero() {
-                    f64::NEG_INFINITY
-                } else {
-                    scale * d
-                });
-            }
-            A::from_f64(v)
-        });
-        Ok(total / denominator)
+impl<A: Float> IndexLaneMath<A> for GceMath {
+    fn lane(&self, x: &[A], y: usize, g: Option<&mut [A]>, scale: A) -> A {
+        let p = x[y].to_f64();
+        let pq = p.powf(self.q);
+        if let Some(g) = g {
+            g.fill(A::zero());
+            // p^{q−1} as p^q/p is NaN at p = 0; the derivative is −∞ there.
+            g[y] = A::from_f64(if p == 0.0 {
+                f64::NEG_INFINITY
+            } else {
+                -scale.to_f64() * pq / p
+            });
+        }
+        A::from_f64((1.0 - pq) / self.q)
     }
 }
-
-impl crate::loss::CheckSettings for GeneralizedCrossEntropy {
-    fn check_settings(&self) -> Result<()> {
-        self.checked_q().map(drop)
-    }
-}
-crate::loss::loss_builders!(GeneralizedCrossEntropy);
 
 getters!(CategoricalFocal = "ndloss::loss::CategoricalFocal::new()" {
     get_alpha => alpha(0.5): f64 = 0.5,
@@ -511,3 +439,262 @@ getters!(CategoricalFocal = "ndloss::loss::CategoricalFocal::new()" {
     get_label_smoothing => label_smoothing(0.1): f64 = 0.1,
 });
 getters!(GeneralizedCrossEntropy = "ndloss::loss::GeneralizedCrossEntropy::new()" { get_q => q(0.7): f64 = 0.7 });
+
+/// The sparsemax loss of Martins and Astudillo (2016), optax's
+/// `multiclass_sparsemax_loss`: the loss whose gradient is sparsemax minus
+/// the one-hot target, as softmax cross-entropy's is softmax minus it.
+///
+/// With `p = sparsemax(x)`, the Euclidean projection of the lane onto the
+/// probability simplex (`pₖ = max(xₖ − τ, 0)`, `τ` such that `Σ pₖ = 1`):
+///
+/// ```text
+/// ℓ = Σₖ pₖ·(xₖ − x_y) + ½·(1 − Σₖ pₖ²) ≥ 0,    ∂ℓ/∂x = p − e_y
+/// ```
+///
+/// `ℓ = 0` exactly when `p = e_y`, so unlike cross-entropy it reaches 0 at
+/// a finite margin, and `p` has exact zeros. `τ` is found without sorting
+/// (Michelot's algorithm: at most `C` passes over the lane, usually two or
+/// three), so nothing is allocated. The lanes are along the last axis, with
+/// class-index targets shaped like the prediction without it. One value per
+/// lane unreduced.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `reduction` | `Mean` | `Mean` (over lanes), `Sum`, `BatchMean` (over the first axis) |
+///
+/// optax: `multiclass_sparsemax_loss(scores, labels)` averaged is `Mean`
+/// (the binary `sparsemax_loss` is [`BinarySparsemax`](crate::loss::BinarySparsemax)).
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// // sparsemax([1, 0.2, −1]) = [0.9, 0.1, 0]: τ = 0.1.
+/// let x = array![[1.0_f64, 0.2, -1.0]];
+/// let (v, g) = Sparsemax::new().forward_grad(&x, &array![0_usize])?;
+/// assert!((v - (0.1 * -0.8 + 0.5 * (1.0 - 0.82))).abs() < 1e-15);
+/// assert!((g[[0, 0]] + 0.1).abs() < 1e-15 && (g[[0, 1]] - 0.1).abs() < 1e-15);
+/// assert_eq!(g[[0, 2]], 0.0);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`] for a 0-d prediction or an empty last axis, a
+/// target not shaped like the prediction without its last axis, or a
+/// gradient buffer not shaped like the prediction;
+/// [`Error::ClassOutOfRange`] for a class not below `C` (`sample` is the
+/// lane's flat index); [`Error::EmptyReduction`] for a mean over no lanes.
+/// On error nothing is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Sparsemax {
+    reduction: Reduction,
+}
+
+impl Sparsemax {
+    /// The sparsemax loss with the mean over lanes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl IndexLanewise for Sparsemax {
+    type Math<A: Float> = SparsemaxMath;
+    fn math<A: Float>(&self) -> Result<SparsemaxMath> {
+        Ok(SparsemaxMath)
+    }
+    fn lane_reduction(&self) -> Reduction {
+        self.reduction
+    }
+}
+index_lane_loss!(Sparsemax);
+
+/// The threshold `τ` of the projection of `x` onto the simplex: `Σₖ max(xₖ −
+/// τ, 0) = 1`. Michelot's algorithm: `τ` of the current support, then the
+/// support of that `τ`, until it stops shrinking (each pass drops at least
+/// one entry or ends). NaN for a lane with a NaN or an infinity.
+pub(crate) fn sparsemax_threshold<A: Float>(x: &[A]) -> f64 {
+    let (mut sum, mut count) = (0.0, 0_usize);
+    for &v in x {
+        sum += v.to_f64();
+        count += 1;
+    }
+    let mut tau = (sum - 1.0) / count as f64;
+    for _ in 0..x.len() {
+        let (mut s, mut c) = (0.0, 0_usize);
+        for &v in x {
+            let v = v.to_f64();
+            if v > tau {
+                s += v;
+                c += 1;
+            }
+        }
+        if c == count || c == 0 {
+            break;
+        }
+        (sum, count) = (s, c);
+        tau = (sum - 1.0) / count as f64;
+    }
+    if tau.is_finite() {
+        tau
+    } else {
+        f64::NAN
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct SparsemaxMath;
+
+impl<A: Float> IndexLaneMath<A> for SparsemaxMath {
+    fn lane(&self, x: &[A], y: usize, g: Option<&mut [A]>, scale: A) -> A {
+        let tau = sparsemax_threshold(x);
+        let xy = x[y].to_f64();
+        let (mut dot, mut sq) = (0.0, 0.0);
+        for &v in x {
+            let v = v.to_f64();
+            let p = (v - tau).max(0.0);
+            if p > 0.0 {
+                dot += p * (v - xy);
+                sq += p * p;
+            }
+        }
+        if let Some(g) = g {
+            let s = scale.to_f64();
+            for (k, (d, &v)) in g.iter_mut().zip(x).enumerate() {
+                let p = if tau.is_nan() {
+                    f64::NAN
+                } else {
+                    (v.to_f64() - tau).max(0.0)
+                };
+                *d = A::from_f64(s * (p - if k == y { 1.0 } else { 0.0 }));
+            }
+        }
+        if tau.is_nan() {
+            A::nan()
+        } else {
+            A::from_f64(dot + 0.5 * (1.0 - sq))
+        }
+    }
+}
+
+/// The Poly-1 cross-entropy of Leng et al. (2022), optax's
+/// `poly_loss_cross_entropy`: softmax cross-entropy plus `ε` times the
+/// first term of its Taylor series in `1 − p`, over lanes of logits with
+/// probability targets.
+///
+/// With `p = softmax(x)` over the lane:
+///
+/// ```text
+/// ℓ = −Σₖ tₖ·ln pₖ + ε·Σₖ tₖ·(1 − pₖ)
+/// ∂ℓ/∂xⱼ = pⱼ·Σₖ tₖ − tⱼ + ε·pⱼ·(Σₖ tₖpₖ − tⱼ)
+/// ```
+///
+/// `ε = 0` is the cross-entropy; the paper's best `ε` for ImageNet is 2
+/// (optax' default), and negative values down to −1 are meaningful too.
+/// The targets are not differentiated and need not sum to 1. One value per
+/// lane unreduced.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `epsilon` | 2 | finite |
+/// | `reduction` | `Mean` | `Mean` (over lanes), `Sum`, `BatchMean` (over the first axis) |
+///
+/// optax: `poly_loss_cross_entropy(logits, labels, epsilon)` averaged is
+/// `Mean` (`axis=-1`, no `where`).
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let (x, t) = (array![[0.0_f64, 0.0]], array![[1.0, 0.0]]);
+/// let v = PolyLoss::new().forward(&x, &t)?;
+/// assert!((v - (2.0_f64.ln() + 2.0 * 0.5)).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidHyperparameter`] for a non-finite `epsilon`;
+/// [`Error::ShapeMismatch`] for a target or gradient buffer not shaped like
+/// the prediction, a 0-d prediction or an empty last axis;
+/// [`Error::EmptyReduction`] for a mean over no lanes. On error nothing is
+/// written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PolyLoss {
+    epsilon: f64,
+    reduction: Reduction,
+}
+
+impl Default for PolyLoss {
+    fn default() -> Self {
+        Self {
+            epsilon: 2.0,
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl PolyLoss {
+    /// optax' defaults: `epsilon = 2`, mean over lanes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The weight of the `1 − p` term (default 2).
+    #[must_use]
+    pub fn epsilon(mut self, epsilon: f64) -> Self {
+        self.epsilon = epsilon;
+        self
+    }
+}
+
+impl Lanewise for PolyLoss {
+    type Math<'a, A: Float> = PolyMath;
+    fn math<A: Float>(&self, _: Option<usize>) -> Result<PolyMath> {
+        let epsilon = check_hyper(
+            "epsilon",
+            self.epsilon,
+            self.epsilon.is_finite(),
+            "a finite value",
+        )?;
+        Ok(PolyMath { epsilon })
+    }
+    fn lane_reduction(&self) -> Reduction {
+        self.reduction
+    }
+}
+lanewise_loss!(PolyLoss);
+
+#[derive(Clone, Copy)]
+pub(crate) struct PolyMath {
+    epsilon: f64,
+}
+
+impl<A: Float> LaneMath<A> for PolyMath {
+    fn lane(&self, x: &[A], t: &[A], g: Option<&mut [A]>, scale: A) -> A {
+        let m = x.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v.to_f64()));
+        let z: f64 = x.iter().map(|&v| (v.to_f64() - m).exp()).sum();
+        let lse = m + z.ln();
+        let (mut ce, mut st, mut tp) = (0.0, 0.0, 0.0);
+        for (&xk, &tk) in x.iter().zip(t) {
+            let (xk, tk) = (xk.to_f64(), tk.to_f64());
+            ce += tk * (lse - xk);
+            st += tk;
+            tp += tk * (xk - lse).exp();
+        }
+        if let Some(g) = g {
+            let s = scale.to_f64();
+            for ((d, &xk), &tk) in g.iter_mut().zip(x).zip(t) {
+                let (p, tk) = ((xk.to_f64() - lse).exp(), tk.to_f64());
+                *d = A::from_f64(s * (p * st - tk + self.epsilon * p * (tp - tk)));
+            }
+        }
+        A::from_f64(ce + self.epsilon * (st - tp))
+    }
+}
+
+getters!(PolyLoss = "ndloss::loss::PolyLoss::new()" { get_epsilon => epsilon(1.0): f64 = 1.0 });

@@ -72,7 +72,7 @@ macro_rules! index_forward_methods {
 
 mod categorical;
 mod cross_entropy;
-pub use categorical::{CategoricalFocal, GeneralizedCrossEntropy};
+pub use categorical::{CategoricalFocal, GeneralizedCrossEntropy, PolyLoss, Sparsemax};
 pub use cross_entropy::CrossEntropy;
 
 /// Class weights, ignore index and reduction: what cross-entropy and NLL share.
