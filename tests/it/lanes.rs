@@ -119,6 +119,98 @@ proptest! {
     }
 }
 
+/// Class indices for the lanes of `s` (the prediction's shape).
+fn classes_for(s: &[usize], seed: u64) -> ArrayD<usize> {
+    let c = *s.last().unwrap();
+    ArrayD::from_shape_fn(IxDyn(&s[..s.len() - 1]), |i| {
+        (ndarray::Dimension::slice(&i).iter().sum::<usize>() * 3 + seed as usize) % c
+    })
+}
+
+/// Gradient of a class-index lane loss against finite differences.
+fn check_index<L: Loss<f64, IxDyn, usize, IxDyn, Unreduced = IxDyn>>(
+    loss: &L,
+    p: &ArrayD<f64>,
+    y: &ArrayD<usize>,
+) -> Result<(), TestCaseError> {
+    let (_, g) = loss.forward_grad(p, y).unwrap();
+    grad_matches(&g, &finite_diff(p, |x| loss.forward(x, y).unwrap()))
+}
+
+proptest! {
+    #[test]
+    fn multiclass_max_margin_gradients(s in lane_shape(), r in reductions(), seed in any::<u64>(), margin in prop_oneof![Just(1.0), -1.0f64..3.0]) {
+        let p = filled(&s, seed, -3.0, 3.0);
+        let y = classes_for(&s, seed);
+        let ax = Axis(s.len() - 1);
+        // Away from ties for the maximum (of the margin-shifted scores).
+        let apart = |m: f64| p.lanes(ax).into_iter().zip(y.iter()).all(|(x, &y)| {
+            let mut z: Vec<f64> = x.iter().enumerate().map(|(k, &v)| v + if k == y { 0.0 } else { m }).collect();
+            z.sort_by(|a, b| b.partial_cmp(a).unwrap());
+            z[0] - z[1] > 1e-3
+        });
+        prop_assume!(apart(margin) && apart(0.0));
+        check_index(&MulticlassHinge::new().margin(margin).reduction(r), &p, &y)?;
+        check_index(&MulticlassPerceptron::new().reduction(r), &p, &y)?;
+    }
+
+    #[test]
+    fn sparsemax_gradient(s in lane_shape(), r in reductions(), seed in any::<u64>()) {
+        let p = filled(&s, seed, -2.0, 2.0);
+        let y = classes_for(&s, seed);
+        let ax = Axis(s.len() - 1);
+        // Away from changes of the support: every entry 1e-3 from τ, which
+        // is where sparsemax is not differentiable.
+        let tau = |x: &[f64]| {
+            let mut v = x.to_vec();
+            v.sort_by(|a, b| b.partial_cmp(a).unwrap());
+            let (mut sum, mut best) = (0.0, 0.0);
+            for (k, &z) in v.iter().enumerate() {
+                sum += z;
+                let t = (sum - 1.0) / (k + 1) as f64;
+                if z > t {
+                    best = t;
+                }
+            }
+            best
+        };
+        prop_assume!(p.lanes(ax).into_iter().all(|x| {
+            let x = x.to_vec();
+            let t = tau(&x);
+            x.iter().all(|&v| (v - t).abs() > 1e-3)
+        }));
+        let l = Sparsemax::new().reduction(r);
+        check_index(&l, &p, &y)?;
+        // Its gradient is sparsemax minus the one-hot target: adding the
+        // one-hot back gives a distribution with exact zeros below τ.
+        let (_, g) = Sparsemax::new().reduction(Reduction::Sum).forward_grad(&p, &y).unwrap();
+        for ((lane, x), &yk) in g.lanes(ax).into_iter().zip(p.lanes(ax)).zip(y.iter()) {
+            let q: Vec<f64> = lane.iter().enumerate().map(|(k, &v)| v + if k == yk { 1.0 } else { 0.0 }).collect();
+            prop_assert!((q.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            let t = tau(&x.to_vec());
+            for (&qk, &xk) in q.iter().zip(x.iter()) {
+                prop_assert!((qk - (xk - t).max(0.0)).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn poly_and_generalized_kl_gradients(s in lane_shape(), r in reductions(), seed in any::<u64>(), eps in prop_oneof![Just(2.0), -1.0f64..4.0]) {
+        let x = filled(&s, seed, -3.0, 3.0);
+        let t = filled(&s, seed ^ 0xBB, 0.0, 1.0);
+        check(&PolyLoss::new().epsilon(eps).reduction(r), &x, &t)?;
+        let mut t0 = t.clone();
+        t0.iter_mut().step_by(3).for_each(|v| *v = 0.0);
+        check(&GeneralizedKl::new().reduction(r), &x, &t0)?;
+        // ε = 0 is the cross-entropy with probability targets.
+        if s.len() == 2 {
+            let ce = CrossEntropy::new().reduction(r).forward(&x, &t).unwrap();
+            let poly = PolyLoss::new().epsilon(0.0).reduction(r).forward(&x, &t).unwrap();
+            prop_assert!((ce - poly).abs() < 1e-13 * ce.abs().max(1.0));
+        }
+    }
+}
+
 /// The four losses on one input, as (value, gradient, unreduced).
 fn all_four(
     p: &ndarray::ArrayViewD<'_, f64>,

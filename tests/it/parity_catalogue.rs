@@ -131,6 +131,25 @@ impl<A: Float> Check<'_, A> {
         );
     }
 
+    /// The case's value and gradient through `forward` and `forward_grad`
+    /// (reduced cases only); with `whole`, on the input flattened to
+    /// `(1, 1, L)` (one sample, one class), the gradient reshaped back.
+    fn reduced(&self, loss: Dice, whole: bool) {
+        let shape = |a: ArrayD<A>| {
+            if whole {
+                let n = a.len();
+                a.into_shape_with_order(IxDyn(&[1, 1, n])).unwrap()
+            } else {
+                a
+            }
+        };
+        let (p, t) = (shape(self.pred.clone()), shape(self.input("target")));
+        self.value(loss.forward(&p, &t).unwrap());
+        let (v, g) = loss.forward_grad(&p, &t).unwrap();
+        self.value(v);
+        self.grad(&g.into_shape_with_order(self.pred.raw_dim()).unwrap());
+    }
+
     /// The case's unreduced values, or its value and gradient (through
     /// `forward` and `forward_grad`) with its reduction.
     fn replay<T, L: Loss<A, IxDyn, T, IxDyn, Unreduced = IxDyn> + Clone>(
@@ -268,6 +287,44 @@ fn run<A: Pick>(worst: &Worst, case: &Value, rtol: f64) -> bool {
             GeneralizedCrossEntropy::new().q(opt(case, "q").unwrap()),
             red!(GeneralizedCrossEntropy),
         ),
+        // optax' Dice (`scripts/gen_reference_optax.py`): channels last.
+        "dice" | "generalized_dice" => {
+            let mut d = Dice::tversky(opt(case, "alpha").unwrap(), opt(case, "beta").unwrap())
+                .smooth(opt(case, "smooth").unwrap())
+                .channels_last(true)
+                .ignore_background(case["options"]["ignore_background"].as_bool().unwrap());
+            if !case["options"]["apply_softmax"].as_bool().unwrap() {
+                d = d.input(DiceInput::Probabilities);
+            }
+            if let Some(w) = weights(case) {
+                d = d.class_weights(&w);
+            }
+            if loss == "generalized_dice" {
+                d = d.generalized();
+            }
+            // optax' sum over classes, averaged over the batch.
+            let class_sum = case["options"]["class_reduction"] == "sum";
+            let r = reduction(case).unwrap();
+            c.reduced(
+                d.reduction(if class_sum { Reduction::BatchMean } else { r }),
+                false,
+            );
+        }
+        // Keras' Dice and Tversky sum over every element: one sample, one
+        // class, Keras' smoothing in the denominator only, its α on the
+        // false negatives.
+        "keras_dice" | "keras_tversky" => {
+            let d = if loss == "keras_dice" {
+                Dice::new().smooth_denominator(5e-8)
+            } else {
+                Dice::tversky(opt(case, "beta").unwrap(), opt(case, "alpha").unwrap())
+                    .smooth_denominator(1e-7)
+            };
+            c.reduced(
+                d.input(DiceInput::Probabilities).smooth_numerator(0.0),
+                true,
+            );
+        }
         _ => return false,
     }
     true
@@ -277,7 +334,12 @@ fn run<A: Pick>(worst: &Worst, case: &Value, rtol: f64) -> bool {
 fn the_catalogue_matches_its_references() {
     // PyTorch's references (`scripts/gen_reference.py`) and Keras' for the
     // losses only Keras has (`scripts/gen_reference_keras.py`), one schema.
-    let files = ["losses_catalogue.json", "losses_keras.json"].map(load);
+    let files = [
+        "losses_catalogue.json",
+        "losses_keras.json",
+        "losses_optax.json",
+    ]
+    .map(load);
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     let worst = Worst::default();
     for case in files.iter().flat_map(|d| d["cases"].as_array().unwrap()) {
@@ -303,6 +365,10 @@ fn the_catalogue_matches_its_references() {
         "categorical_focal",
         "categorical_focal_logits",
         "generalized_ce",
+        "dice",
+        "generalized_dice",
+        "keras_dice",
+        "keras_tversky",
     ]);
     for loss in expected {
         assert!(
