@@ -358,17 +358,486 @@ def generalized_dice_cases():
     return cases
 
 
+# ---------------------------------------------------------------------------
+# Classification losses (optax/losses/_classification.py).
+
+
+def evaluate(fn, x, y, dtype, integer_labels=False):
+    """``jax.value_and_grad`` of ``jnp.mean(fn(x, y))`` in the first
+    argument, in ``dtype`` end to end: the f32 cases run with x64 disabled
+    (see ``check_x64_promotion``: under x64, ``jax.nn.one_hot`` and the
+    simplex projection bring in float64), the f64 cases with it enabled.
+    Integer labels are int32 or int64 to match. Returns the inputs as JAX
+    arrays, the value and the gradient."""
+    np_dtype = np.float64 if dtype == "f64" else np.float32
+    with jax.enable_x64(dtype == "f64"):
+        xp = jnp.asarray(np.asarray(x).astype(np_dtype))
+        if integer_labels:
+            yt = jnp.asarray(np.asarray(y).astype(np.int64 if dtype == "f64" else np.int32))
+        else:
+            yt = jnp.asarray(np.asarray(y).astype(np_dtype))
+
+        def f(p):
+            return jnp.mean(fn(p, yt))
+
+        value, grad = jax.value_and_grad(f)(xp)
+        value, grad = np.asarray(value), np.asarray(grad)
+    assert value.dtype == np_dtype and grad.dtype == np_dtype, (dtype, value.dtype, grad.dtype)
+    assert grad.shape == xp.shape
+    return xp, yt, value, grad
+
+
+def check_against(value, grad, expected_value, expected_grad, dtype, what):
+    """The recorded value and gradient against an independent NumPy float64
+    transcription (of the inputs as rounded to the case's dtype)."""
+    check_finite(value, grad, what)
+    tol = 1e-12 if dtype == "f64" else 2e-5
+    v = float(value)
+    assert abs(v - expected_value) <= tol * max(1.0, abs(expected_value)), (
+        what, v, expected_value)
+    scale = max(1.0, float(np.max(np.abs(expected_grad))))
+    err = float(np.max(np.abs(np.asarray(grad, np.float64) - expected_grad)))
+    assert err <= tol * scale, (what, err)
+
+
+def as_dtype(a, dtype):
+    """``a`` rounded to the case's dtype, back in float64 for the references."""
+    return np.asarray(a).astype(np.float64 if dtype == "f64" else np.float32).astype(np.float64)
+
+
+def label_case(name, loss, dtype, options, scores, labels, value, grad):
+    """A case whose target is integer class indices, stored as JSON integers."""
+    case = optax_case(name, loss, dtype, options, scores, labels, value, grad)
+    case["inputs"]["target"]["data"] = [int(v) for v in np.asarray(labels).reshape(-1)]
+    return case
+
+
+def top_gap(z):
+    """The gap between the largest and the second largest entry of each
+    lane (last axis)."""
+    u = np.sort(z, axis=-1)
+    return u[..., -1] - u[..., -2]
+
+
+def hinge_z(scores, labels):
+    c = scores.shape[-1]
+    return scores + 1.0 - np.eye(c)[labels]
+
+
+def multiclass_margin_lanes(rng, shape, modes, kind, gap=1e-3):
+    """Scores uniform in [-3, 3], ``(..., C)``, and integer labels of shape
+    ``shape[:-1]`` (a 0-d array for a 1-D shape), lane by lane: ``modes``
+    cycles over the lanes, 'random' (a random label), 'argmax' (the label is
+    the argmax of the scores) or 'margin' (the label beats every other score
+    by more than 1 + gap: multiclass hinge 0). A lane is resampled until the
+    max over the last axis of ``scores + 1 - onehot`` (``kind`` 'hinge') or
+    of the scores ('perceptron') is unique with a gap of at least ``gap``,
+    in float64 and in float32: at a tie, JAX's max shares the gradient."""
+    c = shape[-1]
+    lanes = int(np.prod(shape[:-1]))
+    scores = np.empty((lanes, c))
+    labels = np.empty(lanes, np.int64)
+    for i in range(lanes):
+        mode = modes[i % len(modes)]
+        for _ in range(100000):
+            s = rng.uniform(-3.0, 3.0, c)
+            y = int(np.argmax(s)) if mode in ("argmax", "margin") else int(rng.integers(c))
+            if mode == "margin" and not top_gap(s) > 1.0 + gap:
+                continue
+            ok = True
+            for r in (s, s.astype(np.float32).astype(np.float64)):
+                z = hinge_z(r, y) if kind == "hinge" else r
+                ok = ok and top_gap(z) >= gap
+            if ok:
+                break
+        else:
+            raise AssertionError("no lane found")
+        scores[i], labels[i] = s, y
+    return scores.reshape(shape), labels.reshape(shape[:-1])
+
+
+def onehot_grad(lanes_shape, c, idx):
+    return np.eye(c)[idx].reshape(lanes_shape + (c,))
+
+
+def multiclass_hinge_cases():
+    """``optax.losses.multiclass_hinge_loss(scores, labels)``: ``max_j (s_j
+    + 1 - [j == y]) - s_y`` per lane, gradient ``e_argmax - e_y``. Random
+    labels, labels at the argmax (the runner-up within 1 of it or not), and
+    lanes whose label wins by more than the margin (loss and gradient 0);
+    one, two and three-axis scores (a single lane with a 0-d label)."""
+    cases = []
+    rng = np.random.default_rng(20261215)
+    configs = [
+        ((4, 5), ["random"]),
+        ((4, 5), ["margin", "random"]),
+        ((3, 7), ["random"]),
+        ((3, 7), ["argmax"]),
+        ((2, 3, 4), ["random"]),
+        ((2, 3, 4), ["margin", "random", "argmax"]),
+        ((6,), ["random"]),
+        ((6,), ["argmax"]),
+    ]
+    for k, (shape, modes) in enumerate(configs):
+        scores, labels = multiclass_margin_lanes(rng, shape, modes, "hinge")
+        mode = "_".join(modes)
+        if "margin" in modes:
+            z = hinge_z(scores, labels)
+            assert np.any(np.argmax(z, -1) == labels)
+        for dtype in ("f64", "f32"):
+            xp, yt, value, grad = evaluate(optax.losses.multiclass_hinge_loss, scores, labels,
+                                           dtype, integer_labels=True)
+            s = as_dtype(scores, dtype)
+            z = hinge_z(s, labels)
+            per = z.max(-1) - np.take_along_axis(s, labels[..., None], -1)[..., 0]
+            n = per.size
+            g = (onehot_grad(labels.shape, shape[-1], np.argmax(z, -1))
+                 - onehot_grad(labels.shape, shape[-1], labels)) / n
+            check_against(value, grad, float(np.mean(per)), g, dtype, ("hinge", k, dtype))
+            name = f"multiclass_hinge_{k}_{mode}_{dims_of(shape)}_{dtype}_mean"
+            cases.append(label_case(name, "multiclass_hinge", dtype, {"margin": 1.0},
+                                    xp, yt, value, grad))
+    return cases
+
+
+def multiclass_perceptron_cases():
+    """``optax.losses.multiclass_perceptron_loss(scores, labels)``: ``max_j
+    s_j - s_y`` per lane, gradient ``e_argmax - e_y``; lanes with the label
+    at the argmax have loss and gradient 0."""
+    cases = []
+    rng = np.random.default_rng(20261216)
+    configs = [
+        ((4, 5), ["random"]),
+        ((4, 5), ["argmax", "random"]),
+        ((3, 7), ["random"]),
+        ((3, 7), ["random", "argmax"]),
+        ((2, 3, 4), ["random"]),
+        ((2, 3, 4), ["argmax", "random", "random"]),
+        ((6,), ["random"]),
+        ((6,), ["argmax"]),
+    ]
+    for k, (shape, modes) in enumerate(configs):
+        scores, labels = multiclass_margin_lanes(rng, shape, modes, "perceptron")
+        mode = "_".join(modes)
+        for dtype in ("f64", "f32"):
+            xp, yt, value, grad = evaluate(optax.losses.multiclass_perceptron_loss, scores,
+                                           labels, dtype, integer_labels=True)
+            s = as_dtype(scores, dtype)
+            per = s.max(-1) - np.take_along_axis(s, labels[..., None], -1)[..., 0]
+            n = per.size
+            g = (onehot_grad(labels.shape, shape[-1], np.argmax(s, -1))
+                 - onehot_grad(labels.shape, shape[-1], labels)) / n
+            check_against(value, grad, float(np.mean(per)), g, dtype, ("perceptron", k, dtype))
+            name = f"multiclass_perceptron_{k}_{mode}_{dims_of(shape)}_{dtype}_mean"
+            cases.append(label_case(name, "multiclass_perceptron", dtype, {}, xp, yt,
+                                    value, grad))
+    return cases
+
+
+def sparsemax_tau(x):
+    """The sparsemax threshold of each lane (last axis): with ``u`` sorted
+    decreasingly, ``tau_k = (u_1 + ... + u_k - 1) / k`` at the largest ``k``
+    with ``u_k > tau_k``; ``sparsemax(x) = max(x - tau, 0)``."""
+    u = -np.sort(-x, axis=-1)
+    k = np.arange(1, x.shape[-1] + 1)
+    taus = (np.cumsum(u, -1) - 1.0) / k
+    kk = np.sum(u > taus, axis=-1)
+    return np.take_along_axis(taus, (kk - 1)[..., None], -1)[..., 0]
+
+
+def sparsemax_loss_reference(s, labels):
+    """Per lane ``p . s - s_y + (1 - |p|^2) / 2`` (optax's
+    ``p . where(p > 0, s - s_y, 0) + (1 - p . p) / 2``, with ``sum p = 1``)
+    and ``p = sparsemax(s)``."""
+    p = np.maximum(s - sparsemax_tau(s)[..., None], 0.0)
+    sy = np.take_along_axis(s, labels[..., None], -1)[..., 0]
+    return np.sum(p * s, -1) - sy + 0.5 * (1.0 - np.sum(p * p, -1)), p
+
+
+def sparsemax_cases():
+    """``optax.losses.multiclass_sparsemax_loss(scores, labels)`` on ``(N,
+    C)`` scores (it vmaps over the first axis), normal(0, 1.5): random
+    labels, and lanes whose sparsemax is exactly one-hot at the label (loss
+    0) or at another class (loss ``s_j - s_y``). Lanes with a score within
+    1e-3 of the threshold tau (a support about to change) are resampled.
+    jax.grad, through optax's custom JVP of the projection, is ``sparsemax(s)
+    - onehot(y)`` (asserted)."""
+    cases = []
+    rng = np.random.default_rng(20261217)
+    configs = [
+        ((4, 5), True),
+        ((6, 3), False),
+        ((3, 8), True),
+        ((5, 2), True),
+        ((4, 5), False),
+        ((6, 3), True),
+        ((3, 8), False),
+        ((5, 2), False),
+    ]
+    for k, (shape, special) in enumerate(configs):
+        n, c = shape
+        scores = np.empty(shape)
+        labels = np.empty(n, np.int64)
+        for i in range(n):
+            for _ in range(100000):
+                s = rng.normal(0.0, 1.5, c)
+                y = int(rng.integers(c))
+                if special and i < 2:
+                    # Lane 0 one-hot at the label, lane 1 at another class.
+                    j = y if i == 0 else int((y + 1 + rng.integers(c - 1)) % c)
+                    others = np.delete(s, j)
+                    s[j] = others.max() + 1.0 + rng.uniform(0.05, 1.0)
+                ok = True
+                for r in (s, s.astype(np.float32).astype(np.float64)):
+                    ok = ok and np.min(np.abs(r - sparsemax_tau(r))) >= 1e-3
+                if ok:
+                    break
+            else:
+                raise AssertionError("no lane found")
+            scores[i], labels[i] = s, y
+        if special:
+            _, p = sparsemax_loss_reference(scores, labels)
+            assert p[0, labels[0]] == 1.0 and np.count_nonzero(p[0]) == 1
+            assert np.count_nonzero(p[1]) == 1 and p[1, labels[1]] == 0.0
+        for dtype in ("f64", "f32"):
+            xp, yt, value, grad = evaluate(optax.losses.multiclass_sparsemax_loss, scores,
+                                           labels, dtype, integer_labels=True)
+            s = as_dtype(scores, dtype)
+            per, p = sparsemax_loss_reference(s, labels)
+            g = (p - np.eye(c)[labels]) / n
+            check_against(value, grad, float(np.mean(per)), g, dtype, ("sparsemax", k, dtype))
+            if special:
+                with jax.enable_x64(dtype == "f64"):
+                    lanes = np.asarray(optax.losses.multiclass_sparsemax_loss(xp, yt))
+                assert lanes[0] == 0.0, lanes
+                assert abs(float(lanes[1]) - (s[1].max() - s[1, labels[1]])) <= 1e-5, lanes
+            name = (f"sparsemax_{k}_{'onehot_lanes' if special else 'random'}"
+                    f"_{dims_of(shape)}_{dtype}_mean")
+            cases.append(label_case(name, "sparsemax", dtype, {}, xp, yt, value, grad))
+    return cases
+
+
+def poly_labels(rng, shape, kind):
+    """Label rows over the last axis: 'onehot', 'soft' (Dirichlet) or 'mixed'
+    (lanes cycling over one-hot, Dirichlet, 0.5 * one-hot and 1.5 *
+    Dirichlet: the last two do not sum to 1)."""
+    c = shape[-1]
+    lanes = int(np.prod(shape[:-1]))
+    rows = np.empty((lanes, c))
+    for i in range(lanes):
+        onehot = np.eye(c)[rng.integers(c)]
+        soft = rng.dirichlet(np.ones(c))
+        if kind == "onehot":
+            rows[i] = onehot
+        elif kind == "soft":
+            rows[i] = soft
+        else:
+            rows[i] = [onehot, soft, 0.5 * onehot, 1.5 * soft][i % 4]
+    return rows.reshape(shape)
+
+
+def poly_loss_cases():
+    """``optax.losses.poly_loss_cross_entropy(logits, labels, epsilon=e)``:
+    ``-sum l log softmax(x) + e * sum l (1 - softmax(x))`` per lane (Poly-1),
+    logits normal(0, 2); labels one-hot, Dirichlet, or mixed with rows
+    summing to 0.5 and 1.5 (optax does not normalise them); epsilon 2 (the
+    default, not passed), 0 (plain cross-entropy), 1, -1 and 5."""
+    cases = []
+    rng = np.random.default_rng(20261218)
+    A, B, D = (4, 5), (3, 7), (2, 3, 4)
+    configs = [
+        (A, "onehot", 2.0), (A, "soft", 0.0), (A, "mixed", 5.0), (A, "mixed", 0.0),
+        (B, "mixed", 2.0), (B, "onehot", -1.0), (B, "soft", 1.0),
+        (D, "soft", 2.0), (D, "mixed", -1.0), (D, "onehot", 5.0), (D, "mixed", 1.0),
+    ]
+    for k, (shape, kind, eps) in enumerate(configs):
+        logits = rng.normal(0.0, 2.0, shape)
+        labels = poly_labels(rng, shape, kind)
+        if eps == 2.0:
+            def fn(x, y):
+                return optax.losses.poly_loss_cross_entropy(x, y)
+        else:
+            def fn(x, y, eps=eps):
+                return optax.losses.poly_loss_cross_entropy(x, y, epsilon=eps)
+        for dtype in ("f64", "f32"):
+            xp, yt, value, grad = evaluate(fn, logits, labels, dtype)
+            x = as_dtype(logits, dtype)
+            lab = as_dtype(labels, dtype)
+            p = softmax(x)
+            logp = x - x.max(-1, keepdims=True)
+            logp = logp - np.log(np.exp(logp).sum(-1, keepdims=True))
+            per = -np.sum(lab * logp, -1) + eps * np.sum(lab * (1.0 - p), -1)
+            total = lab.sum(-1, keepdims=True)
+            lp = np.sum(lab * p, -1, keepdims=True)
+            g = (total * p - lab - eps * p * (lab - lp)) / per.size
+            check_against(value, grad, float(np.mean(per)), g, dtype, ("poly", k, dtype))
+            name = f"poly_loss_{k}_{kind}_eps{eps}_{dims_of(shape)}_{dtype}_mean"
+            cases.append(optax_case(name, "poly_loss", dtype, {"epsilon": eps}, xp, yt,
+                                    value, grad))
+    return cases
+
+
+def generalized_kl_cases():
+    """``optax.losses.generalized_kl_divergence(log_predictions, targets)``:
+    ``sum t (log t - q) + exp(q) - t`` per lane (``0 log 0 = 0``),
+    unnormalised log-predictions ``q`` normal(-1, 1), targets uniform in
+    [0, 2] with a fraction of exact zeros, and lanes of zeros only
+    (``sum exp(q)``). Gradient in ``q``: ``exp(q) - t``."""
+    cases = []
+    rng = np.random.default_rng(20261219)
+    A, B, D = (4, 5), (3, 7), (2, 3, 4)
+    # (shape, fraction of zero targets, a lane of zeros only)
+    configs = [
+        (A, 0.25, False), (A, 0.0, False), (A, 0.5, True),
+        (B, 0.3, False), (B, 0.2, True),
+        (D, 0.2, False), (D, 0.0, False), (D, 0.4, True),
+    ]
+    for k, (shape, zeros, zero_lane) in enumerate(configs):
+        logp = rng.normal(-1.0, 1.0, shape)
+        targets = rng.uniform(0.0, 2.0, shape)
+        targets[rng.uniform(size=shape) < zeros] = 0.0
+        if zero_lane:
+            targets.reshape(-1, shape[-1])[1] = 0.0
+        if zeros > 0.0:
+            assert np.any(targets == 0.0)
+        for dtype in ("f64", "f32"):
+            xp, yt, value, grad = evaluate(optax.losses.generalized_kl_divergence, logp,
+                                           targets, dtype)
+            q = as_dtype(logp, dtype)
+            t = as_dtype(targets, dtype)
+            tlogt = np.where(t > 0.0, t * np.log(np.where(t > 0.0, t, 1.0)), 0.0)
+            per = np.sum(tlogt - t * q + np.exp(q) - t, -1)
+            g = (np.exp(q) - t) / per.size
+            check_against(value, grad, float(np.mean(per)), g, dtype, ("gkl", k, dtype))
+            name = (f"generalized_kl_{k}_zeros{zeros}{'_zerolane' if zero_lane else ''}"
+                    f"_{dims_of(shape)}_{dtype}_mean")
+            cases.append(optax_case(name, "generalized_kl", dtype, {}, xp, yt, value, grad))
+    return cases
+
+
+def perceptron_cases():
+    """``optax.losses.perceptron_loss(outputs, targets)``, element-wise
+    ``max(0, -o t)`` with targets in {-1, +1}, averaged over every element;
+    outputs uniform in [-3, 3] at least 1e-3 from 0 (the kink, where JAX's
+    maximum would share the gradient: -t / 2). Targets random, or mostly
+    agreeing with the sign of the outputs (a quarter flipped)."""
+    cases = []
+    rng = np.random.default_rng(20261220)
+    configs = [
+        ((4, 5), "random"), ((4, 5), "mostly_right"),
+        ((3, 7), "random"), ((3, 7), "mostly_right"),
+        ((2, 3, 4), "random"), ((2, 3, 4), "mostly_right"),
+        ((10,), "random"), ((10,), "mostly_right"),
+    ]
+    for k, (shape, kind) in enumerate(configs):
+        out = rng.uniform(-3.0, 3.0, shape)
+        while np.any(np.abs(out) < 1e-3):
+            bad = np.abs(out) < 1e-3
+            out[bad] = rng.uniform(-3.0, 3.0, int(bad.sum()))
+        if kind == "random":
+            targets = np.where(rng.uniform(size=shape) < 0.5, -1.0, 1.0)
+        else:
+            targets = np.sign(out) * np.where(rng.uniform(size=shape) < 0.25, -1.0, 1.0)
+        assert np.any(out * targets < 0) and np.any(out * targets > 0)
+        for dtype in ("f64", "f32"):
+            xp, yt, value, grad = evaluate(optax.losses.perceptron_loss, out, targets, dtype)
+            o = as_dtype(out, dtype)
+            per = np.maximum(0.0, -o * targets)
+            g = np.where(-o * targets > 0.0, -targets, 0.0) / per.size
+            check_against(value, grad, float(np.mean(per)), g, dtype, ("perc", k, dtype))
+            name = f"perceptron_{k}_{kind}_{dims_of(shape)}_{dtype}_mean"
+            cases.append(optax_case(name, "perceptron", dtype, {}, xp, yt, value, grad))
+    return cases
+
+
+def binary_sparsemax_cases():
+    """``optax.losses.sparsemax_loss(logits, labels)``, element-wise
+    ``sparse_plus(z)`` with ``z = -x`` where the label is 1 and ``x`` where
+    it is 0 (``0`` for ``z <= -1``, ``(z + 1)^2 / 4`` inside, ``z`` for ``z
+    >= 1``; once differentiable, gradient ``+-sparse_sigmoid(z)``), averaged
+    over every element; logits uniform in [-3, 3], every case holding logits
+    beyond -1 and +1 and ``z`` in each of the three pieces; none exactly
+    +-1."""
+    cases = []
+    rng = np.random.default_rng(20261221)
+    shapes = [(4, 5), (3, 7), (2, 3, 4), (10,)]
+    configs = [(shape, kind) for kind in ("random", "balanced") for shape in shapes]
+    for k, (shape, kind) in enumerate(configs):
+        for _ in range(100000):
+            x = rng.uniform(-3.0, 3.0, shape)
+            if kind == "random":
+                y = (rng.uniform(size=shape) < 0.5).astype(np.float64)
+            else:
+                # Half the elements labelled 1, in random places.
+                flat = np.zeros(x.size)
+                flat[rng.permutation(x.size)[: x.size // 2]] = 1.0
+                y = flat.reshape(shape)
+            z = np.where(y > 0, -x, x)
+            if (np.any(x > 1.0) and np.any(x < -1.0) and np.any(z <= -1.0)
+                    and np.any(np.abs(z) < 1.0) and np.any(z >= 1.0)
+                    and np.min(np.abs(np.abs(x.astype(np.float32)) - 1.0)) > 1e-6):
+                break
+        else:
+            raise AssertionError("no logits found")
+        for dtype in ("f64", "f32"):
+            xp, yt, value, grad = evaluate(optax.losses.sparsemax_loss, x, y, dtype)
+            xx = as_dtype(x, dtype)
+            zz = np.where(y > 0, -xx, xx)
+            per = np.where(zz <= -1.0, 0.0, np.where(zz >= 1.0, zz, (zz + 1.0) ** 2 / 4.0))
+            sig = 0.5 * np.clip(zz + 1.0, 0.0, 2.0)
+            g = np.where(y > 0, -sig, sig) / per.size
+            check_against(value, grad, float(np.mean(per)), g, dtype, ("bsparse", k, dtype))
+            name = f"binary_sparsemax_{k}_{kind}_{dims_of(shape)}_{dtype}_mean"
+            cases.append(optax_case(name, "binary_sparsemax", dtype, {}, xp, yt, value, grad))
+    return cases
+
+
+def check_x64_promotion():
+    """Why the f32 classification cases run with x64 disabled: under x64
+    ``jax.nn.one_hot`` defaults to float64, so the multiclass hinge and
+    perceptron losses of float32 scores come out in float64 (their
+    gradients in float32), and the simplex projection's ``1 / idx`` is
+    float64, so ``jax.grad`` of the multiclass sparsemax loss of float32
+    scores fails (the custom JVP's primal float64, its tangent float32)."""
+    s = jnp.asarray(np.array([[0.5, -1.0, 2.0]], np.float32))
+    y = jnp.asarray(np.array([1]))
+    assert optax.losses.multiclass_hinge_loss(s, y).dtype == jnp.float64
+    assert optax.losses.multiclass_perceptron_loss(s, y).dtype == jnp.float64
+    try:
+        jax.grad(lambda v: optax.losses.multiclass_sparsemax_loss(v, y).sum())(s)
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("float32 sparsemax under x64 differentiated")
+    with jax.enable_x64(False):
+        s32 = jnp.asarray(np.asarray(s))
+        y32 = jnp.asarray(np.array([1], np.int32))
+        assert optax.losses.multiclass_hinge_loss(s32, y32).dtype == jnp.float32
+
+
 def main():
+    cases = dice_cases() + generalized_dice_cases()
+    check_x64_promotion()
+    cases += (multiclass_hinge_cases() + multiclass_perceptron_cases() + sparsemax_cases()
+              + poly_loss_cases() + generalized_kl_cases() + perceptron_cases()
+              + binary_sparsemax_cases())
+    names = [c["name"] for c in cases]
+    assert len(set(names)) == len(names), "duplicate case names"
+    per_loss = {}
+    for c in cases:
+        per_loss[c["loss"]] = per_loss.get(c["loss"], 0) + 1
     out = {
         "optax_version": optax.__version__,
         "jax_version": jax.__version__,
         "generator": "scripts/gen_reference_optax.py",
-        "cases": dice_cases() + generalized_dice_cases(),
+        "cases": cases,
     }
     with open(OUT, "w") as f:
         json.dump(out, f, indent=None, separators=(",", ":"))
         f.write("\n")
     print(f"{len(out['cases'])} cases -> {os.path.normpath(OUT)}")
+    for loss, n in per_loss.items():
+        print(f"  {loss}: {n}")
 
 
 if __name__ == "__main__":

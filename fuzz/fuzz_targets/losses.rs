@@ -129,6 +129,19 @@ fuzz_target!(|data: &[u8]| {
             let gce = GeneralizedCrossEntropy::new().q(k).reduction(r);
             let _ = gce.forward_grad_into(&p, &y, &mut g);
             let _ = gce.unreduced(&p, &y);
+            let _ = MulticlassHinge::new()
+                .margin(k)
+                .reduction(r)
+                .forward_grad_into(&p, &y, &mut g);
+            let _ = MulticlassPerceptron::new().unreduced(&p, &y);
+            let _ = Sparsemax::new()
+                .reduction(r)
+                .forward_grad_into(&p, &y, &mut g);
+            let _ = Sparsemax::new().unreduced(&p, &y);
+            let _ = PolyLoss::new().epsilon(k).forward_grad_into(&p, &t, &mut g);
+            let _ = GeneralizedKl::new()
+                .reduction(r)
+                .forward_grad_into(&p, &t, &mut g);
             let mut dice = Dice::tversky(k, input.f64())
                 .smooth(input.f64())
                 .input(

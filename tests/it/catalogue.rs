@@ -614,6 +614,35 @@ pub static CATALOGUE: &[Entry] = &[
         },
     },
     Entry {
+        name: "perceptron",
+        make: |s| boxed(Perceptron::new().reduction(s.reduction)),
+        point: logit_sign,
+        smooth: |_, p, t| away(p * t, 0.0),
+        knob: None,
+        refused: None,
+        parity: Parity {
+            case: "perceptron",
+            pred: "input",
+            target: "target",
+            make: |_, r| boxed(Perceptron::new().reduction(r)),
+        },
+    },
+    Entry {
+        name: "binary_sparsemax",
+        make: |s| boxed(BinarySparsemax::new().reduction(s.reduction)),
+        // 0/1 labels; sparse_plus is once differentiable everywhere.
+        point: |_, a, b| (lerp(-3.0, 3.0, a), f64::from(u8::from(b >= 0.5))),
+        smooth: any,
+        knob: None,
+        refused: None,
+        parity: Parity {
+            case: "binary_sparsemax",
+            pred: "input",
+            target: "target",
+            make: |_, r| boxed(BinarySparsemax::new().reduction(r)),
+        },
+    },
+    Entry {
         name: "hinge_embedding",
         make: |s| {
             boxed(

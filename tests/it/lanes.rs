@@ -13,6 +13,8 @@ use proptest::prelude::*;
 
 /// A lane loss as a trait object.
 type DynLane = dyn Loss<f64, IxDyn, Unreduced = IxDyn>;
+/// A lane loss with class-index targets as a trait object.
+type DynIndexLane = dyn Loss<f64, IxDyn, usize, IxDyn, Unreduced = IxDyn>;
 
 /// A shape of 1 to 3 axes whose last has 2 to 6 entries.
 fn lane_shape() -> impl Strategy<Value = Vec<usize>> {
@@ -482,6 +484,47 @@ fn every_bad_input_is_a_typed_error_and_writes_nothing() {
         gce.forward_grad_into(&p, &array![0_usize].into_dyn(), &mut g),
         "target",
     );
+    let index: Vec<Box<DynIndexLane>> = vec![
+        Box::new(MulticlassHinge::new()),
+        Box::new(MulticlassPerceptron::new()),
+        Box::new(Sparsemax::new()),
+    ];
+    for l in &index {
+        match l.forward_grad_into(&p, &array![2_usize, 3].into_dyn(), &mut g) {
+            Err(Error::ClassOutOfRange {
+                sample: 1,
+                class: 3,
+                ..
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+        shape(
+            l.forward_grad_into(&p, &array![[0_usize]].into_dyn(), &mut g),
+            "target",
+        );
+        shape(
+            l.forward_grad_into(&p, &y.clone().into_dyn(), &mut ArrayD::zeros(IxDyn(&[2]))),
+            "gradient buffer",
+        );
+        let none = ArrayD::<f64>::zeros(IxDyn(&[0, 3]));
+        let no_y = ArrayD::<usize>::zeros(IxDyn(&[0]));
+        assert!(matches!(
+            l.forward(&none, &no_y),
+            Err(Error::EmptyReduction { .. })
+        ));
+    }
+    hyper(
+        MulticlassHinge::new()
+            .margin(f64::INFINITY)
+            .forward_grad_into(&p, &y.clone().into_dyn(), &mut g),
+        "margin",
+    );
+    hyper(
+        PolyLoss::new()
+            .epsilon(f64::NAN)
+            .forward_grad_into(&p, &t, &mut g),
+        "epsilon",
+    );
     let mut above = p.clone();
     above[[0, 1]] = 1.5;
     value(
@@ -508,6 +551,8 @@ proptest! {
             Box::new(CosineSimilarity::new().eps(hyper).reduction(r)),
             Box::new(CategoricalFocal::new().gamma(hyper).label_smoothing(hyper.abs()).reduction(r)),
             Box::new(CategoricalFocal::new().from_logits(true).alpha(hyper).reduction(r)),
+            Box::new(PolyLoss::new().epsilon(hyper).reduction(r)),
+            Box::new(GeneralizedKl::new().reduction(r)),
         ];
         for l in &losses {
             let mut g = ArrayD::from_elem(p.raw_dim(), 7.0);
@@ -518,11 +563,18 @@ proptest! {
         }
         let lanes = &s[..s.len().saturating_sub(1)];
         let y = ArrayD::from_shape_fn(IxDyn(if ts.len() % 2 == 0 { lanes } else { &ts }), |i| classes[ndarray::Dimension::slice(&i).iter().sum::<usize>() % 16]);
-        let gce = GeneralizedCrossEntropy::new().q(hyper).reduction(r);
-        let mut g = ArrayD::from_elem(p.raw_dim(), 7.0);
-        if gce.forward_grad_into(&p, &y, &mut g).is_err() {
-            prop_assert!(g.iter().all(|&v| v == 7.0));
+        let index: Vec<Box<DynIndexLane>> = vec![
+            Box::new(GeneralizedCrossEntropy::new().q(hyper).reduction(r)),
+            Box::new(MulticlassHinge::new().margin(hyper).reduction(r)),
+            Box::new(MulticlassPerceptron::new().reduction(r)),
+            Box::new(Sparsemax::new().reduction(r)),
+        ];
+        for l in &index {
+            let mut g = ArrayD::from_elem(p.raw_dim(), 7.0);
+            if l.forward_grad_into(&p, &y, &mut g).is_err() {
+                prop_assert!(g.iter().all(|&v| v == 7.0));
+            }
+            let _ = l.unreduced(&p, &y);
         }
-        let _ = gce.unreduced(&p, &y);
     }
 }

@@ -121,6 +121,21 @@ fn hot_paths_do_not_allocate() {
         GeneralizedCrossEntropy::new()
             .forward_grad_into(&probs, &classes, &mut g)
             .unwrap();
+        MulticlassHinge::new()
+            .forward_grad_into(&p, &classes, &mut g)
+            .unwrap();
+        MulticlassPerceptron::new()
+            .forward_grad_into(&p, &classes, &mut g)
+            .unwrap();
+        Sparsemax::new()
+            .forward_grad_into(&p, &classes, &mut g)
+            .unwrap();
+        PolyLoss::new()
+            .forward_grad_into(&p, &probs, &mut g)
+            .unwrap();
+        GeneralizedKl::new()
+            .forward_grad_into(&p, &probs, &mut g)
+            .unwrap();
     });
     assert_eq!(n, 0, "lane losses: forward_grad_into must not allocate");
     // Dice over (N, C, d) with every weighting and input kind.

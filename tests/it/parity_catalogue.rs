@@ -287,6 +287,20 @@ fn run<A: Pick>(worst: &Worst, case: &Value, rtol: f64) -> bool {
             GeneralizedCrossEntropy::new().q(opt(case, "q").unwrap()),
             red!(GeneralizedCrossEntropy),
         ),
+        // optax' lane losses (`scripts/gen_reference_optax.py`).
+        "multiclass_hinge" => c.indices(
+            MulticlassHinge::new().margin(opt(case, "margin").unwrap()),
+            red!(MulticlassHinge),
+        ),
+        "multiclass_perceptron" => {
+            c.indices(MulticlassPerceptron::new(), red!(MulticlassPerceptron))
+        }
+        "sparsemax" => c.indices(Sparsemax::new(), red!(Sparsemax)),
+        "poly_loss" => c.dense(
+            PolyLoss::new().epsilon(opt(case, "epsilon").unwrap()),
+            red!(PolyLoss),
+        ),
+        "generalized_kl" => c.dense(GeneralizedKl::new(), red!(GeneralizedKl)),
         // optax' Dice (`scripts/gen_reference_optax.py`): channels last.
         "dice" | "generalized_dice" => {
             let mut d = Dice::tversky(opt(case, "alpha").unwrap(), opt(case, "beta").unwrap())
@@ -369,6 +383,11 @@ fn the_catalogue_matches_its_references() {
         "generalized_dice",
         "keras_dice",
         "keras_tversky",
+        "multiclass_hinge",
+        "multiclass_perceptron",
+        "sparsemax",
+        "poly_loss",
+        "generalized_kl",
     ]);
     for loss in expected {
         assert!(
