@@ -1,17 +1,25 @@
 """Offline generator of the optax reference values in ``tests/data/losses_optax.json``.
 
-Runs optax itself (``optax.losses.dice_loss`` and
-``optax.losses.multiclass_generalized_dice_loss``, the anchors of ndloss'
-``Dice``), on JAX with 64-bit floats enabled: the f32 cases are computed in
-float32 end to end (inputs, class weights and every intermediate), the f64
-cases in float64. Inputs are channels-last, predictions and targets both
-``(N, d1, ..., C)``. Each case's value is ``jnp.mean`` over the batch of
-optax's per-sample loss (``dice_loss`` with its ``reduction`` 'mean' or
-'sum' over the classes; ``multiclass_generalized_dice_loss`` is already one
-scalar, and its mean is itself), and its gradient ``jax.grad`` of that
-scalar with respect to the predictions only. The schema is that of
-``tests/data/losses_catalogue.json`` (``scripts/gen_reference.py``) and
-``tests/data/losses_keras.json`` (``scripts/gen_reference_keras.py``).
+Runs optax itself on JAX with 64-bit floats enabled: the segmentation losses
+``optax.losses.dice_loss`` and ``optax.losses.multiclass_generalized_dice_loss``
+(the anchors of ndloss' ``Dice``), then the classification losses
+``multiclass_hinge_loss``, ``multiclass_perceptron_loss``,
+``multiclass_sparsemax_loss``, ``poly_loss_cross_entropy``,
+``generalized_kl_divergence``, ``perceptron_loss`` and ``sparsemax_loss``
+(the anchors of ``MulticlassHinge``, ``MulticlassPerceptron``, ``Sparsemax``,
+``PolyLoss``, ``GeneralizedKl``, ``Perceptron`` and ``BinarySparsemax``). The
+f32 cases are computed in float32 end to end (inputs, class weights and every
+intermediate; the classification ones with x64 disabled around the call,
+see below), the f64 cases in float64. Each case's value is ``jnp.mean`` of
+what optax returns (per sample, per lane or per element), and its gradient
+``jax.grad`` of that scalar with respect to the first argument only
+(predictions, scores, logits, log-predictions or outputs). The schema is
+that of ``tests/data/losses_catalogue.json`` (``scripts/gen_reference.py``)
+and ``tests/data/losses_keras.json`` (``scripts/gen_reference_keras.py``);
+integer class labels are stored in the ``target`` tensor as JSON integers,
+of shape ``scores.shape[:-1]`` (``[]`` for a single lane). Every value and
+gradient is checked finite and against an independent NumPy transcription
+in float64 (of the inputs as rounded to the case's dtype).
 
     pip install optax jax
     python3 scripts/gen_reference_optax.py
@@ -40,6 +48,49 @@ below against an independent NumPy transcription in float64:
   The weights depend on the targets only, so no gradient flows through
   them. A class absent from every target has ``w = 1e7`` before the
   normalisation and takes almost all of the weight ``C``.
+
+And in ``optax/losses/_classification.py`` (scores or logits ``s`` over
+the last axis, ``y`` an integer label, ``l`` a label row, ``t`` targets):
+
+- ``multiclass_hinge_loss(s, y)``: ``max_j (s_j + 1 - [j == y]) - s_y`` per
+  lane (margin fixed at 1), gradient ``e_argmax - e_y``: 0 once the label
+  wins by more than 1. ``multiclass_perceptron_loss(s, y)``: ``max_j s_j -
+  s_y``, gradient ``e_argmax(s) - e_y``. Both build ``jax.nn.one_hot(y,
+  C)``: a label outside ``[0, C)`` (or a non-integral float) gives a zero
+  row, not an error (the loss is then ``max(s + 1)`` or ``max(s)``); at a
+  tie for the max, JAX shares the gradient equally, so the cases keep the
+  max unique with a gap of at least 1e-3.
+- ``multiclass_sparsemax_loss(s, y)``: ``jax.vmap`` over the first axis
+  (so ``(N, C)`` scores), per lane ``p . where(p > 0, s - s_y, 0) + (1 - p
+  . p) / 2`` with ``p = projection_simplex(s)`` (sparsemax), i.e. ``p . s
+  - s_y + (1 - |p|^2) / 2``: 0 when ``p`` is one-hot at ``y``, ``s_j -
+  s_y`` when one-hot at ``j``. ``jax.grad`` through optax's custom JVP of
+  the projection is ``p - e_y`` (asserted). Since ``p`` is continuous the
+  loss is in fact C^1 (at a score equal to the threshold JAX still returns
+  ``p - e_y``); lanes within 1e-3 of the threshold are avoided anyway. The
+  label indexes ``s[y]``: -1 wraps to the last class and a label past the
+  end is clamped to it (JAX gather), unlike the one-hot losses above.
+- ``poly_loss_cross_entropy(x, l, epsilon=2)``: ``-sum l log softmax(x) +
+  epsilon sum l (1 - softmax(x))``; the labels must be floating (optax
+  checks the dtype) and are not normalised (rows summing to 0.5 or 1.5 scale
+  both terms). Gradient ``(sum l) p - l - epsilon p (l - l . p)``.
+- ``generalized_kl_divergence(q, t)``: ``sum t (log t - q) + exp(q) - t``
+  with ``0 log 0 = 0`` (a ``where``), ``q`` unnormalised log-predictions;
+  gradient in ``q`` ``exp(q) - t``. (Its gradient in the targets would be
+  NaN at ``t = 0``: not recorded.)
+- ``perceptron_loss(o, t)``: element-wise ``max(0, -o t)``, ``t`` in {-1,
+  +1}, shapes checked equal; at ``o = 0`` JAX's maximum gives ``-t / 2``, so
+  the outputs keep at least 1e-3 from 0. ``sparsemax_loss(x, y)``:
+  element-wise ``sparse_plus(where(y, -x, x))``, the label used as a
+  boolean (any nonzero label, 0.5 included, counts as 1): ``0`` below -1,
+  ``(z + 1)^2 / 4`` inside, ``z`` above 1, gradient ``+-sparse_sigmoid``.
+  Their values are the mean over every element.
+- Under x64, ``jax.nn.one_hot`` defaults to float64, so the two one-hot
+  losses of float32 scores return float64 values, and the simplex
+  projection's ``1 / idx`` is float64, so ``jax.grad`` of the sparsemax
+  loss of float32 scores raises (custom JVP primal float64, tangent
+  float32): the f32 classification cases therefore run inside
+  ``jax.enable_x64(False)``, with int32 labels (``check_x64_promotion``).
 
 Users and CI never run this script: its output is committed.
 """
@@ -826,6 +877,7 @@ def main():
     per_loss = {}
     for c in cases:
         per_loss[c["loss"]] = per_loss.get(c["loss"], 0) + 1
+    assert all(n >= 14 for n in per_loss.values()), per_loss
     out = {
         "optax_version": optax.__version__,
         "jax_version": jax.__version__,
