@@ -1600,6 +1600,25 @@ def soft_margin_cat_configs():
     return cfgs
 
 
+def multilabel_soft_margin_cat_configs():
+    cfgs = []
+    for tag, shape, soft, weighted, scale in (("", (5, 4), False, False, 2.0),
+                                              ("_soft", (3, 6), True, False, 2.0),
+                                              ("_weights", (4, 5), False, True, 2.0),
+                                              ("_3d", (2, 3, 4), True, True, 2.0),
+                                              ("_1d", (6,), False, False, 2.0),
+                                              ("_large", (3, 4), False, False, 30.0)):
+        name = f"multilabel_soft_margin{tag}_{'x'.join(map(str, shape))}"
+        r = rng_for(name)
+        x = r.normal(size=shape) * scale
+        y = r.uniform(size=shape) if soft else (r.uniform(size=shape) < 0.4).astype(np.float64)
+        o = {}
+        if weighted:
+            o["class_weights"] = positive_weights(r, shape[-1])
+        cfgs.append(cat(name, "multilabel_soft_margin", {"input": x, "target": y}, options=o))
+    return cfgs
+
+
 def margin_ranking_cat_configs():
     cfgs = []
     for margin in (0.0, 0.5):
@@ -1737,6 +1756,7 @@ def all_catalogue_configs():
             + ce_nd_cat_configs() + keras_probs_cat_configs() + bce_weighted_cat_configs()
             + bcel_weighted_cat_configs() + focal_cat_configs() + hinge_cat_configs()
             + multi_margin_cat_configs() + soft_margin_cat_configs()
+            + multilabel_soft_margin_cat_configs()
             + margin_ranking_cat_configs() + cosine_embedding_cat_configs()
             + hinge_embedding_cat_configs() + triplet_cat_configs() + box_cat_configs())
 
@@ -1789,6 +1809,8 @@ def catalogue_loss(loss, t, o, reduction, dtype):
         e = y - x
         tau = d["tau"]
         return reduce_loss(torch.maximum(tau * e, (tau - 1.0) * e), reduction)
+    if loss == "multilabel_soft_margin":
+        return F.multilabel_soft_margin_loss(x, y, weight=cw, reduction=reduction)
     if loss == "mse_weighted":
         return F.mse_loss(x, y, reduction=reduction, weight=t["weight"])
     if loss == "mae_weighted":

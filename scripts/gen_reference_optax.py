@@ -478,9 +478,10 @@ def hinge_z(scores, labels):
 def multiclass_margin_lanes(rng, shape, modes, kind, gap=1e-3):
     """Scores uniform in [-3, 3], ``(..., C)``, and integer labels of shape
     ``shape[:-1]`` (a 0-d array for a 1-D shape), lane by lane: ``modes``
-    cycles over the lanes, 'random' (a random label), 'argmax' (the label is
-    the argmax of the scores) or 'margin' (the label beats every other score
-    by more than 1 + gap: multiclass hinge 0). A lane is resampled until the
+    cycles over the lanes, 'random' (a random label), 'wrong' (a random
+    label other than the argmax), 'argmax' (the label is the argmax of the
+    scores) or 'margin' (the label beats every other score by more than 1 +
+    gap: multiclass hinge 0). A lane is resampled until the
     max over the last axis of ``scores + 1 - onehot`` (``kind`` 'hinge') or
     of the scores ('perceptron') is unique with a gap of at least ``gap``,
     in float64 and in float32: at a tie, JAX's max shares the gradient."""
@@ -492,7 +493,12 @@ def multiclass_margin_lanes(rng, shape, modes, kind, gap=1e-3):
         mode = modes[i % len(modes)]
         for _ in range(100000):
             s = rng.uniform(-3.0, 3.0, c)
-            y = int(np.argmax(s)) if mode in ("argmax", "margin") else int(rng.integers(c))
+            if mode in ("argmax", "margin"):
+                y = int(np.argmax(s))
+            elif mode == "wrong":
+                y = int((np.argmax(s) + 1 + rng.integers(c - 1)) % c)
+            else:
+                y = int(rng.integers(c))
             if mode == "margin" and not top_gap(s) > 1.0 + gap:
                 continue
             ok = True
@@ -554,7 +560,8 @@ def multiclass_hinge_cases():
 def multiclass_perceptron_cases():
     """``optax.losses.multiclass_perceptron_loss(scores, labels)``: ``max_j
     s_j - s_y`` per lane, gradient ``e_argmax - e_y``; lanes with the label
-    at the argmax have loss and gradient 0."""
+    at the argmax have loss and gradient 0 (the single lane once with its
+    label at the argmax, once elsewhere)."""
     cases = []
     rng = np.random.default_rng(20261216)
     configs = [
@@ -564,7 +571,7 @@ def multiclass_perceptron_cases():
         ((3, 7), ["random", "argmax"]),
         ((2, 3, 4), ["random"]),
         ((2, 3, 4), ["argmax", "random", "random"]),
-        ((6,), ["random"]),
+        ((6,), ["wrong"]),
         ((6,), ["argmax"]),
     ]
     for k, (shape, modes) in enumerate(configs):
@@ -579,6 +586,7 @@ def multiclass_perceptron_cases():
             g = (onehot_grad(labels.shape, shape[-1], np.argmax(s, -1))
                  - onehot_grad(labels.shape, shape[-1], labels)) / n
             check_against(value, grad, float(np.mean(per)), g, dtype, ("perceptron", k, dtype))
+            assert (float(value) > 0.0) == (modes != ["argmax"]), (k, float(value))
             name = f"multiclass_perceptron_{k}_{mode}_{dims_of(shape)}_{dtype}_mean"
             cases.append(label_case(name, "multiclass_perceptron", dtype, {}, xp, yt,
                                     value, grad))

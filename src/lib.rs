@@ -110,8 +110,8 @@ pub mod prelude {
         WeightedLoss,
     };
     pub use crate::loss::{
-        BinarySparsemax, GeneralizedKl, MulticlassHinge, MulticlassPerceptron, Perceptron,
-        PolyLoss, Sparsemax,
+        BinarySparsemax, GeneralizedKl, MultiLabelSoftMargin, MulticlassHinge,
+        MulticlassPerceptron, Perceptron, PolyLoss, Sparsemax,
     };
     pub use crate::loss::{
         CategoricalFocal, CategoricalHinge, CosineSimilarity, GeneralizedCrossEntropy,

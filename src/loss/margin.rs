@@ -678,3 +678,147 @@ impl<A: Float> PointMath<A> for PerceptronMath<A> {
         }
     }
 }
+
+/// PyTorch's multi-label soft margin loss: the binary cross-entropy of
+/// every class' logit, averaged over the classes of each lane.
+///
+/// ```text
+/// ℓ = (1/C)·Σ_c w_c·[t_c·softplus(−x_c) + (1 − t_c)·softplus(x_c)]
+/// ∂ℓ/∂x_c = w_c·(σ(x_c) − t_c)/C
+/// ```
+///
+/// The classes are the last axis (as PyTorch's, which takes `input.dim() −
+/// 1`), targets in [0, 1] (usually 0/1 labels), `w` optional per-class
+/// weights. Computed from `softplus` directly, so large logits stay exact
+/// where `log σ` would round to 0. One value per lane unreduced.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `class_weights` | none | `C` values, finite |
+/// | `reduction` | `Mean` | `Mean` (over lanes), `Sum`, `BatchMean` (over the first axis) |
+///
+/// PyTorch: `torch.nn.MultiLabelSoftMarginLoss(weight, reduction)` /
+/// `F.multilabel_soft_margin_loss`.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// let (x, t) = (array![[0.0_f64, 0.0]], array![[1.0, 0.0]]);
+/// let v = MultiLabelSoftMargin::new().forward(&x, &t)?;
+/// assert!((v - 2.0_f64.ln()).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter)
+/// for a non-finite class weight; [`Error::ShapeMismatch`](crate::Error::ShapeMismatch)
+/// for a target or gradient buffer not shaped like the prediction, class
+/// weights not of the last axis' length, a 0-d prediction or an empty last
+/// axis; [`Error::EmptyReduction`](crate::Error::EmptyReduction) for a mean
+/// over no lanes. On error nothing is written.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MultiLabelSoftMargin {
+    class_weights: Option<Vec<f64>>,
+    reduction: Reduction,
+}
+
+impl MultiLabelSoftMargin {
+    /// PyTorch's defaults: no class weights, mean over lanes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One weight per class (PyTorch's `weight`).
+    #[must_use]
+    pub fn class_weights<S>(mut self, weights: &ndarray::ArrayBase<S, ndarray::Ix1>) -> Self
+    where
+        S: ndarray::Data,
+        S::Elem: Float,
+    {
+        self.class_weights = Some(crate::loss::to_f64_vec(weights));
+        self
+    }
+
+    /// The per-class weights, if set.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// let l = ndloss::loss::MultiLabelSoftMargin::new().class_weights(&array![1.0, 3.0]);
+    /// assert_eq!(l.get_class_weights(), Some(&[1.0, 3.0][..]));
+    /// ```
+    pub fn get_class_weights(&self) -> Option<&[f64]> {
+        self.class_weights.as_deref()
+    }
+}
+
+impl crate::loss::lanes::Lanewise for MultiLabelSoftMargin {
+    type Math<'a, A: Float> = MultiLabelSoftMarginMath<'a>;
+    fn math<A: Float>(&self, classes: Option<usize>) -> Result<MultiLabelSoftMarginMath<'_>> {
+        if let Some(w) = &self.class_weights {
+            for &v in w {
+                check_hyper("class_weights", v, v.is_finite(), "finite values")?;
+            }
+            if let Some(c) = classes.filter(|&c| c != w.len()) {
+                return Err(crate::Error::ShapeMismatch {
+                    what: "class_weights",
+                    expected: vec![c],
+                    found: vec![w.len()],
+                });
+            }
+        }
+        Ok(MultiLabelSoftMarginMath {
+            weights: self.class_weights.as_deref(),
+        })
+    }
+    fn lane_reduction(&self) -> Reduction {
+        self.reduction
+    }
+}
+crate::loss::lanes::lanewise_loss!(MultiLabelSoftMargin);
+
+pub(crate) struct MultiLabelSoftMarginMath<'a> {
+    weights: Option<&'a [f64]>,
+}
+
+/// `(softplus(x), σ(x))` in `f64`, exact for large |x|.
+#[inline]
+fn softplus_sigmoid(x: f64) -> (f64, f64) {
+    let e = (-x.abs()).exp();
+    let sp = x.max(0.0) + e.ln_1p();
+    let s = if x >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    };
+    (sp, s)
+}
+
+impl<A: Float> crate::loss::lanes::LaneMath<A> for MultiLabelSoftMarginMath<'_> {
+    fn lane(&self, x: &[A], t: &[A], g: Option<&mut [A]>, scale: A) -> A {
+        let inv_c = 1.0 / x.len() as f64;
+        let w = |c: usize| self.weights.map_or(1.0, |w| w[c]);
+        let mut total = 0.0;
+        for (c, (&xc, &tc)) in x.iter().zip(t).enumerate() {
+            let (xc, tc) = (xc.to_f64(), tc.to_f64());
+            // softplus(−x) = softplus(x) − x.
+            let (sp, _) = softplus_sigmoid(xc);
+            total += w(c) * (tc * (sp - xc) + (1.0 - tc) * sp);
+        }
+        if let Some(g) = g {
+            let s = scale.to_f64() * inv_c;
+            for (c, ((d, &xc), &tc)) in g.iter_mut().zip(x).zip(t).enumerate() {
+                // σ(x) − t = (1 − t)·σ(x) − t·σ(−x): no cancellation for
+                // labels of 0 or 1 (σ(x) − 1 would lose σ(−x)'s digits).
+                let (xc, tc) = (xc.to_f64(), tc.to_f64());
+                let (_, pos) = softplus_sigmoid(xc);
+                let (_, neg) = softplus_sigmoid(-xc);
+                *d = A::from_f64(s * w(c) * ((1.0 - tc) * pos - tc * neg));
+            }
+        }
+        A::from_f64(total * inv_c)
+    }
+}

@@ -46,8 +46,8 @@ pub use classification::{
 };
 pub use contrastive::{CosineEmbedding, CosineSimilarity, TripletMargin};
 pub use margin::{
-    CategoricalHinge, Hinge, HingeEmbedding, MulticlassHinge, MulticlassPerceptron, Perceptron,
-    SoftMargin, SquaredHinge,
+    CategoricalHinge, Hinge, HingeEmbedding, MultiLabelSoftMargin, MulticlassHinge,
+    MulticlassPerceptron, Perceptron, SoftMargin, SquaredHinge,
 };
 pub use overlap::{Dice, DiceInput};
 pub use probabilistic::{GaussianNll, GeneralizedKl, KlDiv, PoissonNll};

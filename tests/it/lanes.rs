@@ -204,6 +204,9 @@ proptest! {
         let mut t0 = t.clone();
         t0.iter_mut().step_by(3).for_each(|v| *v = 0.0);
         check(&GeneralizedKl::new().reduction(r), &x, &t0)?;
+        let c = *s.last().unwrap();
+        check(&MultiLabelSoftMargin::new().reduction(r), &x, &t)?;
+        check(&MultiLabelSoftMargin::new().class_weights(&Array1::from_shape_fn(c, |k| 0.5 + k as f64)).reduction(r), &x, &t)?;
         // ε = 0 is the cross-entropy with probability targets.
         if s.len() == 2 {
             let ce = CrossEntropy::new().reduction(r).forward(&x, &t).unwrap();
@@ -553,6 +556,7 @@ proptest! {
             Box::new(CategoricalFocal::new().from_logits(true).alpha(hyper).reduction(r)),
             Box::new(PolyLoss::new().epsilon(hyper).reduction(r)),
             Box::new(GeneralizedKl::new().reduction(r)),
+            Box::new(MultiLabelSoftMargin::new().class_weights(&Array1::from_elem(3, hyper)).reduction(r)),
         ];
         for l in &losses {
             let mut g = ArrayD::from_elem(p.raw_dim(), 7.0);

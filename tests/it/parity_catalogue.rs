@@ -264,6 +264,13 @@ fn run<A: Pick>(worst: &Worst, case: &Value, rtol: f64) -> bool {
                 c.indices(ce, red!(CrossEntropy));
             }
         }
+        "multilabel_soft_margin" => {
+            let mut l = MultiLabelSoftMargin::new();
+            if let Some(w) = weights(case) {
+                l = l.class_weights(&w);
+            }
+            c.dense(l, red!(MultiLabelSoftMargin));
+        }
         // Keras' lane losses (`scripts/gen_reference_keras.py`).
         "categorical_hinge" => c.dense(CategoricalHinge::new(), red!(CategoricalHinge)),
         "cosine_similarity" => c.dense(
@@ -388,6 +395,7 @@ fn the_catalogue_matches_its_references() {
         "sparsemax",
         "poly_loss",
         "generalized_kl",
+        "multilabel_soft_margin",
     ]);
     for loss in expected {
         assert!(
