@@ -1449,6 +1449,39 @@ def ce_nd_cat_configs():
     return cfgs
 
 
+def ce_z_cat_configs():
+    """Cross-entropy with PaLM's z-loss, z·logsumexp(x)² per row weighted as
+    the row (written in torch ops below): 2-D inputs on every kernel path
+    (few rows, many rows, rows past LONG_ROW) and an (N, C, d) input."""
+    cfgs = []
+    for tag, shape, z, weights, ls, ig, scale in (
+            ("", (6, 5), 1e-4, False, 0.0, None, 2.0),
+            ("_z0.01_weights", (6, 5), 0.01, True, 0.0, None, 2.0),
+            ("_z0.5_ls0.1", (5, 7), 0.5, False, 0.1, None, 2.0),
+            ("_rows40", (40, 12), 0.01, False, 0.0, None, 3.0),
+            ("_ignore1_weights", (40, 12), 0.01, True, 0.1, 1, 3.0),
+            ("_long", (3, 1100), 1e-3, False, 0.0, None, 4.0),
+            ("_large_logits", (8, 6), 1e-4, False, 0.0, None, 20.0),
+            ("_3d_weights_ignore2", (2, 4, 3), 0.05, True, 0.2, 2, 2.0)):
+        name = f"ce_z{tag}_{'x'.join(map(str, shape))}"
+        r = rng_for(name)
+        x = r.normal(size=shape) * scale
+        target = r.integers(0, shape[1], size=(shape[0],) + shape[2:])
+        o = {"z_loss": z}
+        if ls:
+            o["label_smoothing"] = ls
+        if ig is not None:
+            flat = target.reshape(-1)
+            flat[[1, 4]] = ig
+            flat[0] = (ig + 1) % shape[1]
+            o["ignore_index"] = ig
+        if weights:
+            o["class_weights"] = positive_weights(r, shape[1])
+        cfgs.append(cat(name, "cross_entropy_z", {"input": x, "target": target}, options=o,
+                        target_kind="indices"))
+    return cfgs
+
+
 def keras_probs_input(r, n, c):
     """Positive, unnormalised rows; tiny entries (clipped at 1e-7 after
     normalising), one exact 0, one row whose dominant entry is clipped at
@@ -1756,7 +1789,7 @@ def all_catalogue_configs():
             + ce_nd_cat_configs() + keras_probs_cat_configs() + bce_weighted_cat_configs()
             + bcel_weighted_cat_configs() + focal_cat_configs() + hinge_cat_configs()
             + multi_margin_cat_configs() + soft_margin_cat_configs()
-            + multilabel_soft_margin_cat_configs()
+            + multilabel_soft_margin_cat_configs() + ce_z_cat_configs()
             + margin_ranking_cat_configs() + cosine_embedding_cat_configs()
             + hinge_embedding_cat_configs() + triplet_cat_configs() + box_cat_configs())
 
@@ -1809,6 +1842,21 @@ def catalogue_loss(loss, t, o, reduction, dtype):
         e = y - x
         tau = d["tau"]
         return reduce_loss(torch.maximum(tau * e, (tau - 1.0) * e), reduction)
+    if loss == "cross_entropy_z":
+        # re-derived (PaLM's z-loss as ndloss defines it): per row
+        #   l = cross_entropy + z * w_y * logsumexp(x)^2   (w_y = 1 without weights;
+        #   ignored rows 0), mean = sum / sum of w_y over the kept rows (PyTorch's
+        #   weighted-mean denominator)
+        ig = d.get("ignore_index", -100)
+        ce = F.cross_entropy(x, y, weight=cw, ignore_index=ig, reduction="none",
+                             label_smoothing=d.get("label_smoothing", 0.0))
+        keep = y != ig
+        safe = torch.where(keep, y, torch.zeros_like(y))
+        w = (cw[safe] if cw is not None else torch.ones_like(ce)) * keep
+        per = ce + d["z_loss"] * w * torch.logsumexp(x, dim=1) ** 2
+        if reduction == "mean":
+            return per.sum() / w.sum()
+        return reduce_loss(per, reduction)
     if loss == "multilabel_soft_margin":
         return F.multilabel_soft_margin_loss(x, y, weight=cw, reduction=reduction)
     if loss == "mse_weighted":
@@ -2313,7 +2361,7 @@ def self_check(docs):
 def catalogue_mean_is_plain(c):
     if c["loss"] in ("mse_weighted", "mae_weighted"):
         return False
-    if c["loss"] in ("nll", "cross_entropy_nd") and c.get("target_kind") != "probs":
+    if c["loss"] in ("nll", "cross_entropy_nd", "cross_entropy_z") and c.get("target_kind") != "probs":
         return not ("class_weights" in c["options"] or "ignore_index" in c["options"])
     return True
 

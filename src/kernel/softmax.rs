@@ -53,6 +53,8 @@ pub(crate) struct IndexMath<'w, A> {
     pub(crate) eps: A,
     pub(crate) eps_over_c: A,
     pub(crate) weight_sum: A,
+    /// PaLM's z-loss coefficient (0: off): `z·lse²` per row, weighted as it.
+    pub(crate) z: A,
 }
 
 impl<'w, A: Float> IndexMath<'w, A> {
@@ -65,6 +67,7 @@ impl<'w, A: Float> IndexMath<'w, A> {
             eps: self.eps.to_f64() as f32,
             eps_over_c: self.eps_over_c.to_f64() as f32,
             weight_sum: self.weight_sum.to_f64() as f32,
+            z: self.z.to_f64() as f32,
         }
     }
 
@@ -100,9 +103,15 @@ impl<'w, A: Float> IndexMath<'w, A> {
             };
             value = (one - self.eps) * value + self.eps_over_c * smooth;
         }
+        // z-loss: w_y·z·lse², whose gradient is w_y·2z·lse·softmax_c.
+        let lse = m + ln_s;
+        let zq = w_y * self.z * lse;
+        value = value + zq * lse;
         if let Some(g) = g {
-            // g_c = scale·[softmax_c·((1−ε)w_y + (ε/C)Σw) − (ε/C)w_c − [c=y](1−ε)w_y]
-            let a = scale * ((one - self.eps) * w_y + self.eps_over_c * self.weight_sum) / s;
+            // g_c = scale·[softmax_c·((1−ε)w_y + (ε/C)Σw + 2·w_y·z·lse) − (ε/C)w_c − [c=y](1−ε)w_y]
+            let a = scale
+                * ((one - self.eps) * w_y + self.eps_over_c * self.weight_sum + (zq + zq))
+                / s;
             let b = scale * self.eps_over_c;
             match self.weights {
                 Some(w) if b != A::zero() => g
@@ -184,7 +193,8 @@ impl<A: Float> Kernel for IndexRows<'_, A> {
         } else {
             LANE_MIN_ROWS_WIDE
         };
-        if self.cols < LONG_ROW && self.targets.len() >= min_rows {
+        // The lane path has no z-loss: with it, the group path.
+        if self.cols < LONG_ROW && self.targets.len() >= min_rows && self.math.z == A::zero() {
             if let Some(x) = A::as_f32(self.x) {
                 match A::as_f32_mut(std::mem::take(&mut self.g)) {
                     Ok(g) => {
@@ -801,6 +811,7 @@ mod tests {
                         eps: eps as f32,
                         eps_over_c: (eps / cols as f64) as f32,
                         weight_sum: weight_sum as f32,
+                        z: 0.0,
                     };
                     let mut g_lane = vec![f32::NAN; rows * cols];
                     let mut g_group = vec![f32::NAN; rows * cols];

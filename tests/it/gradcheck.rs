@@ -55,11 +55,12 @@ proptest! {
         eps in prop_oneof![Just(0.0), 0.0f64..1.0],
         weighted in any::<bool>(),
         ignore_first in any::<bool>(),
+        z in prop_oneof![Just(0.0), Just(1e-4), 0.0f64..0.5],
     ) {
         let x = x.into_dimensionality::<Ix2>().unwrap();
         let c = x.ncols();
         let mut y = Array1::from(y);
-        let mut ce = CrossEntropy::new().label_smoothing(eps).reduction(r);
+        let mut ce = CrossEntropy::new().label_smoothing(eps).z_loss(z).reduction(r);
         if weighted {
             ce = ce.class_weights(Array1::from_shape_fn(c, |k| 0.5 + k as f64 / c as f64));
         }

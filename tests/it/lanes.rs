@@ -323,6 +323,90 @@ fn focal_without_focus_is_kerass_cross_entropy() {
 }
 
 #[test]
+fn z_loss_is_the_squared_normaliser_on_every_path() {
+    // Rows few and many (the f32 lane kernel's threshold), long rows, and an
+    // (N, C, d) input: the z-loss adds z·w_y·lse² and 2z·w_y·lse·softmax.
+    for (n, c) in [(3, 5), (64, 10), (40, 33), (2, 300)] {
+        let x = filled(&[n, c], n as u64 * 31 + c as u64, -4.0, 4.0)
+            .into_dimensionality::<ndarray::Ix2>()
+            .unwrap();
+        let y = Array1::from_shape_fn(n, |i| (i * 7) % c);
+        let w = Array1::from_shape_fn(c, |k| 0.5 + k as f64 / c as f64);
+        let z = 0.01;
+        let lse = x.map_axis(Axis(1), |r| {
+            let m = r.fold(f64::MIN, |a, &b| a.max(b));
+            m + r.iter().map(|v| (v - m).exp()).sum::<f64>().ln()
+        });
+        for weighted in [false, true] {
+            let mut base = CrossEntropy::new().reduction(Reduction::Sum);
+            if weighted {
+                base = base.class_weights(w.clone());
+            }
+            let wy = |i: usize| if weighted { w[y[i]] } else { 1.0 };
+            let (v0, g0) = base.forward_grad(&x, &y).unwrap();
+            let (v1, g1) = base.clone().z_loss(z).forward_grad(&x, &y).unwrap();
+            let extra: f64 = (0..n).map(|i| z * wy(i) * lse[i] * lse[i]).sum();
+            assert!((v1 - v0 - extra).abs() < 1e-12 * v1.abs(), "{n}x{c}");
+            for i in 0..n {
+                for k in 0..c {
+                    let p = (x[[i, k]] - lse[i]).exp();
+                    let want = g0[[i, k]] + 2.0 * z * wy(i) * lse[i] * p;
+                    assert!((g1[[i, k]] - want).abs() < 1e-13, "{n}x{c} {i} {k}");
+                }
+            }
+            // f32 takes the same formula (on the AVX-512 lane kernel's rows too).
+            let x32 = x.mapv(|v| v as f32);
+            let (v32, _) = base.clone().z_loss(z).forward_grad(&x32, &y).unwrap();
+            assert!((f64::from(v32) - v1).abs() < 2e-5 * v1.abs(), "{n}x{c} f32");
+        }
+    }
+    // Settings it does not take.
+    let x = array![[1.0_f64, 2.0]];
+    let name = |e: Result<f64>| match e {
+        Err(Error::InvalidHyperparameter { name, .. }) => name,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        name(
+            CrossEntropy::new()
+                .z_loss(-1.0)
+                .forward(&x, &array![0_usize])
+        ),
+        "z_loss"
+    );
+    assert_eq!(
+        name(
+            CrossEntropy::new()
+                .z_loss(f64::NAN)
+                .forward(&x, &array![0_usize])
+        ),
+        "z_loss"
+    );
+    assert_eq!(
+        name(
+            CrossEntropy::new()
+                .z_loss(0.1)
+                .from_probs(true)
+                .forward(&x, &array![0_usize])
+        ),
+        "z_loss"
+    );
+    assert_eq!(
+        name(
+            CrossEntropy::new()
+                .z_loss(0.1)
+                .forward(&x, &array![[0.5, 0.5]])
+        ),
+        "z_loss"
+    );
+    assert!(CrossEntropy::new()
+        .z_loss(0.1)
+        .from_probs(true)
+        .validate()
+        .is_err());
+}
+
+#[test]
 fn kinks_ties_and_caps_by_hand() {
     // Hinge: two wrong classes tie for the maximum and share its gradient.
     let (x, t) = (array![[1.0_f64, 3.0, 3.0]], array![[1.0, 0.0, 0.0]]);

@@ -191,6 +191,9 @@ fn cross_entropy(case: &Value) -> CrossEntropy {
     if let Some(i) = case["options"].get("ignore_index") {
         ce = ce.ignore_index(i.as_u64().unwrap() as usize);
     }
+    if let Some(z) = opt(case, "z_loss") {
+        ce = ce.z_loss(z);
+    }
     ce
 }
 
@@ -264,6 +267,7 @@ fn run<A: Pick>(worst: &Worst, case: &Value, rtol: f64) -> bool {
                 c.indices(ce, red!(CrossEntropy));
             }
         }
+        "cross_entropy_z" => c.indices(cross_entropy(case), red!(CrossEntropy)),
         "multilabel_soft_margin" => {
             let mut l = MultiLabelSoftMargin::new();
             if let Some(w) = weights(case) {
@@ -396,6 +400,7 @@ fn the_catalogue_matches_its_references() {
         "poly_loss",
         "generalized_kl",
         "multilabel_soft_margin",
+        "cross_entropy_z",
     ]);
     for loss in expected {
         assert!(

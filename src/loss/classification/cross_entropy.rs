@@ -55,6 +55,7 @@ const KERAS_EPSILON: f64 = 1e-7;
 /// | `label_smoothing` | 0 | [0, 1] |
 /// | `ignore_index` | none | any `usize` (may lie outside `0..C`); index targets only |
 /// | `from_probs` | false | |
+/// | `z_loss` | 0 | finite, ≥ 0; class-index targets on logits ([`z_loss`](Self::z_loss)) |
 ///
 /// Implements [`Loss<A, D, usize, D::Smaller>`](Loss) (class indices) and
 /// [`Loss<A, D>`](Loss) (probabilities, shaped like the input); the target's
@@ -106,7 +107,9 @@ const KERAS_EPSILON: f64 = 1e-7;
 /// - [`Error::ClassOutOfRange`]: a target `≥ C` that is not the ignore index
 ///   (`sample` is the flat, row-major position of the target).
 /// - [`Error::InvalidHyperparameter`]: `label_smoothing` outside [0, 1];
-///   a negative or non-finite class weight; `ignore_index` with probability targets.
+///   a negative or non-finite class weight; `ignore_index` with probability
+///   targets; a negative or non-finite `z_loss`, or a non-zero one with
+///   probability targets or `from_probs`.
 /// - [`Error::InvalidValue`]: with `from_probs`, a negative probability or a
 ///   row that sums to 0.
 /// - [`Error::EmptyReduction`]: a mean over no positions, or over zero total weight.
@@ -117,6 +120,7 @@ pub struct CrossEntropy {
     class_weights: Option<Vec<f64>>,
     ignore_index: Option<usize>,
     from_probs: bool,
+    z_loss: f64,
 }
 
 impl CrossEntropy {
@@ -154,6 +158,60 @@ impl CrossEntropy {
         self
     }
 
+    /// PaLM's auxiliary z-loss (Chowdhery et al. 2022; `1e-4` there): adds
+    /// `z·(log Σ_c e^{x_c})²` to each row's loss, weighted as the row, which
+    /// keeps the softmax normaliser near 1 and the logits from drifting in
+    /// large-vocabulary training (default 0, off). Class-index targets on
+    /// logits only.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ndloss::prelude::*;
+    ///
+    /// let x = array![[1.0_f64, 2.0, 3.0]];
+    /// let y = array![2_usize];
+    /// let lse = (1.0_f64.exp() + 2.0_f64.exp() + 3.0_f64.exp()).ln();
+    /// let with = CrossEntropy::new().z_loss(1e-4).forward(&x, &y)?;
+    /// let without = CrossEntropy::new().forward(&x, &y)?;
+    /// assert!((with - without - 1e-4 * lse * lse).abs() < 1e-15);
+    /// # Ok::<(), ndloss::Error>(())
+    /// ```
+    #[must_use]
+    pub fn z_loss(mut self, z: f64) -> Self {
+        self.z_loss = z;
+        self
+    }
+
+    fn check_z(&self) -> Result<f64> {
+        let z = self.z_loss;
+        check_hyper(
+            "z_loss",
+            z,
+            z.is_finite() && z >= 0.0,
+            "a finite value >= 0",
+        )?;
+        if z != 0.0 && self.from_probs {
+            return Err(Error::InvalidHyperparameter {
+                name: "z_loss",
+                value: z,
+                expected: "0 with from_probs (the z-loss needs logits)",
+            });
+        }
+        Ok(z)
+    }
+
+    /// The z-loss is defined for class-index targets only.
+    fn check_z_probs(&self) -> Result<()> {
+        if self.z_loss != 0.0 {
+            return Err(Error::InvalidHyperparameter {
+                name: "z_loss",
+                value: self.z_loss,
+                expected: "0 with probability targets (the z-loss takes class indices)",
+            });
+        }
+        Ok(())
+    }
+
     fn classes(&self) -> ClassOptions<'_> {
         ClassOptions {
             weights: self.class_weights.as_deref(),
@@ -175,6 +233,7 @@ impl CrossEntropy {
     /// Validates the options against `C` classes.
     fn setup<A: Float>(&self, classes: usize) -> Result<Setup<'_, A>> {
         let eps = self.check_smoothing()?;
+        let z = self.check_z()?;
         self.classes().check_weights(classes)?;
         let weights = self.class_weights.as_deref();
         let weight_sum = weights.map_or(classes as f64, |w| w.iter().sum());
@@ -184,6 +243,7 @@ impl CrossEntropy {
             eps_over_c: A::from_f64(eps / classes as f64),
             weight_sum: A::from_f64(weight_sum),
             from_probs: self.from_probs,
+            z: A::from_f64(z),
         })
     }
 
@@ -238,6 +298,7 @@ struct Setup<'w, A> {
     eps_over_c: A,
     weight_sum: A,
     from_probs: bool,
+    z: A,
 }
 
 /// What a row is compared with.
@@ -280,6 +341,7 @@ impl<A: Float> Setup<'_, A> {
             eps: self.eps,
             eps_over_c: self.eps_over_c,
             weight_sum: self.weight_sum,
+            z: self.z,
         }
     }
 
@@ -570,6 +632,8 @@ impl CrossEntropy {
                 expected: "no ignore_index with probability targets (as in PyTorch)",
             });
         }
+        self.check_z()?;
+        self.check_z_probs()?;
         crate::kernel::check_same_shape("target", pred, target)?;
         let positions = pred.len() / pred.len_of(axis).max(1);
         let (scale, d) = crate::reduction::scale(
@@ -687,6 +751,7 @@ fn target_slice<'a, A: Copy>(
 impl crate::loss::CheckSettings for CrossEntropy {
     fn check_settings(&self) -> Result<()> {
         self.check_smoothing()?;
+        self.check_z()?;
         super::check_weight_values(self.class_weights.as_deref())
     }
 }
@@ -695,6 +760,7 @@ getters!(CrossEntropy = "ndloss::loss::CrossEntropy::new()" {
     get_label_smoothing => label_smoothing(0.1): f64 = 0.1,
     get_ignore_index => ignore_index(3): Option<usize> = Some(3),
     get_from_probs => from_probs(true): bool = true,
+    get_z_loss => z_loss(1e-4): f64 = 1e-4,
 });
 
 #[cfg(test)]
