@@ -7,17 +7,20 @@ Runs optax itself on JAX with 64-bit floats enabled: the segmentation losses
 ``multiclass_sparsemax_loss``, ``poly_loss_cross_entropy``,
 ``generalized_kl_divergence``, ``perceptron_loss`` and ``sparsemax_loss``
 (the anchors of ``MulticlassHinge``, ``MulticlassPerceptron``, ``Sparsemax``,
-``PolyLoss``, ``GeneralizedKl``, ``Perceptron`` and ``BinarySparsemax``). The
+``PolyLoss``, ``GeneralizedKl``, ``Perceptron`` and ``BinarySparsemax``),
+and the self-supervised ``ntxent`` (the anchor of ``NtXent``). The
 f32 cases are computed in float32 end to end (inputs, class weights and every
-intermediate; the classification ones with x64 disabled around the call,
-see below), the f64 cases in float64. Each case's value is ``jnp.mean`` of
-what optax returns (per sample, per lane or per element), and its gradient
-``jax.grad`` of that scalar with respect to the first argument only
-(predictions, scores, logits, log-predictions or outputs). The schema is
+intermediate; the classification and NT-Xent ones with x64 disabled around
+the call, see below), the f64 cases in float64. Each case's value is
+``jnp.mean`` of what optax returns (per sample, per lane or per element; for
+``ntxent`` its scalar), and its gradient ``jax.grad`` of that scalar with
+respect to the first argument only (predictions, scores, logits,
+log-predictions, outputs or embeddings). The schema is
 that of ``tests/data/losses_catalogue.json`` (``scripts/gen_reference.py``)
 and ``tests/data/losses_keras.json`` (``scripts/gen_reference_keras.py``);
 integer class labels are stored in the ``target`` tensor as JSON integers,
-of shape ``scores.shape[:-1]`` (``[]`` for a single lane). Every value and
+of shape ``scores.shape[:-1]`` (``[]`` for a single lane), and so are the
+NT-Xent group labels, of shape ``(N,)``. Every value and
 gradient is checked finite and against an independent NumPy transcription
 in float64 (of the inputs as rounded to the case's dtype).
 
@@ -91,6 +94,31 @@ the last axis, ``y`` an integer label, ``l`` a label row, ``t`` targets):
   loss of float32 scores raises (custom JVP primal float64, tangent
   float32): the f32 classification cases therefore run inside
   ``jax.enable_x64(False)``, with int32 labels (``check_x64_promotion``).
+
+And in ``optax/losses/_self_supervised.py`` (embeddings ``x`` of shape
+``(N, D)``, group labels ``y`` of shape ``(N,)``):
+
+- ``ntxent(x, y, temperature=0.07)``: ``s = cos(x_i, x_j) / temperature``
+  with ``cosine_similarity(..., epsilon=finfo(dtype).eps)``, which clips the
+  squared norm: ``u_i = x_i / sqrt(max(|x_i|^2, eps))`` (float32: eps =
+  2^-23 = 1.19e-7, norm floor 3.45e-4; float64: eps = 2^-52 = 2.22e-16,
+  floor 1.49e-8). For anchor ``i``, ``P_i = {j != i : y_j = y_i}``, ``N_i =
+  {k : y_k != y_i}``: the value is the mean over every ordered pair ``(i,
+  j in P_i)`` of ``-s_ij + log(exp(s_ij) + sum_{k in N_i} exp(s_ik))``
+  (each positive against the negatives only, not the other positives;
+  the row max, under ``stop_gradient``, shifts out exactly). An anchor
+  without positives (a singleton label) adds no term and no count, but is
+  still a negative for the others (nonzero gradient); labels are only
+  compared. No positive pair at all: 0 / 0 = NaN (not recorded). A row
+  below the floor is divided by the constant ``sqrt(eps)``: an all-zero row
+  has cosines 0 and a finite gradient, that of ``x . u_m / sqrt(eps)``
+  (no projection off the row's direction), about ``1 / sqrt(eps)`` times an
+  ordinary one: ~2.7e7 and ~1.9e7 in the f64 cases, ~1.2e3 and ~8e2 in the
+  f32 ones (the row is kept exactly 0: JAX gives no NaN there). Since the
+  floor depends on the dtype, a row of norm ~1e-6 is clipped in float32
+  only, and the f32 and f64 values of that case differ (2.226 against
+  2.149). Under x64 a float32 batch stays float32 (checked), but the f32
+  cases run with x64 disabled and int32 labels like the classification ones.
 
 Users and CI never run this script: its output is committed.
 """
@@ -851,6 +879,187 @@ def binary_sparsemax_cases():
     return cases
 
 
+# ---------------------------------------------------------------------------
+# Self-supervised losses (optax/losses/_self_supervised.py).
+
+
+def ntxent_labels(rng, n, layout, shuffle):
+    """Group labels for ``n`` embeddings: 'pairs' ``[0, 0, 1, 1, ...]``,
+    'triples' ``[0, 0, 0, 1, 1, 1, ...]`` (``n`` a multiple of 3),
+    'singleton' (a triple, then pairs, then one label held by a single
+    embedding: an anchor without positives) or 'two_groups' (the first
+    half 0, the second 1). With ``shuffle`` the rows are permuted and the
+    labels renamed to distinct random integers in [0, 100) (optax only
+    compares them)."""
+    if layout == "pairs":
+        labels = np.arange(n) // 2
+    elif layout == "triples":
+        assert n % 3 == 0
+        labels = np.arange(n) // 3
+    elif layout == "singleton":
+        assert n % 2 == 0 and n >= 4
+        labels = np.concatenate([[0, 0, 0], 1 + np.arange(n - 4) // 2, [n // 2]])
+    else:
+        labels = (np.arange(n) >= n // 2).astype(np.int64)
+    labels = labels.astype(np.int64)
+    if shuffle:
+        names = rng.choice(100, size=int(labels.max()) + 1, replace=False)
+        labels = names[labels[rng.permutation(n)]]
+    return labels
+
+
+def ntxent_reference(x, labels, temperature, eps):
+    """An independent NumPy float64 transcription of optax's ``ntxent``:
+    ``u_i = x_i / sqrt(max(|x_i|^2, eps))``, ``s = u u^T / temperature``,
+    and, over every ordered pair ``(i, j)`` with ``j != i`` and ``y_j ==
+    y_i`` (``j`` in ``P_i``), ``-s_ij + log(exp(s_ij) + sum_{k in N_i}
+    exp(s_ik))`` (``N_i`` the embeddings with another label), averaged over
+    the pairs. An anchor without positives adds no term and no count.
+    Returns the value, the gradient in ``x`` (through the normalisation: a
+    row whose squared norm is below ``eps`` is divided by the constant
+    ``sqrt(eps)``, so its Jacobian is ``I / sqrt(eps)``) and the number of
+    pairs."""
+    x = np.asarray(x, np.float64)
+    n = x.shape[0]
+    n2 = np.sum(x * x, -1)
+    clipped = n2 < eps
+    norm = np.sqrt(np.maximum(n2, eps))
+    u = x / norm[:, None]
+    s = u @ u.T / temperature
+    same = labels[:, None] == labels[None, :]
+    pos = same & ~np.eye(n, dtype=bool)
+    neg = ~same
+    count = int(pos.sum())
+    total = 0.0
+    gs = np.zeros((n, n))
+    for i in range(n):
+        if not pos[i].any():
+            continue
+        m = s[i, pos[i] | neg[i]].max()
+        en = np.exp(s[i, neg[i]] - m)
+        for j in np.flatnonzero(pos[i]):
+            ep = np.exp(s[i, j] - m)
+            d = ep + en.sum()
+            total += -s[i, j] + m + np.log(d)
+            gs[i, j] += -1.0 + ep / d
+            gs[i, neg[i]] += en / d
+    gs /= count
+    # s_im = u_i . u_m / t, the diagonal unused: dL/du_r = sum_m (G_rm + G_mr) u_m / t.
+    gu = (gs + gs.T) @ u / temperature
+    radial = np.where(clipped, 0.0, np.sum(u * gu, -1))
+    g = (gu - radial[:, None] * u) / norm[:, None]
+    return total / count, g, count
+
+
+def ntxent_cases():
+    """``optax.losses.ntxent(embeddings, labels, temperature)`` on ``(N,
+    D)`` embeddings normal(0, 1), N in {4, 6, 8, 10}, D in {2, 3, 5, 16}:
+    labels in pairs, triples, groups with one singleton (an anchor without
+    positives, still a negative for the others) and two groups only, in
+    order or shuffled and renamed; temperatures 0.07 (optax's default, not
+    passed, and passed), 0.1, 0.5, 1 and 2; an all-zero row (below optax's
+    norm floor ``sqrt(eps)``: divided by ``sqrt(eps)``, so its cosines are
+    0 and its gradient, finite, is that of ``x . u_m / sqrt(eps)``: about
+    1/sqrt(eps) times an ordinary one, up to ~1e7 in f64, ~1e3 in f32), a
+    row of norm ~1e-6 (clipped in float32 only: its f32 cosines shrink
+    towards 0, its f64 ones are true cosines), a row of norm ~1e-9 (clipped
+    in both), and rows scaled by 100 (all of them: the value is unchanged
+    and the gradient divided by 100; every other one). The value is optax's
+    scalar (the mean over positive pairs), the gradient in the embeddings,
+    each row also checked against the reference at its own scale."""
+    cases = []
+    rng = np.random.default_rng(20261222)
+    # (N, D, labels, shuffle, temperature or None for the default, rows)
+    configs = [
+        (4, 2, "pairs", False, None, "normal"),
+        (6, 3, "triples", False, 0.1, "normal"),
+        (8, 5, "singleton", False, 0.5, "normal"),
+        (10, 16, "two_groups", False, 1.0, "normal"),
+        (8, 16, "pairs", False, 2.0, "normal"),
+        (6, 5, "pairs", False, 0.5, "zerorow"),
+        (10, 3, "singleton", True, 0.1, "large"),
+        (4, 16, "two_groups", True, 0.07, "normal"),
+        (8, 2, "pairs", True, 1.0, "tiny1e-06"),
+        (10, 5, "singleton", False, 2.0, "tiny1e-09"),
+        (6, 16, "triples", True, None, "large_alternate"),
+        (8, 3, "two_groups", True, 0.1, "zerorow"),
+    ]
+    # optax's epsilon is jnp.finfo(dtype).eps, and cosine_similarity clips
+    # the SQUARED norm with it: sqrt(clip(|x|^2, eps)). float32: eps =
+    # 2^-23 = 1.1920929e-07, norm floor sqrt(eps) = 3.4526698e-04; float64:
+    # eps = 2^-52 = 2.220446049250313e-16, norm floor 1.4901161193847656e-08.
+    eps_of = {"f32": float(np.finfo(np.float32).eps), "f64": float(np.finfo(np.float64).eps)}
+    assert eps_of["f32"] == 2.0**-23 and eps_of["f64"] == 2.0**-52
+    for k, (n, d, layout, shuffle, temperature, rows) in enumerate(configs):
+        labels = ntxent_labels(rng, n, layout, shuffle)
+        x = rng.normal(0.0, 1.0, (n, d))
+        # The special row: one with a positive (and a negative).
+        r = int(rng.choice(np.flatnonzero(np.sum(labels == labels[:, None], -1) > 1)))
+        if rows == "zerorow":
+            x[r] = 0.0
+        elif rows.startswith("tiny"):
+            x[r] = float(rows[4:]) * rng.normal(0.0, 1.0, d)
+        elif rows == "large":
+            x *= 100.0
+        elif rows == "large_alternate":
+            x[::2] *= 100.0
+        singletons = np.sum(labels == labels[:, None], -1) == 1
+        assert singletons.any() == (layout == "singleton"), (k, labels)
+        t = 0.07 if temperature is None else temperature
+        if temperature is None:
+            def fn(e, y):
+                return optax.losses.ntxent(e, y)
+        else:
+            def fn(e, y, t=t):
+                return optax.losses.ntxent(e, y, temperature=t)
+        for dtype in ("f64", "f32"):
+            eps = eps_of[dtype]
+            xx = as_dtype(x, dtype)
+            n2 = np.sum(xx * xx, -1)
+            # No row near the floor; the special rows on the side intended.
+            assert np.all((n2 < eps / 10.0) | (n2 > 10.0 * eps)), (k, dtype)
+            expect_clipped = {"zerorow": True, "tiny1e-09": True,
+                              "tiny1e-06": dtype == "f32"}.get(rows, False)
+            assert bool(n2[r] < eps) == expect_clipped, (k, dtype, n2[r])
+            assert np.sum(n2 < eps) == int(expect_clipped), (k, dtype)
+            xp, yt, value, grad = evaluate(fn, x, labels, dtype, integer_labels=True)
+            v, g, count = ntxent_reference(xx, labels, t, eps)
+            assert count == int(np.sum(labels == labels[:, None]) - n)
+            check_against(value, grad, v, g, dtype, ("ntxent", k, dtype))
+            tol = 1e-12 if dtype == "f64" else 2e-5
+            for i in range(n):
+                # Row by row at the row's own scale (the zero and tiny rows'
+                # gradients dwarf the others').
+                scale = max(1.0, float(np.max(np.abs(g[i]))))
+                err = float(np.max(np.abs(np.asarray(grad[i], np.float64) - g[i])))
+                assert err <= tol * scale, ("ntxent row", k, dtype, i, err)
+            if layout == "singleton":
+                # Counting the singleton anchor as a pair would be another value.
+                assert abs(v * count / (count + 1) - float(value)) > 1e-3 * abs(v), k
+                assert np.all(np.abs(grad[singletons]) > 0.0), k
+            if rows == "zerorow":
+                assert np.all(np.asarray(grad[r]) != 0.0), k
+            name = (f"ntxent_{k}_{layout}{'_shuffled' if shuffle else ''}"
+                    f"_{'default' if temperature is None else f't{t}'}"
+                    f"{'' if rows == 'normal' else '_' + rows}_{dims_of((n, d))}_{dtype}_mean")
+            cases.append(label_case(name, "ntxent", dtype, {"temperature": t}, xp, yt,
+                                    value, grad))
+            if rows == "large" and dtype == "f64":
+                # Scale invariance: the rows / 100 give the value, and 100 x the gradient.
+                v1, g1, _ = ntxent_reference(xx / 100.0, labels, t, eps)
+                assert abs(v1 - float(value)) <= 1e-12 * max(1.0, abs(v1))
+                assert np.max(np.abs(g1 / 100.0 - np.asarray(grad))) <= 1e-12 * np.max(np.abs(g1))
+    # Under x64 a float32 batch stays float32 (nothing here promotes), but
+    # the f32 cases still run with x64 disabled and int32 labels, as the
+    # classification ones; a batch without any positive pair is 0 / 0.
+    e32 = jnp.asarray(np.ones((4, 3), np.float32))
+    lab = jnp.asarray(np.array([0, 0, 1, 1]))
+    v32, g32 = jax.value_and_grad(lambda e: optax.losses.ntxent(e, lab))(e32)
+    assert v32.dtype == jnp.float32 and g32.dtype == jnp.float32
+    assert np.isnan(float(optax.losses.ntxent(jnp.asarray(np.eye(4)), jnp.arange(4))))
+    return cases
+
+
 def check_x64_promotion():
     """Why the f32 classification cases run with x64 disabled: under x64
     ``jax.nn.one_hot`` defaults to float64, so the multiclass hinge and
@@ -880,6 +1089,7 @@ def main():
     cases += (multiclass_hinge_cases() + multiclass_perceptron_cases() + sparsemax_cases()
               + poly_loss_cases() + generalized_kl_cases() + perceptron_cases()
               + binary_sparsemax_cases())
+    cases += ntxent_cases()
     names = [c["name"] for c in cases]
     assert len(set(names)) == len(names), "duplicate case names"
     per_loss = {}

@@ -118,7 +118,7 @@ pub mod prelude {
     };
     pub use crate::loss::{CosineEmbedding, GaussianNll, MarginRanking, MultiLoss, TripletMargin};
     pub use crate::loss::{Ctc, CtcGradient, CtcTargets};
-    pub use crate::loss::{Dice, DiceInput};
+    pub use crate::loss::{Dice, DiceInput, NtXent};
     pub use crate::metrics::{Average, Normalize, PrfOptions, Prfs, ZeroDivision};
     pub use crate::optim::{
         Adadelta, Adagrad, Adam, AdamW, Adamax, Lion, NAdam, Optimizer, ParamGroup, Proximal,

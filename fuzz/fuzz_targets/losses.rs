@@ -142,6 +142,14 @@ fuzz_target!(|data: &[u8]| {
             let _ = GeneralizedKl::new()
                 .reduction(r)
                 .forward_grad_into(&p, &t, &mut g);
+            let (p2, mut g2) = (to2(&p), to2(&p));
+            let groups = input
+                .indices(&[p2.nrows() + input.below(2)], 3)
+                .into_dimensionality::<ndarray::Ix1>()
+                .unwrap();
+            let nt = NtXent::new().temperature(k).reduction(r);
+            let _ = nt.forward_grad_into(&p2, &groups, &mut g2);
+            let _ = nt.unreduced(&p2, &groups);
             let mut dice = Dice::tversky(k, input.f64())
                 .smooth(input.f64())
                 .input(

@@ -829,3 +829,323 @@ impl<A: Float> crate::loss::lanes::LaneMath<A> for CosineSimilarityMath {
 }
 
 getters!(CosineSimilarity = "ndloss::loss::CosineSimilarity::new()" { get_eps => eps(1e-8): f64 = 1e-8 });
+
+/// Anchors a stack buffer serves; larger batches use the heap.
+const NTXENT_STACK: usize = 1024;
+
+/// optax's NT-Xent (normalised temperature-scaled cross-entropy, SimCLR's
+/// contrastive loss): every pair of embeddings with the same label is pulled
+/// together against the embeddings with other labels.
+///
+/// With `uᵢ = xᵢ/max(‖xᵢ‖, √ε)` (`ε` the element type's machine epsilon,
+/// optax's), `s_ij = uᵢ·uⱼ/τ`, for anchor `i` its positives `Pᵢ = {j ≠ i :
+/// yⱼ = yᵢ}` and negatives `Nᵢ = {k : y_k ≠ yᵢ}`:
+///
+/// ```text
+/// ℓ_ij = −s_ij + ln(e^{s_ij} + Σ_{k∈Nᵢ} e^{s_ik})        for j ∈ Pᵢ
+/// L = Σ_{i, j∈Pᵢ} ℓ_ij / #pairs
+/// ```
+///
+/// Each positive is contrasted with the negatives only (not with the other
+/// positives), as optax's. An anchor without positives adds nothing. The
+/// gradient goes through the normalisation to the raw embeddings (a row
+/// whose norm is below `√ε` is divided by `√ε` instead, and gets that
+/// branch's gradient). `unreduced` gives `Σ_{j∈Pᵢ} ℓ_ij` per anchor.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `temperature` | 0.07 | finite, > 0 |
+/// | `reduction` | `Mean` | `Mean` (over positive pairs), `Sum`, `BatchMean` (over anchors) |
+///
+/// optax: `ntxent(embeddings, labels, temperature)` is `Mean`. Where optax
+/// returns NaN for a batch without a positive pair, `Mean` is an
+/// [`Error::EmptyReduction`](crate::Error::EmptyReduction). The Gram matrix
+/// is formed row by row (`O(N²·D)` time, `O(N)` memory: no allocation up to
+/// 1024 embeddings).
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// // Two pairs: (0, 1) aligned, (2, 3) aligned, the pairs orthogonal.
+/// let x = array![[1.0_f64, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, 3.0]];
+/// let y = array![0_usize, 0, 1, 1];
+/// let l = NtXent::new().temperature(1.0);
+/// // Every pair: −1 + ln(e¹ + 2·e⁰).
+/// let v = l.forward(&x, &y)?;
+/// assert!((v - (-1.0 + (1.0_f64.exp() + 2.0).ln())).abs() < 1e-15);
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for
+/// a temperature that is not finite and positive;
+/// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) for labels not one
+/// per row, or a gradient buffer not shaped like the embeddings;
+/// [`Error::EmptyReduction`](crate::Error::EmptyReduction) for a `Mean`
+/// without positive pairs or a `BatchMean` over no rows. On error nothing is
+/// written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NtXent {
+    temperature: f64,
+    reduction: Reduction,
+}
+
+impl Default for NtXent {
+    fn default() -> Self {
+        Self {
+            temperature: 0.07,
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+impl NtXent {
+    /// optax's default temperature 0.07, mean over positive pairs.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The temperature `τ` dividing the cosine similarities (default 0.07).
+    #[must_use]
+    pub fn temperature(mut self, temperature: f64) -> Self {
+        self.temperature = temperature;
+        self
+    }
+
+    fn checked_temperature(&self) -> Result<f64> {
+        let t = self.temperature;
+        check_hyper(
+            "temperature",
+            t,
+            t.is_finite() && t > 0.0,
+            "a finite value > 0",
+        )
+    }
+
+    /// Validates; returns (gradient scale, denominator).
+    fn check<A: Float>(
+        &self,
+        x: &ArrayRef<A, Ix2>,
+        y: &ArrayRef<usize, Ix1>,
+        grad: Option<&ArrayRef<A, Ix2>>,
+        reduced: bool,
+    ) -> Result<(f64, f64)> {
+        self.checked_temperature()?;
+        if y.len() != x.nrows() {
+            return Err(crate::Error::ShapeMismatch {
+                what: "labels",
+                expected: vec![x.nrows()],
+                found: y.shape().to_vec(),
+            });
+        }
+        if let Some(g) = grad {
+            check_same_shape("gradient buffer", x, g)?;
+        }
+        let pairs: usize = y
+            .iter()
+            .map(|&a| y.iter().filter(|&&b| b == a).count() - 1)
+            .sum();
+        let (scale, d) = crate::reduction::scale::<f64>(
+            self.reduction,
+            reduced,
+            pairs as f64,
+            x.nrows(),
+            "there are no positive pairs",
+        )?;
+        Ok((scale, d))
+    }
+
+    /// The loss: total (divided by the denominator), and per anchor into
+    /// `out`; the gradient into `grad`.
+    fn run<A: Float>(
+        &self,
+        x: &ArrayRef<A, Ix2>,
+        y: &ArrayRef<usize, Ix1>,
+        mut grad: Option<&mut ArrayRef<A, Ix2>>,
+        mut out: Option<&mut Array1<A>>,
+        scale: f64,
+    ) -> f64 {
+        let n = x.nrows();
+        let inv_t = 1.0 / self.temperature;
+        let floor = A::epsilon().to_f64().sqrt();
+        // Per row: 1/‖x‖ (floored), whether the floor held, and one row of
+        // s (the Gram row over τ) for the anchor at hand.
+        let mut stack = [0.0_f64; 3 * NTXENT_STACK];
+        let mut heap = Vec::new();
+        let buf: &mut [f64] = if n <= NTXENT_STACK {
+            &mut stack[..3 * n]
+        } else {
+            heap.resize(3 * n, 0.0);
+            &mut heap
+        };
+        let (inv, rest) = buf.split_at_mut(n);
+        let (row, coef) = rest.split_at_mut(n);
+        for (i, r) in x.rows().into_iter().enumerate() {
+            let s2: f64 = r.iter().map(|&v| v.to_f64() * v.to_f64()).sum();
+            inv[i] = 1.0 / s2.sqrt().max(floor);
+        }
+        let dot = |i: usize, j: usize| -> f64 {
+            x.row(i)
+                .iter()
+                .zip(x.row(j))
+                .map(|(&a, &b)| a.to_f64() * b.to_f64())
+                .sum::<f64>()
+                * inv[i]
+                * inv[j]
+        };
+        if let Some(g) = grad.as_deref_mut() {
+            g.fill(A::zero());
+        }
+        let mut total = 0.0;
+        for i in 0..n {
+            for (j, r) in row.iter_mut().enumerate() {
+                *r = dot(i, j) * inv_t;
+            }
+            let yi = y[i];
+            // Shift by the row's largest relevant entry (not the anchor's own).
+            let m = (0..n)
+                .filter(|&j| j != i)
+                .fold(f64::NEG_INFINITY, |m, j| m.max(row[j]));
+            let neg: f64 = (0..n)
+                .filter(|&k| y[k] != yi)
+                .map(|k| (row[k] - m).exp())
+                .sum();
+            let mut anchor = 0.0;
+            coef.fill(0.0);
+            for j in (0..n).filter(|&j| j != i && y[j] == yi) {
+                let e = (row[j] - m).exp();
+                let den = e + neg;
+                anchor += -(row[j] - m) + den.ln();
+                // ∂ℓ_ij/∂s_ij = q − 1, ∂ℓ_ij/∂s_ik = e^{s_ik − m}/den.
+                coef[j] += e / den - 1.0;
+                for k in (0..n).filter(|&k| y[k] != yi) {
+                    coef[k] += (row[k] - m).exp() / den;
+                }
+            }
+            total += anchor;
+            if let Some(o) = out.as_deref_mut() {
+                o[i] = A::from_f64(anchor);
+            }
+            let Some(g) = grad.as_deref_mut() else {
+                continue;
+            };
+            // s_ij = uᵢ·uⱼ/τ: ∂/∂uᵢ += c·uⱼ/τ and ∂/∂uⱼ += c·uᵢ/τ (into g
+            // as ∂L/∂u, converted to ∂L/∂x below).
+            for (j, &c) in coef.iter().enumerate() {
+                if c == 0.0 {
+                    continue;
+                }
+                let c = scale * c * inv_t;
+                let (ci, cj) = (c * inv[j], c * inv[i]);
+                for d in 0..x.ncols() {
+                    let (xi, xj) = (x[[i, d]].to_f64(), x[[j, d]].to_f64());
+                    g[[i, d]] = A::from_f64(g[[i, d]].to_f64() + ci * xj);
+                    g[[j, d]] = A::from_f64(g[[j, d]].to_f64() + cj * xi);
+                }
+            }
+        }
+        if let Some(g) = grad {
+            // u = x·inv: ∂L/∂x = inv·(∂L/∂u − (∂L/∂u·u)·u) where the norm
+            // is above the floor, inv·∂L/∂u where the floor holds.
+            for (i, (mut gr, xr)) in g.rows_mut().into_iter().zip(x.rows()).enumerate() {
+                let s2: f64 = xr.iter().map(|&v| v.to_f64() * v.to_f64()).sum();
+                let floored = s2.sqrt() <= floor;
+                let proj: f64 = gr
+                    .iter()
+                    .zip(&xr)
+                    .map(|(&gd, &xd)| gd.to_f64() * xd.to_f64() * inv[i])
+                    .sum();
+                for (gd, &xd) in gr.iter_mut().zip(&xr) {
+                    let du = gd.to_f64();
+                    let v = if floored {
+                        du
+                    } else {
+                        du - proj * xd.to_f64() * inv[i]
+                    };
+                    *gd = A::from_f64(v * inv[i]);
+                }
+            }
+        }
+        total
+    }
+
+    /// The reduced loss.
+    ///
+    /// # Errors
+    ///
+    /// See [`NtXent`].
+    pub fn forward<A: Float>(&self, x: &ArrayRef<A, Ix2>, y: &ArrayRef<usize, Ix1>) -> Result<A> {
+        let (_, d) = self.check(x, y, None, true)?;
+        Ok(A::from_f64(self.run(x, y, None, None, 1.0) / d))
+    }
+
+    /// The reduced loss and its gradient with respect to the embeddings,
+    /// written into `grad`.
+    ///
+    /// # Errors
+    ///
+    /// See [`NtXent`]; `grad` is untouched on error.
+    pub fn forward_grad_into<A: Float>(
+        &self,
+        x: &ArrayRef<A, Ix2>,
+        y: &ArrayRef<usize, Ix1>,
+        grad: &mut ArrayRef<A, Ix2>,
+    ) -> Result<A> {
+        let (scale, d) = self.check(x, y, Some(grad), true)?;
+        Ok(A::from_f64(self.run(x, y, Some(grad), None, scale) / d))
+    }
+
+    /// The loss per anchor, `Σ_{j∈Pᵢ} ℓ_ij`.
+    ///
+    /// # Errors
+    ///
+    /// See [`NtXent`] (an empty batch is valid).
+    pub fn unreduced<A: Float>(
+        &self,
+        x: &ArrayRef<A, Ix2>,
+        y: &ArrayRef<usize, Ix1>,
+    ) -> Result<Array1<A>> {
+        self.check(x, y, None, false)?;
+        let mut out = Array1::zeros(x.nrows());
+        self.run(x, y, None, Some(&mut out), 1.0);
+        Ok(out)
+    }
+}
+
+impl<A: Float> crate::loss::Loss<A, Ix2, usize, Ix1> for NtXent {
+    type Unreduced = Ix1;
+
+    fn forward(&self, pred: &ArrayRef<A, Ix2>, target: &ArrayRef<usize, Ix1>) -> Result<A> {
+        NtXent::forward(self, pred, target)
+    }
+
+    fn forward_grad_into(
+        &self,
+        pred: &ArrayRef<A, Ix2>,
+        target: &ArrayRef<usize, Ix1>,
+        grad: &mut ArrayRef<A, Ix2>,
+    ) -> Result<A> {
+        NtXent::forward_grad_into(self, pred, target, grad)
+    }
+
+    fn unreduced(
+        &self,
+        pred: &ArrayRef<A, Ix2>,
+        target: &ArrayRef<usize, Ix1>,
+    ) -> Result<Array1<A>> {
+        NtXent::unreduced(self, pred, target)
+    }
+}
+
+impl crate::loss::CheckSettings for NtXent {
+    fn check_settings(&self) -> Result<()> {
+        self.checked_temperature().map(drop)
+    }
+}
+loss_builders!(NtXent);
+
+getters!(NtXent = "ndloss::loss::NtXent::new()" { get_temperature => temperature(0.5): f64 = 0.5 });

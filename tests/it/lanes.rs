@@ -666,3 +666,104 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// NtXent (pairs of embeddings with labels)
+// ---------------------------------------------------------------------------
+
+proptest! {
+    #[test]
+    fn ntxent_gradient(
+        n in 2usize..9,
+        d in 1usize..6,
+        groups in 1usize..4,
+        seed in any::<u64>(),
+        t in prop_oneof![Just(0.07), 0.05f64..2.0],
+        r in reductions(),
+    ) {
+        let x = filled(&[n, d], seed, -2.0, 2.0).into_dimensionality::<ndarray::Ix2>().unwrap();
+        let y = Array1::from_shape_fn(n, |i| (i + seed as usize) % groups);
+        let l = NtXent::new().temperature(t).reduction(r);
+        let v = l.forward(&x, &y);
+        prop_assume!(v.is_ok()); // a mean needs a positive pair
+        let (_, g) = l.forward_grad(&x, &y).unwrap();
+        let xd = x.clone().into_dyn();
+        let numeric = finite_diff(&xd, |v| {
+            l.forward(&v.view().into_dimensionality::<ndarray::Ix2>().unwrap(), &y).unwrap()
+        });
+        grad_matches(&g.into_dyn(), &numeric)?;
+        // The per-anchor values add up to the sum.
+        let u = l.unreduced(&x, &y).unwrap();
+        let s = l.reduction(Reduction::Sum).forward(&x, &y).unwrap();
+        prop_assert!((u.sum() - s).abs() <= 1e-12 * s.abs().max(1.0));
+    }
+}
+
+#[test]
+fn ntxent_by_hand_and_errors() {
+    // Scaling an embedding changes nothing; an anchor without positives
+    // adds nothing.
+    let x = array![
+        [1.0_f64, 0.5],
+        [2.0, 0.9],
+        [-0.3, 1.0],
+        [0.1, -2.0],
+        [5.0, 5.0]
+    ];
+    let y = array![0_usize, 0, 1, 1, 2];
+    let l = NtXent::new().temperature(0.5);
+    let v = l.forward(&x, &y).unwrap();
+    let mut scaled = x.clone();
+    scaled.row_mut(1).mapv_inplace(|v| v * 7.0);
+    assert!((l.forward(&scaled, &y).unwrap() - v).abs() < 1e-14);
+    assert_eq!(l.unreduced(&x, &y).unwrap()[4], 0.0);
+    // No positive pair: the mean is empty, the sum 0.
+    let lone = array![0_usize, 1, 2, 3, 4];
+    assert!(matches!(
+        l.forward(&x, &lone),
+        Err(Error::EmptyReduction { .. })
+    ));
+    assert_eq!(l.reduction(Reduction::Sum).forward(&x, &lone).unwrap(), 0.0);
+    let mut g = ndarray::Array2::from_elem((5, 2), 7.0);
+    assert!(matches!(
+        l.forward_grad_into(&x, &array![0_usize, 0], &mut g),
+        Err(Error::ShapeMismatch { what: "labels", .. })
+    ));
+    assert!(matches!(
+        l.forward_grad_into(&x, &y, &mut ndarray::Array2::zeros((5, 3))),
+        Err(Error::ShapeMismatch {
+            what: "gradient buffer",
+            ..
+        })
+    ));
+    for t in [0.0, -1.0, f64::NAN] {
+        assert!(matches!(
+            NtXent::new()
+                .temperature(t)
+                .forward_grad_into(&x, &y, &mut g),
+            Err(Error::InvalidHyperparameter {
+                name: "temperature",
+                ..
+            })
+        ));
+    }
+    assert!(g.iter().all(|&v| v == 7.0));
+    // A row below the √ε norm floor is divided by √ε: the loss is smooth in
+    // it there, and its gradient matches differences of a step well inside
+    // the floor.
+    let mut x = x;
+    x.row_mut(2).mapv_inplace(|v| v * 1e-10);
+    let (_, g) = l.forward_grad(&x, &y).unwrap();
+    for d in 0..2 {
+        let h = 1e-12;
+        let (mut up, mut down) = (x.clone(), x.clone());
+        up[[2, d]] += h;
+        down[[2, d]] -= h;
+        let fd = (l.forward(&up, &y).unwrap() - l.forward(&down, &y).unwrap()) / (2.0 * h);
+        assert!(
+            (g[[2, d]] - fd).abs() < 1e-4 * fd.abs().max(1.0),
+            "{} {fd}",
+            g[[2, d]]
+        );
+    }
+}

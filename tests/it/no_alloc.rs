@@ -157,6 +157,15 @@ fn hot_paths_do_not_allocate() {
         }
     });
     assert_eq!(n, 0, "Dice: forward_grad_into must not allocate");
+    let emb = Array2::<f32>::from_shape_fn((32, 8), |(i, j)| ((i * 3 + j * 5) % 11) as f32 - 5.0);
+    let groups = Array1::from_shape_fn(32, |i| i % 4);
+    let mut emb_g = Array2::<f32>::zeros((32, 8));
+    let n = allocations(|| {
+        NtXent::new()
+            .forward_grad_into(&emb, &groups, &mut emb_g)
+            .unwrap();
+    });
+    assert_eq!(n, 0, "NtXent: forward_grad_into must not allocate");
 
     steady_state("sgd", Sgd::new(0.1).momentum(0.9).nesterov(true));
     steady_state("adam", Adam::new(1e-3).amsgrad(true).weight_decay(0.01));
