@@ -143,8 +143,9 @@ fuzz_target!(|data: &[u8]| {
                 .reduction(r)
                 .forward_grad_into(&p, &t, &mut g);
             let (p2, mut g2) = (to2(&p), to2(&p));
+            let rows = p2.nrows() + input.below(2);
             let groups = input
-                .indices(&[p2.nrows() + input.below(2)], 3)
+                .indices(&[rows], 3)
                 .into_dimensionality::<ndarray::Ix1>()
                 .unwrap();
             let nt = NtXent::new().temperature(k).reduction(r);

@@ -312,6 +312,21 @@ fn run<A: Pick>(worst: &Worst, case: &Value, rtol: f64) -> bool {
             red!(PolyLoss),
         ),
         "generalized_kl" => c.dense(GeneralizedKl::new(), red!(GeneralizedKl)),
+        "ntxent" => {
+            let l = NtXent::new().temperature(opt(case, "temperature").unwrap());
+            let x = c
+                .pred
+                .clone()
+                .into_dimensionality::<ndarray::Ix2>()
+                .unwrap();
+            let y = index_array(&case["inputs"]["target"])
+                .into_dimensionality::<ndarray::Ix1>()
+                .unwrap();
+            c.value(l.forward(&x, &y).unwrap());
+            let (v, g) = l.forward_grad(&x, &y).unwrap();
+            c.value(v);
+            c.grad(&g.into_dyn());
+        }
         // optax' Dice (`scripts/gen_reference_optax.py`): channels last.
         "dice" | "generalized_dice" => {
             let mut d = Dice::tversky(opt(case, "alpha").unwrap(), opt(case, "beta").unwrap())
@@ -401,6 +416,7 @@ fn the_catalogue_matches_its_references() {
         "generalized_kl",
         "multilabel_soft_margin",
         "cross_entropy_z",
+        "ntxent",
     ]);
     for loss in expected {
         assert!(
