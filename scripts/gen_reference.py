@@ -1482,6 +1482,26 @@ def ce_z_cat_configs():
     return cfgs
 
 
+def clip_cat_configs():
+    """CLIP's symmetric contrastive loss (open_clip's ClipLoss on one
+    process, written in torch ops below): image and text embeddings (N, D)
+    and the learnable log_scale, all differentiated."""
+    cfgs = []
+    for tag, n, d, t, scale in (("", 4, 3, math.log(1 / 0.07), 1.0),
+                                ("_t0", 6, 5, 0.0, 1.0),
+                                ("_t100", 5, 8, math.log(100.0), 1.0),
+                                ("_unnormalised", 8, 4, 2.0, 25.0),
+                                ("_pair", 2, 2, 1.0, 1.0),
+                                ("_wide", 3, 16, 3.0, 0.1)):
+        name = f"clip{tag}_{n}x{d}"
+        r = rng_for(name)
+        img = r.normal(size=(n, d)) * scale
+        txt = img * 0.5 + r.normal(size=(n, d)) * scale
+        cfgs.append(cat(name, "clip", {"image": img, "text": txt, "log_scale": np.array(t)},
+                        diff=("image", "text", "log_scale")))
+    return cfgs
+
+
 def keras_probs_input(r, n, c):
     """Positive, unnormalised rows; tiny entries (clipped at 1e-7 after
     normalising), one exact 0, one row whose dominant entry is clipped at
@@ -1789,7 +1809,7 @@ def all_catalogue_configs():
             + ce_nd_cat_configs() + keras_probs_cat_configs() + bce_weighted_cat_configs()
             + bcel_weighted_cat_configs() + focal_cat_configs() + hinge_cat_configs()
             + multi_margin_cat_configs() + soft_margin_cat_configs()
-            + multilabel_soft_margin_cat_configs() + ce_z_cat_configs()
+            + multilabel_soft_margin_cat_configs() + ce_z_cat_configs() + clip_cat_configs()
             + margin_ranking_cat_configs() + cosine_embedding_cat_configs()
             + hinge_embedding_cat_configs() + triplet_cat_configs() + box_cat_configs())
 
@@ -1842,6 +1862,21 @@ def catalogue_loss(loss, t, o, reduction, dtype):
         e = y - x
         tau = d["tau"]
         return reduce_loss(torch.maximum(tau * e, (tau - 1.0) * e), reduction)
+    if loss == "clip":
+        # re-derived (open_clip ClipLoss, one process): unit rows by
+        # F.normalize (eps 1e-12), logits = exp(log_scale) * u @ v.T, the
+        # mean of the two cross-entropies against the diagonal; per pair
+        # (reduction none) the mean of its row's and its column's terms.
+        # Computed in float64 on the case's inputs and cast back: torch's own
+        # float32 pass is 3e-5 off on the small-norm case (every term divided
+        # by the norms), more than the f32 tolerance; ndloss accumulates in f64.
+        u = F.normalize(t["image"].double(), dim=-1)
+        v = F.normalize(t["text"].double(), dim=-1)
+        logits = torch.exp(t["log_scale"].double()) * u @ v.T
+        labels = torch.arange(logits.shape[0])
+        per = 0.5 * (F.cross_entropy(logits, labels, reduction="none")
+                     + F.cross_entropy(logits.T, labels, reduction="none"))
+        return reduce_loss(per, reduction).to(dtype)
     if loss == "cross_entropy_z":
         # re-derived (PaLM's z-loss as ndloss defines it): per row
         #   l = cross_entropy + z * w_y * logsumexp(x)^2   (w_y = 1 without weights;

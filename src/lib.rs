@@ -116,9 +116,9 @@ pub mod prelude {
     pub use crate::loss::{
         CategoricalFocal, CategoricalHinge, CosineSimilarity, GeneralizedCrossEntropy,
     };
+    pub use crate::loss::{ClipLoss, Dice, DiceInput, NtXent};
     pub use crate::loss::{CosineEmbedding, GaussianNll, MarginRanking, MultiLoss, TripletMargin};
     pub use crate::loss::{Ctc, CtcGradient, CtcTargets};
-    pub use crate::loss::{Dice, DiceInput, NtXent};
     pub use crate::metrics::{Average, Normalize, PrfOptions, Prfs, ZeroDivision};
     pub use crate::optim::{
         Adadelta, Adagrad, Adam, AdamW, Adamax, Lion, NAdam, Optimizer, ParamGroup, Proximal,

@@ -151,6 +151,10 @@ fuzz_target!(|data: &[u8]| {
             let nt = NtXent::new().temperature(k).reduction(r);
             let _ = nt.forward_grad_into(&p2, &groups, &mut g2);
             let _ = nt.unreduced(&p2, &groups);
+            let (t2, mut gt2) = (to2(&t), to2(&t));
+            let clip = ClipLoss::new().reduction(r);
+            let _ = clip.forward_grad_into(&p2, &t2, k, &mut g2, &mut gt2);
+            let _ = clip.unreduced(&p2, &t2, k);
             let mut dice = Dice::tversky(k, input.f64())
                 .smooth(input.f64())
                 .input(

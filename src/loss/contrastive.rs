@@ -1149,3 +1149,305 @@ impl crate::loss::CheckSettings for NtXent {
 loss_builders!(NtXent);
 
 getters!(NtXent = "ndloss::loss::NtXent::new()" { get_temperature => temperature(0.5): f64 = 0.5 });
+
+/// CLIP's symmetric contrastive loss (Radford et al. 2021): image–text
+/// InfoNCE in both directions over a batch of matching pairs, with the
+/// temperature as a learnable input.
+///
+/// With `uᵢ = imageᵢ/max(‖imageᵢ‖, ε)`, `vⱼ = textⱼ/max(‖textⱼ‖, ε)`
+/// (`ε = 10⁻¹²`, `F.normalize`'s), the scale `s = e^{log_scale}` and the
+/// logits `L_ij = s·uᵢ·vⱼ`, pair `i` matching pair `i`:
+///
+/// ```text
+/// ℓ = ½·[CE(L, diag) + CE(Lᵀ, diag)]
+///   = (1/2N)·Σᵢ [−2·L_ii + ln Σⱼ e^{L_ij} + ln Σⱼ e^{L_ji}]
+/// ∂ℓ/∂L_ij = (1/2N)·[softmax_rowᵢ(L)ⱼ + softmax_colⱼ(L)ᵢ − 2·δ_ij]
+/// ∂ℓ/∂log_scale = Σ_ij ∂ℓ/∂L_ij·L_ij
+/// ```
+///
+/// The gradients reach the raw embeddings through the normalisation.
+/// `log_scale` is CLIP's `logit_scale` parameter (initialised to `ln(1/0.07)`,
+/// and clamped by CLIP's training at `ln 100`, which is the caller's
+/// parameter update, not the loss's); a fixed temperature `τ` is
+/// `log_scale = −ln τ` with its gradient ignored. The Gram matrix is formed
+/// twice row by row, `O(N²·D)` time and `O(N)` memory (no allocation up to
+/// 1024 pairs). `unreduced` gives each pair's `½·[ℓ_image + ℓ_text]`.
+///
+/// | parameter | default | range |
+/// | --- | --- | --- |
+/// | `reduction` | `Mean` | `Mean` (over pairs, CLIP's), `Sum`, `BatchMean` (the same as `Mean`) |
+///
+/// Reference: open_clip's `ClipLoss` on one process (`F.normalize`, `logit_scale
+/// * image @ text.T`, the mean of the two cross-entropies); not a single
+/// call in PyTorch, Keras or optax.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// use ndloss::prelude::*;
+///
+/// // Orthogonal pairs at scale 1: each direction is −1 + ln(e + 1).
+/// let img = array![[1.0_f64, 0.0], [0.0, 2.0]];
+/// let txt = array![[3.0_f64, 0.0], [0.0, 1.0]];
+/// let (v, g_img, g_txt, g_scale) = ClipLoss::new().forward_grad(&img, &txt, 0.0)?;
+/// assert!((v - (-1.0 + (1.0_f64.exp() + 1.0).ln())).abs() < 1e-15);
+/// assert_eq!(g_img.dim(), (2, 2));
+/// assert!(g_scale < 0.0); // a sharper softmax fits these pairs better
+/// # let _ = g_txt;
+/// # Ok::<(), ndloss::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) for text
+/// embeddings not shaped like the image embeddings, or a gradient buffer not
+/// shaped like its input; [`Error::InvalidValue`](crate::Error::InvalidValue)
+/// for a non-finite `log_scale`; [`Error::EmptyReduction`](crate::Error::EmptyReduction)
+/// for a mean over no pairs. On error nothing is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ClipLoss {
+    reduction: Reduction,
+}
+
+/// `F.normalize`'s floor on the norm.
+const CLIP_NORM_EPS: f64 = 1e-12;
+
+impl ClipLoss {
+    /// CLIP's loss with the mean over pairs.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn check<A: Float>(
+        &self,
+        img: &ArrayRef<A, Ix2>,
+        txt: &ArrayRef<A, Ix2>,
+        log_scale: A,
+        reduced: bool,
+    ) -> Result<(f64, f64)> {
+        check_same_shape("text embeddings", img, txt)?;
+        if !log_scale.is_finite() {
+            return Err(crate::Error::InvalidValue {
+                what: "log_scale",
+                index: vec![],
+                value: log_scale.to_f64(),
+                expected: "a finite value",
+            });
+        }
+        let n = img.nrows();
+        crate::reduction::scale::<f64>(self.reduction, reduced, n as f64, n, "the batch is empty")
+    }
+
+    /// Total of the pair losses (each `½(ℓ_img + ℓ_txt)`), per pair into
+    /// `out`, gradients (times `scale`) into `grads`; returns (total,
+    /// ∂total/∂log_scale · scale).
+    fn run<A: Float>(
+        img: &ArrayRef<A, Ix2>,
+        txt: &ArrayRef<A, Ix2>,
+        log_scale: A,
+        grads: Option<(&mut ArrayRef<A, Ix2>, &mut ArrayRef<A, Ix2>)>,
+        mut out: Option<&mut Array1<A>>,
+        scale: f64,
+    ) -> (f64, f64) {
+        let n = img.nrows();
+        let s = log_scale.to_f64().exp();
+        // 1/‖·‖ of both sides, the log-sum-exp of every row and column, and
+        // one row of logits.
+        let mut stack = [0.0_f64; 6 * NTXENT_STACK];
+        let mut heap = Vec::new();
+        let buf: &mut [f64] = if n <= NTXENT_STACK {
+            &mut stack[..6 * n]
+        } else {
+            heap.resize(6 * n, 0.0);
+            &mut heap
+        };
+        let (inv_u, rest) = buf.split_at_mut(n);
+        let (inv_v, rest) = rest.split_at_mut(n);
+        let (row_lse, rest) = rest.split_at_mut(n);
+        let (col_lse, rest) = rest.split_at_mut(n);
+        let (col_sum, row) = rest.split_at_mut(n);
+        let inv = |r: ndarray::ArrayView1<'_, A>| {
+            let s2: f64 = r.iter().map(|&v| v.to_f64() * v.to_f64()).sum();
+            1.0 / s2.sqrt().max(CLIP_NORM_EPS)
+        };
+        for i in 0..n {
+            inv_u[i] = inv(img.row(i));
+            inv_v[i] = inv(txt.row(i));
+        }
+        let logit = |i: usize, j: usize| -> f64 {
+            let d: f64 = img
+                .row(i)
+                .iter()
+                .zip(txt.row(j))
+                .map(|(&a, &b)| a.to_f64() * b.to_f64())
+                .sum();
+            s * d * inv_u[i] * inv_v[j]
+        };
+        // Pass 1: each row's log-sum-exp from the row, the columns' online
+        // (a running maximum in `col_lse` and the sum relative to it).
+        col_lse.fill(f64::NEG_INFINITY);
+        col_sum.fill(0.0);
+        for i in 0..n {
+            for (j, r) in row.iter_mut().enumerate() {
+                *r = logit(i, j);
+            }
+            let m = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+            row_lse[i] = m + row.iter().map(|&v| (v - m).exp()).sum::<f64>().ln();
+            for ((cm, cs), &v) in col_lse.iter_mut().zip(col_sum.iter_mut()).zip(row.iter()) {
+                if v > *cm {
+                    *cs = *cs * (*cm - v).exp() + 1.0;
+                    *cm = v;
+                } else {
+                    *cs += (v - *cm).exp();
+                }
+            }
+        }
+        for (c, &sum) in col_lse.iter_mut().zip(col_sum.iter()) {
+            *c += sum.ln();
+        }
+        let mut total = 0.0;
+        for i in 0..n {
+            let l = 0.5 * (row_lse[i] + col_lse[i]) - logit(i, i);
+            total += l;
+            if let Some(o) = out.as_deref_mut() {
+                o[i] = A::from_f64(l);
+            }
+        }
+        let Some((g_img, g_txt)) = grads else {
+            return (total, 0.0);
+        };
+        g_img.fill(A::zero());
+        g_txt.fill(A::zero());
+        // Pass 2: G_ij = ½·[softmax_row + softmax_col − 2δ], into ∂/∂u and
+        // ∂/∂v (as g), and ∂/∂log_scale = Σ G·L.
+        let mut d_scale = 0.0;
+        for i in 0..n {
+            for j in 0..n {
+                let lij = logit(i, j);
+                let mut gij = 0.5 * ((lij - row_lse[i]).exp() + (lij - col_lse[j]).exp());
+                if i == j {
+                    gij -= 1.0;
+                }
+                let gij = scale * gij;
+                d_scale += gij * lij;
+                let c = gij * s;
+                let (cu, cv) = (c * inv_v[j], c * inv_u[i]);
+                for d in 0..img.ncols() {
+                    let (a, b) = (img[[i, d]].to_f64(), txt[[j, d]].to_f64());
+                    g_img[[i, d]] = A::from_f64(g_img[[i, d]].to_f64() + cu * b);
+                    g_txt[[j, d]] = A::from_f64(g_txt[[j, d]].to_f64() + cv * a);
+                }
+            }
+        }
+        // Through x/max(‖x‖, ε): inv·(g − (g·u)u), or inv·g at the floor.
+        for (g, x, inv) in [(g_img, img, &*inv_u), (g_txt, txt, &*inv_v)] {
+            for (i, (mut gr, xr)) in g.rows_mut().into_iter().zip(x.rows()).enumerate() {
+                let floored = 1.0 / inv[i] <= CLIP_NORM_EPS;
+                let proj: f64 = gr
+                    .iter()
+                    .zip(&xr)
+                    .map(|(&gd, &xd)| gd.to_f64() * xd.to_f64() * inv[i])
+                    .sum();
+                for (gd, &xd) in gr.iter_mut().zip(&xr) {
+                    let du = gd.to_f64();
+                    let v = if floored {
+                        du
+                    } else {
+                        du - proj * xd.to_f64() * inv[i]
+                    };
+                    *gd = A::from_f64(v * inv[i]);
+                }
+            }
+        }
+        (total, d_scale)
+    }
+
+    /// The reduced loss.
+    ///
+    /// # Errors
+    ///
+    /// See [`ClipLoss`].
+    pub fn forward<A: Float>(
+        &self,
+        image: &ArrayRef<A, Ix2>,
+        text: &ArrayRef<A, Ix2>,
+        log_scale: A,
+    ) -> Result<A> {
+        let (_, d) = self.check(image, text, log_scale, true)?;
+        Ok(A::from_f64(
+            Self::run(image, text, log_scale, None, None, 1.0).0 / d,
+        ))
+    }
+
+    /// The reduced loss, its gradients with respect to both embeddings
+    /// written into the buffers, and its derivative in `log_scale` returned:
+    /// `(loss, ∂loss/∂log_scale)`.
+    ///
+    /// # Errors
+    ///
+    /// See [`ClipLoss`]; the buffers are untouched on error.
+    pub fn forward_grad_into<A: Float>(
+        &self,
+        image: &ArrayRef<A, Ix2>,
+        text: &ArrayRef<A, Ix2>,
+        log_scale: A,
+        grad_image: &mut ArrayRef<A, Ix2>,
+        grad_text: &mut ArrayRef<A, Ix2>,
+    ) -> Result<(A, A)> {
+        let (scale, d) = self.check(image, text, log_scale, true)?;
+        check_same_shape("image gradient buffer", image, grad_image)?;
+        check_same_shape("text gradient buffer", text, grad_text)?;
+        let (total, ds) = Self::run(
+            image,
+            text,
+            log_scale,
+            Some((grad_image, grad_text)),
+            None,
+            scale,
+        );
+        Ok((A::from_f64(total / d), A::from_f64(ds)))
+    }
+
+    /// The loss and every gradient in new arrays: `(loss, ∂/∂image,
+    /// ∂/∂text, ∂/∂log_scale)`.
+    ///
+    /// # Errors
+    ///
+    /// See [`ClipLoss`].
+    pub fn forward_grad<A: Float>(
+        &self,
+        image: &ArrayRef<A, Ix2>,
+        text: &ArrayRef<A, Ix2>,
+        log_scale: A,
+    ) -> Result<(A, Array2<A>, Array2<A>, A)> {
+        let mut gi = Array2::zeros(image.raw_dim());
+        let mut gt = Array2::zeros(text.raw_dim());
+        let (v, ds) = self.forward_grad_into(image, text, log_scale, &mut gi, &mut gt)?;
+        Ok((v, gi, gt, ds))
+    }
+
+    /// Each pair's `½·(ℓ_image + ℓ_text)`.
+    ///
+    /// # Errors
+    ///
+    /// See [`ClipLoss`] (an empty batch is valid).
+    pub fn unreduced<A: Float>(
+        &self,
+        image: &ArrayRef<A, Ix2>,
+        text: &ArrayRef<A, Ix2>,
+        log_scale: A,
+    ) -> Result<Array1<A>> {
+        self.check(image, text, log_scale, false)?;
+        let mut out = Array1::zeros(image.nrows());
+        Self::run(image, text, log_scale, None, Some(&mut out), 1.0);
+        Ok(out)
+    }
+}
+
+impl crate::loss::CheckSettings for ClipLoss {
+    fn check_settings(&self) -> Result<()> {
+        Ok(())
+    }
+}
+loss_builders!(ClipLoss);

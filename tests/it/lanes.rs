@@ -767,3 +767,155 @@ fn ntxent_by_hand_and_errors() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// ClipLoss (two embeddings and the learnable scale)
+// ---------------------------------------------------------------------------
+
+fn clip_case<A: ndloss::Float>(case: &serde_json::Value, rtol: f64) -> f64 {
+    use crate::common::{array, assert_close, assert_scalar, cast, num};
+    let input = |k: &str| {
+        cast::<A, _>(&array(&case["inputs"][k]))
+            .into_dimensionality::<ndarray::Ix2>()
+            .unwrap()
+    };
+    let (img, txt) = (input("image"), input("text"));
+    let t = A::from_f64(num(&case["inputs"]["log_scale"]["data"][0]));
+    let name = case["name"].as_str().unwrap();
+    // Entries that cancel to ~0 keep their terms' rounding (PyTorch's f32
+    // pair loss at scale 100 is lse − L_ii of two numbers near 100, and a
+    // gradient entry sums terms as large as the largest): a floor relative to
+    // the largest entry, as parity_catalogue's (f64: 1e-5, since the scale
+    // multiplies every term).
+    let floor = |g: &ArrayD<f64>| {
+        g.iter().fold(0.0_f64, |m, v| m.max(v.abs())) * if rtol > 1e-8 { 1e-2 } else { 1e-5 }
+    };
+    let r = match case["reduction"].as_str().unwrap() {
+        "none" => {
+            let u = ClipLoss::new().unreduced(&img, &txt, t).unwrap();
+            let want = array(&case["value"]);
+            return assert_close(u.into_dyn().view(), &want, rtol, floor(&want), name);
+        }
+        "sum" => Reduction::Sum,
+        _ => Reduction::Mean,
+    };
+    let l = ClipLoss::new().reduction(r);
+    let value = num(&case["value"]["data"][0]);
+    let mut worst = assert_scalar(l.forward(&img, &txt, t).unwrap(), value, rtol, name);
+    let (v, gi, gt, gs) = l.forward_grad(&img, &txt, t).unwrap();
+    worst = worst.max(assert_scalar(v, value, rtol, name));
+    for (got, key) in [(gi, "image"), (gt, "text")] {
+        let want = array(&case["grads"][key]);
+        worst = worst.max(assert_close(
+            got.into_dyn().view(),
+            &want,
+            rtol,
+            floor(&want),
+            name,
+        ));
+    }
+    let want = num(&case["grads"]["log_scale"]["data"][0]);
+    worst.max(assert_scalar(
+        gs,
+        want,
+        rtol.max(1e-6 * (want.abs() < 1e-3) as u8 as f64),
+        name,
+    ))
+}
+
+#[test]
+fn clip_matches_open_clips_formula_in_torch() {
+    let data = crate::common::load("losses_catalogue.json");
+    let mut counts = (0, 0.0_f64, 0.0_f64);
+    for case in data["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["loss"] == "clip")
+    {
+        match case["dtype"].as_str().unwrap() {
+            "f64" => counts.1 = counts.1.max(clip_case::<f64>(case, 1e-10)),
+            _ => counts.2 = counts.2.max(clip_case::<f32>(case, 2e-5)),
+        }
+        counts.0 += 1;
+    }
+    assert!(counts.0 >= 12, "{counts:?}");
+    eprintln!(
+        "clip: {} cases, worst f64 {:.1e}, f32 {:.1e}",
+        counts.0, counts.1, counts.2
+    );
+}
+
+proptest! {
+    #[test]
+    fn clip_gradients(n in 1usize..7, d in 1usize..6, seed in any::<u64>(), t in -1.0f64..4.0, r in reductions()) {
+        let img = filled(&[n, d], seed, -2.0, 2.0).into_dimensionality::<ndarray::Ix2>().unwrap();
+        let txt = filled(&[n, d], seed ^ 0xC11, -2.0, 2.0).into_dimensionality::<ndarray::Ix2>().unwrap();
+        let l = ClipLoss::new().reduction(r);
+        let (_, gi, gt, gs) = l.forward_grad(&img, &txt, t).unwrap();
+        let f = |a: &ArrayD<f64>, b: &ArrayD<f64>, t: f64| {
+            l.forward(
+                &a.view().into_dimensionality::<ndarray::Ix2>().unwrap(),
+                &b.view().into_dimensionality::<ndarray::Ix2>().unwrap(),
+                t,
+            )
+            .unwrap()
+        };
+        let (id, td) = (img.clone().into_dyn(), txt.clone().into_dyn());
+        grad_matches(&gi.into_dyn(), &finite_diff(&id, |x| f(x, &td, t)))?;
+        grad_matches(&gt.into_dyn(), &finite_diff(&td, |x| f(&id, x, t)))?;
+        let ts = ArrayD::from_elem(IxDyn(&[]), t);
+        grad_matches(&ArrayD::from_elem(IxDyn(&[]), gs), &finite_diff(&ts, |x| f(&id, &td, x[[]])))?;
+        // Swapping the modalities swaps the gradients: the loss is symmetric.
+        let (v2, gt2, gi2, gs2) = l.forward_grad(&txt, &img, t).unwrap();
+        let (v, gi, gt, _) = l.forward_grad(&img, &txt, t).unwrap();
+        prop_assert!((v - v2).abs() < 1e-12 && (gs - gs2).abs() < 1e-12);
+        prop_assert!(gi.iter().zip(&gi2).chain(gt.iter().zip(&gt2)).all(|(a, b)| (a - b).abs() < 1e-12));
+    }
+}
+
+#[test]
+fn clip_errors_write_nothing() {
+    let img = array![[1.0_f64, 0.0], [0.0, 1.0]];
+    let mut gi = ndarray::Array2::from_elem((2, 2), 7.0);
+    let mut gt = gi.clone();
+    let l = ClipLoss::new();
+    assert!(matches!(
+        l.forward_grad_into(&img, &array![[1.0_f64, 0.0]], 0.0, &mut gi, &mut gt),
+        Err(Error::ShapeMismatch {
+            what: "text embeddings",
+            ..
+        })
+    ));
+    assert!(matches!(
+        l.forward_grad_into(&img, &img, f64::INFINITY, &mut gi, &mut gt),
+        Err(Error::InvalidValue {
+            what: "log_scale",
+            ..
+        })
+    ));
+    assert!(matches!(
+        l.forward_grad_into(
+            &img,
+            &img,
+            0.0,
+            &mut gi,
+            &mut ndarray::Array2::zeros((2, 3))
+        ),
+        Err(Error::ShapeMismatch {
+            what: "text gradient buffer",
+            ..
+        })
+    ));
+    let none = ndarray::Array2::<f64>::zeros((0, 2));
+    assert!(matches!(
+        l.forward(&none, &none, 0.0),
+        Err(Error::EmptyReduction { .. })
+    ));
+    assert!(gi.iter().chain(&gt).all(|&v| v == 7.0));
+    // A huge scale with every cosine far below 1 stays finite (the row
+    // log-sum-exp shifts by its own maximum).
+    let a = array![[1.0_f64, 0.0], [0.0, 1.0]];
+    let b = array![[-1.0_f64, 0.05], [0.05, -1.0]];
+    assert!(l.forward(&a, &b, 7.0).unwrap().is_finite());
+}

@@ -166,6 +166,14 @@ fn hot_paths_do_not_allocate() {
             .unwrap();
     });
     assert_eq!(n, 0, "NtXent: forward_grad_into must not allocate");
+    let txt = emb.mapv(|v| v * 0.5 + 1.0);
+    let mut txt_g = Array2::<f32>::zeros((32, 8));
+    let n = allocations(|| {
+        ClipLoss::new()
+            .forward_grad_into(&emb, &txt, 2.6, &mut emb_g, &mut txt_g)
+            .unwrap();
+    });
+    assert_eq!(n, 0, "ClipLoss: forward_grad_into must not allocate");
 
     steady_state("sgd", Sgd::new(0.1).momentum(0.9).nesterov(true));
     steady_state("adam", Adam::new(1e-3).amsgrad(true).weight_decay(0.01));
