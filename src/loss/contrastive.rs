@@ -1177,9 +1177,9 @@ getters!(NtXent = "ndloss::loss::NtXent::new()" { get_temperature => temperature
 /// | --- | --- | --- |
 /// | `reduction` | `Mean` | `Mean` (over pairs, CLIP's), `Sum`, `BatchMean` (the same as `Mean`) |
 ///
-/// Reference: open_clip's `ClipLoss` on one process (`F.normalize`, `logit_scale
-/// * image @ text.T`, the mean of the two cross-entropies); not a single
-/// call in PyTorch, Keras or optax.
+/// Reference: open_clip's `ClipLoss` on one process (`F.normalize`,
+/// `logit_scale · image @ text.T`, the mean of the two cross-entropies); not
+/// a single call in PyTorch, Keras or optax.
 ///
 /// # Examples
 ///
@@ -1212,6 +1212,9 @@ pub struct ClipLoss {
 
 /// `F.normalize`'s floor on the norm.
 const CLIP_NORM_EPS: f64 = 1e-12;
+
+/// The image and text gradient buffers.
+type GradPair<'g, A> = (&'g mut ArrayRef<A, Ix2>, &'g mut ArrayRef<A, Ix2>);
 
 impl ClipLoss {
     /// CLIP's loss with the mean over pairs.
@@ -1246,7 +1249,7 @@ impl ClipLoss {
         img: &ArrayRef<A, Ix2>,
         txt: &ArrayRef<A, Ix2>,
         log_scale: A,
-        grads: Option<(&mut ArrayRef<A, Ix2>, &mut ArrayRef<A, Ix2>)>,
+        grads: Option<GradPair<'_, A>>,
         mut out: Option<&mut Array1<A>>,
         scale: f64,
     ) -> (f64, f64) {
