@@ -1291,12 +1291,12 @@ impl ClipLoss {
         // (a running maximum in `col_lse` and the sum relative to it).
         col_lse.fill(f64::NEG_INFINITY);
         col_sum.fill(0.0);
-        for i in 0..n {
+        for (i, lse) in row_lse.iter_mut().enumerate() {
             for (j, r) in row.iter_mut().enumerate() {
                 *r = logit(i, j);
             }
             let m = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
-            row_lse[i] = m + row.iter().map(|&v| (v - m).exp()).sum::<f64>().ln();
+            *lse = m + row.iter().map(|&v| (v - m).exp()).sum::<f64>().ln();
             for ((cm, cs), &v) in col_lse.iter_mut().zip(col_sum.iter_mut()).zip(row.iter()) {
                 if v > *cm {
                     *cs = *cs * (*cm - v).exp() + 1.0;
