@@ -830,6 +830,34 @@ impl<A: Float> crate::loss::lanes::LaneMath<A> for CosineSimilarityMath {
 
 getters!(CosineSimilarity = "ndloss::loss::CosineSimilarity::new()" { get_eps => eps(1e-8): f64 = 1e-8 });
 
+/// Turns `g = ∂L/∂u` into `∂L/∂x` in place, for unit rows `u = x·inv` with
+/// `inv = 1/max(‖x‖, floor)`: `inv·(g − (g·u)·u)` where the norm is above the
+/// floor, `inv·g` where the floor holds (the norm is then a constant).
+fn through_unit_rows<A: Float>(
+    g: &mut ArrayRef<A, Ix2>,
+    x: &ArrayRef<A, Ix2>,
+    inv: &[f64],
+    floor: f64,
+) {
+    for (i, (mut gr, xr)) in g.rows_mut().into_iter().zip(x.rows()).enumerate() {
+        let floored = 1.0 / inv[i] <= floor;
+        let proj: f64 = gr
+            .iter()
+            .zip(&xr)
+            .map(|(&gd, &xd)| gd.to_f64() * xd.to_f64() * inv[i])
+            .sum();
+        for (gd, &xd) in gr.iter_mut().zip(&xr) {
+            let du = gd.to_f64();
+            let v = if floored {
+                du
+            } else {
+                du - proj * xd.to_f64() * inv[i]
+            };
+            *gd = A::from_f64(v * inv[i]);
+        }
+    }
+}
+
 /// Anchors a stack buffer serves; larger batches use the heap.
 const NTXENT_STACK: usize = 1024;
 
@@ -1049,26 +1077,7 @@ impl NtXent {
             }
         }
         if let Some(g) = grad {
-            // u = x·inv: ∂L/∂x = inv·(∂L/∂u − (∂L/∂u·u)·u) where the norm
-            // is above the floor, inv·∂L/∂u where the floor holds.
-            for (i, (mut gr, xr)) in g.rows_mut().into_iter().zip(x.rows()).enumerate() {
-                let s2: f64 = xr.iter().map(|&v| v.to_f64() * v.to_f64()).sum();
-                let floored = s2.sqrt() <= floor;
-                let proj: f64 = gr
-                    .iter()
-                    .zip(&xr)
-                    .map(|(&gd, &xd)| gd.to_f64() * xd.to_f64() * inv[i])
-                    .sum();
-                for (gd, &xd) in gr.iter_mut().zip(&xr) {
-                    let du = gd.to_f64();
-                    let v = if floored {
-                        du
-                    } else {
-                        du - proj * xd.to_f64() * inv[i]
-                    };
-                    *gd = A::from_f64(v * inv[i]);
-                }
-            }
+            through_unit_rows(g, x, inv, floor);
         }
         total
     }
@@ -1343,26 +1352,8 @@ impl ClipLoss {
                 }
             }
         }
-        // Through x/max(‖x‖, ε): inv·(g − (g·u)u), or inv·g at the floor.
-        for (g, x, inv) in [(g_img, img, &*inv_u), (g_txt, txt, &*inv_v)] {
-            for (i, (mut gr, xr)) in g.rows_mut().into_iter().zip(x.rows()).enumerate() {
-                let floored = 1.0 / inv[i] <= CLIP_NORM_EPS;
-                let proj: f64 = gr
-                    .iter()
-                    .zip(&xr)
-                    .map(|(&gd, &xd)| gd.to_f64() * xd.to_f64() * inv[i])
-                    .sum();
-                for (gd, &xd) in gr.iter_mut().zip(&xr) {
-                    let du = gd.to_f64();
-                    let v = if floored {
-                        du
-                    } else {
-                        du - proj * xd.to_f64() * inv[i]
-                    };
-                    *gd = A::from_f64(v * inv[i]);
-                }
-            }
-        }
+        through_unit_rows(g_img, img, inv_u, CLIP_NORM_EPS);
+        through_unit_rows(g_txt, txt, inv_v, CLIP_NORM_EPS);
         (total, d_scale)
     }
 

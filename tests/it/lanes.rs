@@ -1,9 +1,12 @@
-//! Keras' lane losses (`CategoricalHinge`, `CosineSimilarity`,
-//! `CategoricalFocal`, `GeneralizedCrossEntropy`): gradients against central
-//! finite differences, the same values in every memory layout, agreement
-//! with `CrossEntropy` where the formulas meet, by-hand values at the
-//! kinks and caps, every error with nothing written, and no panic on
-//! arbitrary input. Their parity with Keras is in `parity_catalogue`.
+//! The lane losses (Keras' `CategoricalHinge`, `CosineSimilarity`,
+//! `CategoricalFocal`, `GeneralizedCrossEntropy`; optax's multiclass
+//! losses, `PolyLoss`, `GeneralizedKl`; PyTorch's `MultiLabelSoftMargin`),
+//! `CrossEntropy`'s z-loss, and the embedding losses `NtXent` and `ClipLoss`:
+//! gradients against central finite differences, the same values in every
+//! memory layout, agreement with `CrossEntropy` where the formulas meet,
+//! by-hand values at the kinks and caps, every error with nothing written,
+//! and no panic on arbitrary input. Parity with Keras, optax and PyTorch is
+//! in `parity_catalogue` (CLIP's here).
 
 use crate::common::strategies::reductions;
 use crate::common::{finite_diff, grad_matches};
