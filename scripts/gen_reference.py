@@ -1731,6 +1731,18 @@ def triplet_cat_configs():
         cfgs.append(cat(name, "triplet_margin", {"anchor": a, "positive": pos, "negative": neg},
                         diff=names, options=opt("triplet_margin", margin=margin, p=p,
                                                 swap=swap)))
+    # TripletMarginWithDistanceLoss with the cosine distance 1 - cos(a, b)
+    for tag, margin, swap, scale in (("", 0.5, False, 1.0), ("_m0.2_swap", 0.2, True, 1.0),
+                                     ("_m1_unnormalised", 1.0, False, 30.0)):
+        name = f"triplet_cosine{tag}_6x4"
+        r = rng_for(name)
+        a = r.normal(size=(6, 4)) * scale
+        pos = a + r.normal(size=(6, 4)) * 0.6 * scale
+        neg = a + r.normal(size=(6, 4)) * 1.1 * scale
+        o = opt("triplet_margin", margin=margin, swap=swap)
+        o["distance"] = "cosine"
+        cfgs.append(cat(name, "triplet_margin", {"anchor": a, "positive": pos, "negative": neg},
+                        diff=names, options=o))
     # anchor == positive exactly: d(a, p) = ||a - p + eps||_2 = eps sqrt(D)
     name = "triplet_margin_anchor_eq_positive_5x3"
     r = rng_for(name)
@@ -1957,6 +1969,14 @@ def catalogue_loss(loss, t, o, reduction, dtype):
                                        reduction=reduction)
     if loss == "hinge_embedding":
         return F.hinge_embedding_loss(x, y, margin=d["margin"], reduction=reduction)
+    if loss == "triplet_margin" and d.get("distance") == "cosine":
+        # In float64 on the case's inputs, cast back: torch's float32 pass
+        # rounds the cosine's gradient (a difference of two terms) 2e-5 away
+        # from the exact one, the f32 tolerance; ndloss accumulates in f64.
+        return F.triplet_margin_with_distance_loss(
+            t["anchor"].double(), t["positive"].double(), t["negative"].double(),
+            distance_function=lambda a, b: 1.0 - F.cosine_similarity(a, b),
+            margin=d["margin"], swap=d["swap"], reduction=reduction).to(dtype)
     if loss == "triplet_margin":
         return F.triplet_margin_loss(t["anchor"], t["positive"], t["negative"],
                                      margin=d["margin"], p=d["p"], eps=d["eps"], swap=d["swap"],
@@ -2485,8 +2505,13 @@ def check_catalogue(doc):
                                  for j in range(len(row)) if j != yi) / len(row)
                              for row, yi in zip(x, y)])
         elif c["loss"] == "triplet_margin":
-            # pairwise_distance(a, b) = ||a - b + eps||_p  (eps inside the norm)
+            # pairwise_distance(a, b) = ||a - b + eps||_p  (eps inside the norm),
+            # or with the cosine distance 1 - a.b / (max(|a|, 1e-8) max(|b|, 1e-8))
             def dist(a, b):
+                if o.get("distance") == "cosine":
+                    na = np.maximum(np.linalg.norm(a, axis=1), 1e-8)
+                    nb = np.maximum(np.linalg.norm(b, axis=1), 1e-8)
+                    return 1.0 - (a * b).sum(axis=1) / (na * nb)
                 return (np.abs(a - b + o["eps"]) ** o["p"]).sum(axis=1) ** (1.0 / o["p"])
             a, pos, neg = inp["anchor"], inp["positive"], inp["negative"]
             dn = dist(a, neg)

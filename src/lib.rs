@@ -116,7 +116,7 @@ pub mod prelude {
     pub use crate::loss::{
         CategoricalFocal, CategoricalHinge, CosineSimilarity, GeneralizedCrossEntropy,
     };
-    pub use crate::loss::{ClipLoss, Dice, DiceInput, NtXent};
+    pub use crate::loss::{ClipLoss, Dice, DiceInput, NtXent, TripletDistance};
     pub use crate::loss::{CosineEmbedding, GaussianNll, MarginRanking, MultiLoss, TripletMargin};
     pub use crate::loss::{Ctc, CtcGradient, CtcTargets};
     pub use crate::metrics::{Average, Normalize, PrfOptions, Prfs, ZeroDivision};

@@ -382,6 +382,11 @@ impl<A: Float> PNorm<A> {
 /// | `swap` | false | |
 /// | `reduction` | `Mean` | `Mean`, `Sum`, `BatchMean` |
 ///
+/// With [`distance`](Self::distance)`(TripletDistance::Cosine)` the
+/// distance is `1 − cos(a, b)`: PyTorch's
+/// `TripletMarginWithDistanceLoss(distance_function=lambda a, b: 1 −
+/// F.cosine_similarity(a, b), margin, swap)`.
+///
 /// PyTorch: `torch.nn.TripletMarginLoss(margin, p, eps, swap)` /
 /// `F.triplet_margin_loss`, same values and gradients. Differences: a mean
 /// over no rows is an error, not NaN; `p < 1`, `p = ∞` and a negative `eps`
@@ -416,6 +421,22 @@ pub struct TripletMargin {
     p: f64,
     eps: f64,
     swap: bool,
+    distance: TripletDistance,
+}
+
+/// The distance of a [`TripletMargin`] loss: PyTorch's `TripletMarginLoss`
+/// takes the first, `TripletMarginWithDistanceLoss` any function, of which
+/// these two are the ones used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum TripletDistance {
+    /// `‖a − b + eps‖_p` (`F.pairwise_distance`, with the loss' `p` and
+    /// `eps`). The default.
+    #[default]
+    Pairwise,
+    /// `1 − cos(a, b)`, the cosine similarity with each norm clamped at
+    /// `1e-8` (`1 − F.cosine_similarity(a, b)`); `p` and `eps` unused.
+    Cosine,
 }
 
 impl Default for TripletMargin {
@@ -426,6 +447,7 @@ impl Default for TripletMargin {
             p: 2.0,
             eps: 1e-6,
             swap: false,
+            distance: TripletDistance::Pairwise,
         }
     }
 }
@@ -437,8 +459,83 @@ multi_loss!(TripletMargin<> (anchor: Ix2, positive: Ix2, negative: Ix2)
 #[derive(Clone, Copy)]
 struct TripletMath<A> {
     margin: A,
-    norm: PNorm<A>,
+    norm: Distance<A>,
     swap: bool,
+}
+
+/// A [`TripletDistance`] with its settings in `A`.
+#[derive(Clone, Copy)]
+enum Distance<A> {
+    Pairwise(PNorm<A>),
+    Cosine,
+}
+
+/// `F.cosine_similarity`'s clamp of each norm.
+const COSINE_NORM_EPS: f64 = 1e-8;
+
+impl<A: Float> Distance<A> {
+    fn dist(self, a: &[A], b: &[A]) -> A {
+        match self {
+            Distance::Pairwise(n) => n.dist(a, b),
+            Distance::Cosine => {
+                let (_, _, c) = Self::cosine(a, b);
+                A::from_f64(1.0 - c)
+            }
+        }
+    }
+
+    /// `(1/max(‖a‖, ε), 1/max(‖b‖, ε), cos)`.
+    fn cosine(a: &[A], b: &[A]) -> (f64, f64, f64) {
+        let dot = |x: &[A], y: &[A]| -> f64 {
+            x.iter()
+                .zip(y)
+                .map(|(&u, &v)| u.to_f64() * v.to_f64())
+                .sum()
+        };
+        let ia = 1.0 / dot(a, a).sqrt().max(COSINE_NORM_EPS);
+        let ib = 1.0 / dot(b, b).sqrt().max(COSINE_NORM_EPS);
+        (ia, ib, dot(a, b) * ia * ib)
+    }
+
+    /// Adds `coef·∂d/∂a` to `ga` and `coef·∂d/∂b` to `gb`; `d = dist(a, b)`.
+    fn add_grad(self, a: &[A], b: &[A], d: A, coef: A, ga: Option<&mut [A]>, gb: Option<&mut [A]>) {
+        match self {
+            Distance::Pairwise(n) => {
+                // ∂d/∂b = −∂d/∂a for a function of a − b.
+                let slope = |k: usize| coef * n.slope(n.diff(a[k], b[k]), d);
+                if let Some(ga) = ga {
+                    ga.iter_mut()
+                        .enumerate()
+                        .for_each(|(k, g)| *g = *g + slope(k));
+                }
+                if let Some(gb) = gb {
+                    gb.iter_mut()
+                        .enumerate()
+                        .for_each(|(k, g)| *g = *g - slope(k));
+                }
+            }
+            Distance::Cosine => {
+                // d = 1 − a·b·ia·ib: ∂d/∂a = −ia·(b·ib − cos·a·ia) above the
+                // clamp, −ia·ib·b where the clamp holds (likewise for b).
+                let (ia, ib, c) = Self::cosine(a, b);
+                let coef = coef.to_f64();
+                let (na, nb) = (1.0 / ia > COSINE_NORM_EPS, 1.0 / ib > COSINE_NORM_EPS);
+                let side = |g: &mut [A], x: &[A], y: &[A], ix: f64, iy: f64, free: bool| {
+                    for ((o, &xk), &yk) in g.iter_mut().zip(x).zip(y) {
+                        let own = if free { c * xk.to_f64() * ix } else { 0.0 };
+                        let v = -ix * (yk.to_f64() * iy - own);
+                        *o = *o + A::from_f64(coef * v);
+                    }
+                };
+                if let Some(ga) = ga {
+                    side(ga, a, b, ia, ib, na);
+                }
+                if let Some(gb) = gb {
+                    side(gb, b, a, ib, ia, nb);
+                }
+            }
+        }
+    }
 }
 
 impl<A: Float> TripletMath<A> {
@@ -475,23 +572,20 @@ impl<A: Float> TripletMath<A> {
         if grads.iter().any(Option::is_some) {
             let g = dv * scale;
             let [mut ga, mut gp, mut gn] = grads;
-            for k in 0..a.len() {
-                let c_ap = g * norm.slope(norm.diff(a[k], p[k]), d_pos);
-                let c_an = g * w_an * norm.slope(norm.diff(a[k], n[k]), d_an);
-                let c_pn = if self.swap {
-                    g * w_pn * norm.slope(norm.diff(p[k], n[k]), d_pn)
-                } else {
-                    zero
-                };
-                if let Some(ga) = ga.as_deref_mut() {
-                    ga[k] = c_ap - c_an;
-                }
-                if let Some(gp) = gp.as_deref_mut() {
-                    gp[k] = -c_ap - c_pn;
-                }
-                if let Some(gn) = gn.as_deref_mut() {
-                    gn[k] = c_an + c_pn;
-                }
+            for b in [&mut ga, &mut gp, &mut gn].into_iter().flatten() {
+                b.fill(zero);
+            }
+            norm.add_grad(a, p, d_pos, g, ga.as_deref_mut(), gp.as_deref_mut());
+            norm.add_grad(
+                a,
+                n,
+                d_an,
+                -(g * w_an),
+                ga.as_deref_mut(),
+                gn.as_deref_mut(),
+            );
+            if self.swap {
+                norm.add_grad(p, n, d_pn, -(g * w_pn), gp, gn);
             }
         }
         value
@@ -523,6 +617,25 @@ impl TripletMargin {
     pub fn eps(mut self, eps: f64) -> Self {
         self.eps = eps;
         self
+    }
+
+    /// The distance between rows (default [`TripletDistance::Pairwise`]):
+    /// PyTorch's `TripletMarginWithDistanceLoss(distance_function=…)`.
+    #[must_use]
+    pub fn distance(mut self, distance: TripletDistance) -> Self {
+        self.distance = distance;
+        self
+    }
+
+    /// The distance in use.
+    ///
+    /// ```
+    /// use ndloss::loss::{TripletDistance, TripletMargin};
+    /// let l = TripletMargin::new().distance(TripletDistance::Cosine);
+    /// assert_eq!(l.get_distance(), TripletDistance::Cosine);
+    /// ```
+    pub fn get_distance(&self) -> TripletDistance {
+        self.distance
     }
 
     /// Use `min(d(a, n), d(p, n))` as the negative distance (default false).
@@ -566,7 +679,10 @@ impl TripletMargin {
         check_same_shape("negative", anchor, negative)?;
         Ok(TripletMath {
             margin: A::from_f64(margin),
-            norm: PNorm::new(p, A::from_f64(eps)),
+            norm: match self.distance {
+                TripletDistance::Pairwise => Distance::Pairwise(PNorm::new(p, A::from_f64(eps))),
+                TripletDistance::Cosine => Distance::Cosine,
+            },
             swap: self.swap,
         })
     }

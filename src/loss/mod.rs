@@ -44,7 +44,9 @@ pub use boxes::{CiouLoss, DiouLoss, GiouLoss, IouLoss};
 pub use classification::{
     CategoricalFocal, CrossEntropy, GeneralizedCrossEntropy, MultiMargin, Nll, PolyLoss, Sparsemax,
 };
-pub use contrastive::{ClipLoss, CosineEmbedding, CosineSimilarity, NtXent, TripletMargin};
+pub use contrastive::{
+    ClipLoss, CosineEmbedding, CosineSimilarity, NtXent, TripletDistance, TripletMargin,
+};
 pub use margin::{
     CategoricalHinge, Hinge, HingeEmbedding, MultiLabelSoftMargin, MulticlassHinge,
     MulticlassPerceptron, Perceptron, SoftMargin, SquaredHinge,

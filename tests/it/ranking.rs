@@ -384,6 +384,30 @@ proptest! {
         grad_matches(&gp.into_dyn(), &finite_diff(pos, |x| loss.forward(&two_d(a), &two_d(x), &two_d(neg)).unwrap()))?;
         grad_matches(&gn.into_dyn(), &finite_diff(neg, |x| loss.forward(&two_d(a), &two_d(pos), &two_d(x)).unwrap()))?;
     }
+
+    #[test]
+    fn triplet_cosine_distance_gradient(
+        xs in matrices(3, -2.0, 2.0),
+        margin in 0.1f64..1.5,
+        swap in any::<bool>(),
+        r in reductions(),
+    ) {
+        let loss = TripletMargin::new().margin(margin).swap(swap).distance(TripletDistance::Cosine).reduction(r);
+        let (a, pos, neg) = (&xs[0], &xs[1], &xs[2]);
+        let cos_d = |x: ndarray::ArrayView1<f64>, y: ndarray::ArrayView1<f64>| 1.0 - x.dot(&y) / (x.dot(&x).sqrt() * y.dot(&y).sqrt());
+        for ((ra, rp), rn) in two_d(a).rows().into_iter().zip(two_d(pos).rows()).zip(two_d(neg).rows()) {
+            // Away from the hinge, swap ties and tiny rows.
+            prop_assume!(ra.dot(&ra) > 1e-2 && rp.dot(&rp) > 1e-2 && rn.dot(&rn) > 1e-2);
+            let (dp, dn, ds) = (cos_d(ra, rp), cos_d(ra, rn), cos_d(rp, rn));
+            let dneg = if swap { dn.min(ds) } else { dn };
+            prop_assume!((dp - dneg + margin).abs() > 1e-3);
+            prop_assume!(!swap || (dn - ds).abs() > 1e-3);
+        }
+        let (_, ga, gp, gn) = loss.forward_grad(&two_d(a), &two_d(pos), &two_d(neg)).unwrap();
+        grad_matches(&ga.into_dyn(), &finite_diff(a, |x| loss.forward(&two_d(x), &two_d(pos), &two_d(neg)).unwrap()))?;
+        grad_matches(&gp.into_dyn(), &finite_diff(pos, |x| loss.forward(&two_d(a), &two_d(x), &two_d(neg)).unwrap()))?;
+        grad_matches(&gn.into_dyn(), &finite_diff(neg, |x| loss.forward(&two_d(a), &two_d(pos), &two_d(x)).unwrap()))?;
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -957,11 +981,17 @@ fn run_case<A: Float>(case: &Value, worst: &Worst) {
                 }
             }
             "triplet_margin" => {
-                let l = TripletMargin::new()
+                let mut l = TripletMargin::new()
                     .margin(opt_f64(case, "margin", 1.0))
                     .p(opt_f64(case, "p", 2.0))
                     .eps(opt_f64(case, "eps", 1e-6))
                     .swap(opt_bool(case, "swap", false));
+                if case["options"]
+                    .get("distance")
+                    .is_some_and(|d| d == "cosine")
+                {
+                    l = l.distance(TripletDistance::Cosine);
+                }
                 let m: Vec<ndarray::ArrayView2<'_, A>> = v
                     .iter()
                     .map(|x| x.view().into_dimensionality::<Ix2>().unwrap())
