@@ -576,14 +576,7 @@ impl<A: Float> TripletMath<A> {
                 b.fill(zero);
             }
             norm.add_grad(a, p, d_pos, g, ga.as_deref_mut(), gp.as_deref_mut());
-            norm.add_grad(
-                a,
-                n,
-                d_an,
-                -(g * w_an),
-                ga.as_deref_mut(),
-                gn.as_deref_mut(),
-            );
+            norm.add_grad(a, n, d_an, -(g * w_an), ga, gn.as_deref_mut());
             if self.swap {
                 norm.add_grad(p, n, d_pn, -(g * w_pn), gp, gn);
             }
