@@ -279,6 +279,28 @@ fn panels() -> ndloss::Result<Vec<Panel>> {
             pointwise(SigmoidFocal::new().reduction(sum), &logit, 1.0)?,
         ),
         Panel::new(
+            "BinaryFocal (Keras, logits)",
+            label1,
+            logit.clone(),
+            pointwise(
+                BinaryFocal::new().from_logits(true).reduction(sum),
+                &logit,
+                1.0,
+            )?,
+        ),
+        Panel::new(
+            "BinarySparsemax (optax)",
+            label1,
+            logit.clone(),
+            pointwise(BinarySparsemax::new().reduction(sum), &logit, 1.0)?,
+        ),
+        Panel::new(
+            "Perceptron (optax, label +1)",
+            "score x",
+            score.clone(),
+            pointwise(Perceptron::new().reduction(sum), &score, 1.0)?,
+        ),
+        Panel::new(
             "CrossEntropy (2 classes)",
             two_class,
             logit.clone(),
@@ -291,6 +313,18 @@ fn panels() -> ndloss::Result<Vec<Panel>> {
             per_row(Nll::new().reduction(sum), &log_p, |x| {
                 [x, (-x.exp()).ln_1p()]
             })?,
+        ),
+        Panel::new(
+            "Sparsemax (optax, 2 classes)",
+            two_class,
+            logit.clone(),
+            per_row(Sparsemax::new().reduction(sum), &logit, |z| [z, 0.0])?,
+        ),
+        Panel::new(
+            "MulticlassHinge (optax, 2 classes)",
+            two_class,
+            score.clone(),
+            per_row(MulticlassHinge::new().reduction(sum), &score, |z| [z, 0.0])?,
         ),
         Panel::new(
             "MultiMargin (2 classes)",
