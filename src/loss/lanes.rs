@@ -67,6 +67,30 @@ pub(crate) fn lane_counts<A, D: Dimension>(pred: &ArrayRef<A, D>, axis: Axis) ->
     (lanes, batch)
 }
 
+/// `(gradient scale, denominator)` of a reduction over the lanes of `pred`.
+fn lane_scale<A: Float, D: Dimension>(
+    reduction: Reduction,
+    pred: &ArrayRef<A, D>,
+    axis: Axis,
+) -> Result<(A, A)> {
+    let (lanes, batch) = lane_counts(pred, axis);
+    crate::reduction::scale::<A>(reduction, true, lanes as f64, batch, "the input is empty")
+}
+
+/// The maximum of `values` and how many attain it (NaN values are skipped;
+/// the callers' other terms carry a NaN).
+pub(crate) fn max_ties(values: impl Iterator<Item = f64>) -> (f64, usize) {
+    values.fold((f64::NEG_INFINITY, 0), |(m, ties), v| {
+        if v > m {
+            (v, 1)
+        } else if v == m {
+            (m, ties + 1)
+        } else {
+            (m, ties)
+        }
+    })
+}
+
 /// Validates everything, then reduces the lanes; writes `grad` only after.
 pub(crate) fn run<L: Lanewise, A: Float, D: Dimension>(
     loss: &L,
@@ -82,14 +106,7 @@ pub(crate) fn run<L: Lanewise, A: Float, D: Dimension>(
     let axis = last_axis(pred)?;
     let math = loss.math::<A>(Some(pred.len_of(axis)))?;
     loss.check_values(pred)?;
-    let (lanes, batch) = lane_counts(pred, axis);
-    let (scale, denominator) = crate::reduction::scale::<A>(
-        loss.lane_reduction(),
-        true,
-        lanes as f64,
-        batch,
-        "the input is empty",
-    )?;
+    let (scale, denominator) = lane_scale(loss.lane_reduction(), pred, axis)?;
     let mut st = Vec::new();
     let total = sum_lanes(pred, axis, target.lanes(axis), grad, |x, t, g| {
         math.lane(x, lane_slice(&t, &mut st), g, scale)
@@ -250,14 +267,7 @@ pub(crate) fn run_index<L: IndexLanewise, A: Float, D: Dimension>(
     grad: Option<&mut ArrayRef<A, D>>,
 ) -> Result<A> {
     let (math, axis) = check_index(loss, pred, target, grad.as_deref())?;
-    let (lanes, batch) = lane_counts(pred, axis);
-    let (scale, denominator) = crate::reduction::scale::<A>(
-        loss.lane_reduction(),
-        true,
-        lanes as f64,
-        batch,
-        "the input is empty",
-    )?;
+    let (scale, denominator) = lane_scale(loss.lane_reduction(), pred, axis)?;
     let total = sum_lanes(pred, axis, target.view(), grad, |x, &y, g| {
         math.lane(x, y, g, scale)
     });

@@ -393,17 +393,13 @@ pub(crate) struct CategoricalHingeMath;
 impl<A: Float> crate::loss::lanes::LaneMath<A> for CategoricalHingeMath {
     fn lane(&self, x: &[A], t: &[A], g: Option<&mut [A]>, scale: A) -> A {
         let pos = crate::loss::lanes::dot(x, t);
-        // The maximum of (1 − t)·x and how many entries attain it; a NaN
-        // makes `pos` NaN, so the result is NaN whatever `neg` is.
-        let (mut neg, mut ties) = (f64::NEG_INFINITY, 0_usize);
-        for (&xk, &tk) in x.iter().zip(t) {
-            let v = (1.0 - tk.to_f64()) * xk.to_f64();
-            if v > neg {
-                (neg, ties) = (v, 1);
-            } else if v == neg {
-                ties += 1;
-            }
-        }
+        // The maximum of (1 − t)·x; a NaN makes `pos` NaN, so the result is
+        // NaN whatever `neg` is.
+        let (neg, ties) = crate::loss::lanes::max_ties(
+            x.iter()
+                .zip(t)
+                .map(|(&xk, &tk)| (1.0 - tk.to_f64()) * xk.to_f64()),
+        );
         let m = neg - pos + 1.0;
         if let Some(g) = g {
             if m > 0.0 {
@@ -578,15 +574,7 @@ pub(crate) struct MaxMarginMath {
 impl<A: Float> crate::loss::lanes::IndexLaneMath<A> for MaxMarginMath {
     fn lane(&self, x: &[A], y: usize, g: Option<&mut [A]>, scale: A) -> A {
         let z = |k: usize, v: A| v.to_f64() + if k == y { 0.0 } else { self.margin };
-        let (mut m, mut ties) = (f64::NEG_INFINITY, 0_usize);
-        for (k, &v) in x.iter().enumerate() {
-            let v = z(k, v);
-            if v > m {
-                (m, ties) = (v, 1);
-            } else if v == m {
-                ties += 1;
-            }
-        }
+        let (m, ties) = crate::loss::lanes::max_ties(x.iter().enumerate().map(|(k, &v)| z(k, v)));
         let xy = x[y].to_f64();
         // A NaN score: skipped by the max, so put it back.
         let nan = x.iter().any(|v| v.is_nan());
@@ -784,19 +772,6 @@ pub(crate) struct MultiLabelSoftMarginMath<'a> {
     weights: Option<&'a [f64]>,
 }
 
-/// `(softplus(x), σ(x))` in `f64`, exact for large |x|.
-#[inline]
-fn softplus_sigmoid(x: f64) -> (f64, f64) {
-    let e = (-x.abs()).exp();
-    let sp = x.max(0.0) + e.ln_1p();
-    let s = if x >= 0.0 {
-        1.0 / (1.0 + e)
-    } else {
-        e / (1.0 + e)
-    };
-    (sp, s)
-}
-
 impl<A: Float> crate::loss::lanes::LaneMath<A> for MultiLabelSoftMarginMath<'_> {
     fn lane(&self, x: &[A], t: &[A], g: Option<&mut [A]>, scale: A) -> A {
         let inv_c = 1.0 / x.len() as f64;
@@ -805,7 +780,7 @@ impl<A: Float> crate::loss::lanes::LaneMath<A> for MultiLabelSoftMarginMath<'_> 
         for (c, (&xc, &tc)) in x.iter().zip(t).enumerate() {
             let (xc, tc) = (xc.to_f64(), tc.to_f64());
             // softplus(−x) = softplus(x) − x.
-            let (sp, _) = softplus_sigmoid(xc);
+            let (sp, _, _) = softplus_sigmoids::<f64, false>(xc);
             total += w(c) * (tc * (sp - xc) + (1.0 - tc) * sp);
         }
         if let Some(g) = g {
@@ -814,8 +789,7 @@ impl<A: Float> crate::loss::lanes::LaneMath<A> for MultiLabelSoftMarginMath<'_> 
                 // σ(x) − t = (1 − t)·σ(x) − t·σ(−x): no cancellation for
                 // labels of 0 or 1 (σ(x) − 1 would lose σ(−x)'s digits).
                 let (xc, tc) = (xc.to_f64(), tc.to_f64());
-                let (_, pos) = softplus_sigmoid(xc);
-                let (_, neg) = softplus_sigmoid(-xc);
+                let (_, pos, neg) = softplus_sigmoids::<f64, false>(xc);
                 *d = A::from_f64(s * w(c) * ((1.0 - tc) * pos - tc * neg));
             }
         }

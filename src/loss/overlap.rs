@@ -345,15 +345,10 @@ impl Act {
     }
 }
 
-/// σ(x) without overflow.
+/// σ(x) without overflow or cancellation.
 #[inline]
 fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
+    crate::float::softplus_sigmoids::<f64, false>(x).1
 }
 
 /// The settings of one call, checked against the data.
@@ -367,28 +362,28 @@ struct Plan<'w> {
 }
 
 impl Dice {
+    /// The axis order that puts the classes at axis 1, when they are last
+    /// (fewer than two axes is an error `plan` reports).
+    fn class_order(&self, ndim: usize) -> Option<Vec<usize>> {
+        (self.channels_last && ndim >= 2).then(|| {
+            let mut order = vec![0, ndim - 1];
+            order.extend(1..ndim - 1);
+            order
+        })
+    }
+
     /// The class-first `IxDyn` view: `(N, C, d1, …)`.
     fn class_first<'a, A>(&self, v: ArrayViewD<'a, A>) -> ArrayViewD<'a, A> {
-        // Fewer than two axes is an error `plan` reports.
-        if self.channels_last && v.ndim() >= 2 {
-            let n = v.ndim();
-            let mut order: Vec<usize> = vec![0, n - 1];
-            order.extend(1..n - 1);
-            v.permuted_axes(order)
-        } else {
-            v
+        match self.class_order(v.ndim()) {
+            Some(order) => v.permuted_axes(order),
+            None => v,
         }
     }
 
     fn class_first_mut<'a, A>(&self, v: ArrayViewMutD<'a, A>) -> ArrayViewMutD<'a, A> {
-        // Fewer than two axes is an error `plan` reports.
-        if self.channels_last && v.ndim() >= 2 {
-            let n = v.ndim();
-            let mut order: Vec<usize> = vec![0, n - 1];
-            order.extend(1..n - 1);
-            v.permuted_axes(order)
-        } else {
-            v
+        match self.class_order(v.ndim()) {
+            Some(order) => v.permuted_axes(order),
+            None => v,
         }
     }
 
