@@ -379,10 +379,7 @@ proptest! {
             prop_assume!((dp - dneg + margin).abs() > 1e-3);
             prop_assume!(!swap || (dn - ds).abs() > 1e-3);
         }
-        let (_, ga, gp, gn) = loss.forward_grad(&two_d(a), &two_d(pos), &two_d(neg)).unwrap();
-        grad_matches(&ga.into_dyn(), &finite_diff(a, |x| loss.forward(&two_d(x), &two_d(pos), &two_d(neg)).unwrap()))?;
-        grad_matches(&gp.into_dyn(), &finite_diff(pos, |x| loss.forward(&two_d(a), &two_d(x), &two_d(neg)).unwrap()))?;
-        grad_matches(&gn.into_dyn(), &finite_diff(neg, |x| loss.forward(&two_d(a), &two_d(pos), &two_d(x)).unwrap()))?;
+        triplet_gradients_match(&loss, a, pos, neg)?;
     }
 
     #[test]
@@ -403,11 +400,26 @@ proptest! {
             prop_assume!((dp - dneg + margin).abs() > 1e-3);
             prop_assume!(!swap || (dn - ds).abs() > 1e-3);
         }
-        let (_, ga, gp, gn) = loss.forward_grad(&two_d(a), &two_d(pos), &two_d(neg)).unwrap();
-        grad_matches(&ga.into_dyn(), &finite_diff(a, |x| loss.forward(&two_d(x), &two_d(pos), &two_d(neg)).unwrap()))?;
-        grad_matches(&gp.into_dyn(), &finite_diff(pos, |x| loss.forward(&two_d(a), &two_d(x), &two_d(neg)).unwrap()))?;
-        grad_matches(&gn.into_dyn(), &finite_diff(neg, |x| loss.forward(&two_d(a), &two_d(pos), &two_d(x)).unwrap()))?;
+        triplet_gradients_match(&loss, a, pos, neg)?;
     }
+}
+
+/// The three gradients of a triplet loss against finite differences.
+fn triplet_gradients_match(
+    loss: &TripletMargin,
+    a: &ArrayD<f64>,
+    pos: &ArrayD<f64>,
+    neg: &ArrayD<f64>,
+) -> Result<(), TestCaseError> {
+    let f = |a: &ArrayD<f64>, p: &ArrayD<f64>, n: &ArrayD<f64>| {
+        loss.forward(&two_d(a), &two_d(p), &two_d(n)).unwrap()
+    };
+    let (_, ga, gp, gn) = loss
+        .forward_grad(&two_d(a), &two_d(pos), &two_d(neg))
+        .unwrap();
+    grad_matches(&ga.into_dyn(), &finite_diff(a, |x| f(x, pos, neg)))?;
+    grad_matches(&gp.into_dyn(), &finite_diff(pos, |x| f(a, x, neg)))?;
+    grad_matches(&gn.into_dyn(), &finite_diff(neg, |x| f(a, pos, x)))
 }
 
 // ---------------------------------------------------------------------------
