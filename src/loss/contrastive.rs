@@ -1152,6 +1152,7 @@ impl NtXent {
                 .map(|k| (row[k] - m).exp())
                 .sum();
             let mut anchor = 0.0;
+            let mut inv_dens = 0.0;
             coef.fill(0.0);
             for j in (0..n).filter(|&j| j != i && y[j] == yi) {
                 let e = (row[j] - m).exp();
@@ -1159,8 +1160,13 @@ impl NtXent {
                 anchor += -(row[j] - m) + den.ln();
                 // ∂ℓ_ij/∂s_ij = q − 1, ∂ℓ_ij/∂s_ik = e^{s_ik − m}/den.
                 coef[j] += e / den - 1.0;
+                inv_dens += 1.0 / den;
+            }
+            // Every negative k: e^{s_ik − m}·Σ_j 1/den_j, one pass, not one
+            // per positive.
+            if inv_dens != 0.0 {
                 for k in (0..n).filter(|&k| y[k] != yi) {
-                    coef[k] += (row[k] - m).exp() / den;
+                    coef[k] += (row[k] - m).exp() * inv_dens;
                 }
             }
             total += anchor;
